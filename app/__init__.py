@@ -1,0 +1,57 @@
+"""roadchief: case management for city street governance."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request, session
+
+from app.config import INSTANCE, Config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE), static_folder="../static")
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+
+    from app import models  # noqa: F401 - register the models with the metadata
+    from app.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from app.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+    from app import cli, web
+
+    cli.register(app)
+    web.register(app)
+    return app
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the browser's Accept-Language, where any
+    zh variant means Simplified Chinese; Chinese is the default."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    for lang, _quality in request.accept_languages:
+        tag = lang.lower()
+        if tag.startswith("zh"):
+            return "zh_Hans_CN"
+        if tag.startswith("en"):
+            return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

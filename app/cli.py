@@ -1,0 +1,40 @@
+"""Command-line tools: ``flask --app wsgi seed-demo``, ``flask --app wsgi translate ...``."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import click
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--cases", default=400, show_default=True, help="historical cases to load")
+    @click.option("--no-history", is_flag=True, help="places, people and catalogue only")
+    def seed_demo(cases: int, no_history: bool) -> None:
+        """Load the demo city (idempotent)."""
+        from app.services import demo
+
+        counts = demo.seed(history=not no_history, cases_count=cases)
+        click.echo("demo city: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @app.cli.group()
+    def translate() -> None:
+        """Babel catalogues: extract, update, compile."""
+
+    def babel(*args: str) -> None:
+        subprocess.run(["pybabel", *args], check=True, cwd=ROOT)
+
+    @translate.command()
+    def update() -> None:
+        """Extract messages and merge them into every catalogue."""
+        babel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "locales/messages.pot", ".")
+        babel("update", "-i", "locales/messages.pot", "-d", "locales")
+
+    @translate.command()
+    def compile() -> None:
+        babel("compile", "-d", "locales")

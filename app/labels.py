@@ -1,0 +1,81 @@
+"""Translated names for the domain's enums, used by screens and messages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from workflows.deadlines import Unit
+from workflows.lifecycle import Action, Role, State
+from workflows.routing import Urgency
+
+STATE = {
+    State.SUBMITTED: _l("Waiting for triage"),
+    State.REJECTED: _l("Not accepted"),
+    State.MERGED: _l("Merged"),
+    State.DISPATCHED: _l("Dispatched"),
+    State.IN_PROGRESS: _l("In progress"),
+    State.RETURNED: _l("Returned"),
+    State.ON_HOLD: _l("On hold"),
+    State.RECTIFIED: _l("Waiting for verification"),
+    State.CLOSED: _l("Closed"),
+}
+
+ACTION = {
+    Action.SUBMIT: _l("report"),
+    Action.DISPATCH: _l("dispatch"),
+    Action.REJECT: _l("reject"),
+    Action.MERGE: _l("merge"),
+    Action.SIGN_FOR: _l("sign for"),
+    Action.RETURN: _l("return"),
+    Action.REASSIGN: _l("reassign"),
+    Action.REQUEST_EXTENSION: _l("request an extension"),
+    Action.APPROVE_EXTENSION: _l("approve the extension"),
+    Action.REFUSE_EXTENSION: _l("refuse the extension"),
+    Action.REQUEST_HOLD: _l("request a hold"),
+    Action.APPROVE_HOLD: _l("approve the hold"),
+    Action.REFUSE_HOLD: _l("refuse the hold"),
+    Action.RESUME: _l("resume"),
+    Action.RECTIFY: _l("report the rectification"),
+    Action.VERIFY_PASS: _l("pass the verification"),
+    Action.VERIFY_FAIL: _l("fail the verification"),
+    Action.CLOSE: _l("close"),
+    Action.RATE: _l("rate"),
+    Action.REOPEN: _l("reopen"),
+    Action.ADD_NOTE: _l("add a note"),
+    Action.ESCALATE: _l("escalate"),
+}
+
+ROLE = {
+    Role.RESIDENT: _l("Resident"),
+    Role.DISPATCHER: _l("Dispatcher"),
+    Role.ROAD_CHIEF: _l("Road chief"),
+    Role.TEAM_MEMBER: _l("Road team member"),
+    Role.AGENCY_STAFF: _l("Agency staff"),
+    Role.INSPECTOR: _l("Inspector"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ADMIN: _l("Administrator"),
+    Role.SYSTEM: _l("System"),
+}
+
+URGENCY = {
+    Urgency.NORMAL: _l("Normal"),
+    Urgency.URGENT: _l("Urgent"),
+    Urgency.CRITICAL: _l("Critical"),
+}
+
+UNIT = {
+    Unit.WORKING_HOURS: _l("working hours"),
+    Unit.WORKING_DAYS: _l("working days"),
+    Unit.CALENDAR_HOURS: _l("calendar hours"),
+}
+
+INPUT = {
+    "reason": _l("a reason"),
+    "note": _l("a note"),
+    "photo": _l("a photo"),
+    "assignee": _l("an assignee"),
+    "target_case": _l("the case to merge into"),
+    "new_deadline": _l("a new deadline"),
+    "rating": _l("a rating"),
+    "level": _l("an escalation level"),
+}

@@ -1,0 +1,7 @@
+"""The public blueprint: the first page a resident or newcomer sees."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import routes  # noqa: E402,F401

@@ -1,0 +1,74 @@
+"""The working calendar built from the database, cached per process.
+
+The cache is dropped by :func:`invalidate` when an administrator changes the calendar,
+and otherwise refreshed every minute so that every worker process picks up changes."""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import CalendarDay, CalendarYear, OfficeHours
+from workflows.calendar import DEFAULT_OFFICE_HOURS, OfficePeriod, WorkingCalendar, official_days
+
+_TTL_SECONDS = 60
+_KEY = "roadchief.calendar"
+
+
+def working_calendar() -> WorkingCalendar:
+    cached = current_app.extensions.get(_KEY)
+    if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
+        return cached[1]
+    calendar = _load()
+    current_app.extensions[_KEY] = (_time.monotonic(), calendar)
+    return calendar
+
+
+def invalidate() -> None:
+    current_app.extensions.pop(_KEY, None)
+
+
+def _load() -> WorkingCalendar:
+    days = db.session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+    years = db.session.scalars(select(CalendarYear.year)).all()
+    periods = [
+        OfficePeriod(h.start_time, h.end_time)
+        for h in db.session.scalars(select(OfficeHours).order_by(OfficeHours.start_time))
+    ]
+    return WorkingCalendar(
+        holidays=[d for d, k in days if k == "holiday"],
+        makeup_workdays=[d for d, k in days if k == "workday"],
+        office_hours=periods or DEFAULT_OFFICE_HOURS,
+        covered_years=years,
+    )
+
+
+def load_official_years(years: list[int], source: str = "chinesecalendar") -> int:
+    """Load the official arrangement of ``years`` from the chinesecalendar package
+    (replacing what the database held for them). Returns the number of days written."""
+    holidays, workdays, covered = official_days(years)
+    missing = set(years) - covered
+    if missing:
+        raise ValueError(f"the package has no official arrangement for {sorted(missing)}")
+    for year in years:
+        db.session.execute(
+            delete(CalendarDay).where(
+                CalendarDay.day >= datetime(year, 1, 1).date(),
+                CalendarDay.day <= datetime(year, 12, 31).date(),
+            )
+        )
+        db.session.merge(CalendarYear(year=year, source=source, loaded_at=datetime.now(UTC)))
+    for d in sorted(holidays):
+        db.session.add(CalendarDay(day=d, kind="holiday", name="official holiday"))
+    for d in sorted(workdays):
+        db.session.add(CalendarDay(day=d, kind="workday", name="make-up working day"))
+    if db.session.scalar(select(OfficeHours.id).limit(1)) is None:
+        for p in DEFAULT_OFFICE_HOURS:
+            db.session.add(OfficeHours(start_time=p.start, end_time=p.end))
+    db.session.commit()
+    invalidate()
+    return len(holidays) + len(workdays)

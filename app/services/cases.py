@@ -1,0 +1,805 @@
+"""The one door: every change of a case — from a web form, an SMS, the API or a job —
+goes through a function here.
+
+Each function checks the actor's right to see and act on the case, asks the state
+machine (``workflows.lifecycle``) whether the action is allowed, applies its effect on
+the case and its clock, appends a :class:`CaseEvent`, bumps the version (optimistic
+locking) and writes the outbox rows, all in one transaction. Nothing else writes
+``case.state``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import labels
+from app.extensions import db
+from app.models import (
+    Agency,
+    Area,
+    Case,
+    CaseEvent,
+    CaseFollower,
+    CaseRequest,
+    Category,
+    Contact,
+    OutboxMessage,
+    Rating,
+    TeamMembership,
+    User,
+)
+from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX, REASON_MAX
+from app.services import clock, delivery, media, notifications
+from app.services import routing as routing_service
+from app.services.actors import Actor, authorize, can_see
+from app.services.calendar import working_calendar
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
+from workflows import deadlines
+from workflows.lifecycle import (
+    Action,
+    ActionNotAllowed,
+    Input,
+    MissingInput,
+    Role,
+    RoleNotAllowed,
+    State,
+    Transition,
+    check,
+)
+from workflows.routing import LimitKind, Urgency
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
+CODE_LENGTH = 8
+CHANNELS = ("web", "sms", "open311", "staff", "demo")
+
+CaseRef = Case | int | str
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (text or "").upper())
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """E.164 from what a resident types; None for empty; InvalidInput when unusable."""
+    if raw is None or not raw.strip():
+        return None
+    digits = re.sub(r"[\s\-()]", "", raw.strip())
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return "+86" + digits
+    if re.fullmatch(r"(\+|00)86(1[3-9]\d{9})", digits):
+        return "+86" + digits[-11:]
+    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        return digits
+    raise InvalidInput(_l("That phone number is not valid."), field="phone")
+
+
+def _text(value: str | None, name: str, limit: int, required: bool = False) -> str | None:
+    value = (value or "").strip() or None
+    if value is None:
+        if required:
+            raise InvalidInput(_l("Please give %(what)s.", what=labels.INPUT.get(name, name)),
+                               field=name)
+        return None
+    if len(value) > limit:
+        raise InvalidInput(_l("That text is too long (at most %(n)s characters).", n=limit),
+                           field=name)
+    return value
+
+
+def get_case(ref: CaseRef) -> Case:
+    if isinstance(ref, Case):
+        return ref
+    if isinstance(ref, int):
+        case = db.session.get(Case, ref)
+    else:
+        case = db.session.scalar(select(Case).where(Case.code == normalize_code(ref)))
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def find_contact(phone: str | None, language: str = "zh_Hans_CN") -> Contact | None:
+    phone = normalize_phone(phone)
+    if phone is None:
+        return None
+    contact = db.session.scalar(select(Contact).where(Contact.phone == phone))
+    if contact is None:
+        contact = Contact(phone=phone, language=language, created_at=clock.now())
+        db.session.add(contact)
+        db.session.flush()
+    return contact
+
+
+def _local(moment: datetime) -> datetime:
+    return clock.to_local(moment)
+
+
+def _due(start: datetime, limit) -> datetime:
+    return clock.from_local(deadlines.due_at(_local(start), limit, working_calendar()))
+
+
+def _time_left(case: Case, moment: datetime, due: datetime | None) -> int | None:
+    if due is None:
+        return None
+    unit = deadlines.Unit(case.limit_unit or deadlines.Unit.CALENDAR_HOURS)
+    return deadlines.time_left(_local(moment), _local(due), unit, working_calendar())
+
+
+def _resume(case: Case, moment: datetime, left: int | None) -> datetime | None:
+    if left is None:
+        return None
+    unit = deadlines.Unit(case.limit_unit or deadlines.Unit.CALENDAR_HOURS)
+    return clock.from_local(deadlines.resume(_local(moment), left, unit, working_calendar()))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+# -- the transaction ------------------------------------------------------------------------
+
+
+@dataclass
+class _Change:
+    """One action under way: the case, its transition and the event being written."""
+
+    case: Case
+    actor: Actor
+    transition: Transition
+    event: CaseEvent
+    notify_extra: list[Contact] = field(default_factory=list)
+    photos: list = field(default_factory=list)
+    photo_kind: str = "note"
+
+
+def _begin(
+    ref: CaseRef | None,
+    actor: Actor,
+    action: Action,
+    provided: Sequence[Input] = (),
+    expected_version: int | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> _Change:
+    case = get_case(ref) if ref is not None else None
+    state = State(case.state) if case is not None else None
+    if case is not None and actor.role is not Role.SYSTEM and not can_see(actor, case):
+        raise NotFound()
+    try:
+        transition = check(state, action, actor.role, provided)
+    except ActionNotAllowed as exc:
+        raise NotAllowed(
+            _l("Cannot %(action)s: the case is %(state)s.",
+               action=labels.ACTION[exc.action],
+               state=labels.STATE[exc.state] if exc.state else _l("new")),
+        ) from None
+    except RoleNotAllowed as exc:
+        raise Forbidden(
+            _l("A %(role)s may not %(action)s.", role=labels.ROLE[exc.role],
+               action=labels.ACTION[exc.action]),
+        ) from None
+    except MissingInput as exc:
+        raise InvalidInput(
+            _l("To %(action)s, please give %(what)s.", action=labels.ACTION[exc.action],
+               what=labels.INPUT[exc.missing[0].value]),
+            field=exc.missing[0].value,
+        ) from None
+    authorize(actor, case, transition)
+    if case is not None and expected_version is not None and case.version != expected_version:
+        raise Conflict(_l("Someone else changed this case meanwhile. Reload it and try again."))
+    now = clock.now()
+    event = CaseEvent(
+        at=now,
+        action=transition.action.value,
+        from_state=state.value if state else None,
+        to_state=transition.next_state(state).value,
+        actor_role=actor.role.value,
+        actor_user_id=actor.user_id,
+        actor_contact_id=actor.contact.id if actor.contact else None,
+        reason=reason,
+        note=note,
+        data={},
+    )
+    return _Change(case, actor, transition, event)  # type: ignore[arg-type]
+
+
+def _commit(change: _Change) -> Case:
+    """Write the event, photos and outbox rows and commit; map concurrency failures to a
+    clear Conflict. After commit, hand the messages to delivery."""
+    case, event = change.case, change.event
+    try:
+        # The state changes here, with every other effect, so that no query in between
+        # autoflushes a half-made change.
+        case.state = event.to_state
+        case.updated_at = event.at  # every action bumps the version, even a note
+        db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
+        event.case_id = case.id
+        event.version = case.version
+        db.session.add(event)
+        db.session.flush()
+        if change.photos:
+            for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
+                db.session.add(attachment)
+        notifications.for_event(case, event, change.notify_extra)
+        db.session.flush()
+        message_ids = list(db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id)))
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(
+            _l("Someone else changed this case meanwhile. Reload it and try again.")
+        ) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("That was already done.")) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    delivery.schedule(message_ids)
+    return case
+
+
+def _abort(exc: Exception):
+    db.session.rollback()
+    raise exc
+
+
+# -- intake -----------------------------------------------------------------------------------
+
+
+def submit(
+    actor: Actor,
+    *,
+    category_code: str,
+    description: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    area_id: int | None = None,
+    urgency: str = Urgency.NORMAL.value,
+    phone: str | None = None,
+    anonymous: bool = False,
+    language: str = "zh_Hans_CN",
+    channel: str = "web",
+    photos: Sequence[media.Photo] = (),
+) -> Case:
+    """A new report. It is always kept: a point outside every area makes it *unrouted*,
+    for a dispatcher to place."""
+    try:
+        category = db.session.scalar(
+            select(Category).where(Category.code == (category_code or "").strip().upper(),
+                                   Category.active.is_(True))
+        )
+        if category is None:
+            raise InvalidInput(_l("Unknown category."), field="category")
+        description = _text(description, "description", DESCRIPTION_MAX, required=True)
+        address = _text(address, "address", ADDRESS_MAX) or ""
+        if urgency not in Urgency.__members__.values():
+            raise InvalidInput(_l("Unknown urgency."), field="urgency")
+        if channel not in CHANNELS:
+            raise InvalidInput(_l("Unknown channel."), field="channel")
+        if (lat is None) != (lng is None):
+            raise InvalidInput(_l("A location needs both latitude and longitude."),
+                               field="location")
+        if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise InvalidInput(_l("That location is not on the map."), field="location")
+        prepared = media.prepare(list(photos))
+        contact = actor.contact or find_contact(phone, language)
+        if actor.role is Role.RESIDENT and actor.contact is None and contact is not None:
+            actor = Actor.resident(contact)
+
+        area = None
+        if area_id is not None:
+            area = db.session.get(Area, area_id)
+            if area is None:
+                raise InvalidInput(_l("Unknown area."), field="area")
+        elif lat is not None:
+            area = routing_service.locate(lng, lat)
+    except InvalidInput as exc:
+        _abort(exc)
+
+    change = _begin(None, actor, Action.SUBMIT)
+    now = change.event.at
+    case = Case(
+        code=_unique_code(), category=category, urgency=urgency, description=description,
+        lat=lat, lng=lng, address=address, channel=channel, anonymous=bool(anonymous),
+        reporter_contact_id=contact.id if contact else None, state=State.SUBMITTED.value,
+        created_at=now, updated_at=now,
+    )
+    _place(case, area)
+    db.session.add(case)
+    db.session.flush()
+    if contact is not None:
+        db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
+                                    since=now))
+    change.case = case
+    change.photos, change.photo_kind = prepared, "before"
+    change.event.data = {"channel": channel, "area_id": case.area_id,
+                         "unrouted": case.unrouted_reason}
+    return _commit(change)
+
+
+def _unique_code() -> str:
+    while True:
+        code = new_code()
+        if db.session.scalar(select(func.count()).where(Case.code == code)) == 0:
+            return code
+
+
+def _place(case: Case, area: Area | None) -> None:
+    if area is None:
+        case.area_id = case.street_id = case.district_id = None
+        case.unrouted_reason = "no_area"
+        return
+    case.area_id, case.street_id = area.id, area.street_id
+    case.district_id = area.street.district_id
+    case.unrouted_reason = None
+
+
+# -- triage -----------------------------------------------------------------------------------
+
+
+def dispatch(
+    ref: CaseRef,
+    actor: Actor,
+    *,
+    assignee_user_id: int | None = None,
+    assignee_agency_id: int | None = None,
+    area_id: int | None = None,
+    urgency: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Accept (立案) and route a case: by the routing rules, or as the dispatcher overrides
+    (another area, assignee or urgency). Starts the response and rectification clocks."""
+    case = get_case(ref)
+    try:
+        if area_id is not None:
+            area = db.session.get(Area, area_id)
+            if area is None:
+                raise InvalidInput(_l("Unknown area."), field="area")
+        else:
+            area = case.area
+        if urgency is not None and urgency not in Urgency.__members__.values():
+            raise InvalidInput(_l("Unknown urgency."), field="urgency")
+        urgency = urgency or case.urgency
+        route = routing_service.suggest(area, case.category, urgency)
+        override = assignee_user_id is not None or assignee_agency_id is not None
+        if override:
+            _check_assignee(assignee_user_id, assignee_agency_id, area)
+        elif not route.routed:
+            raise InvalidInput(
+                _l("This case has no route (%(why)s): choose an area and an assignee.",
+                   why=route.unrouted), field="assignee")
+        if area is None:
+            raise InvalidInput(_l("Choose the responsibility area first."), field="area")
+    except InvalidInput as exc:
+        _abort(exc)
+    change = _begin(case, actor, Action.DISPATCH, [Input.ASSIGNEE], expected_version)
+    rules = routing_service.current_rules(case.category)
+    rectify_rule = rules[(LimitKind.RECTIFY, Urgency(urgency))]
+    response_rule = rules[(LimitKind.RESPONSE, Urgency(urgency))]
+    now = change.event.at
+    _place(case, area)
+    case.urgency = urgency
+    case.assignee_user_id = assignee_user_id if override else route.assignee_user_id
+    case.assignee_agency_id = assignee_agency_id if override else route.assignee_agency_id
+    if case.assignee_user_id is not None:
+        case.assignee_agency_id = None
+    case.limit_rule_id, case.limit_unit = rectify_rule.id, rectify_rule.unit
+    case.dispatched_at = now
+    case.response_due_at = _due(now, response_rule.limit)
+    case.due_at = _due(now, rectify_rule.limit)
+    case.rework_due_at = case.verify_due_at = case.signed_at = case.rectified_at = None
+    case.escalation_level, case.overdue = 0, False
+    change.event.data = {
+        "route": "override" if override else "auto",
+        "area_id": case.area_id,
+        "assignee_user_id": case.assignee_user_id,
+        "assignee_agency_id": case.assignee_agency_id,
+        "urgency": urgency,
+        "limit_rule_id": rectify_rule.id,
+        "limit": str(rectify_rule.limit),
+        "response_rule_id": response_rule.id,
+        "response_due_at": _iso(case.response_due_at),
+        "due_at": _iso(case.due_at),
+    }
+    return _commit(change)
+
+
+def _check_assignee(user_id: int | None, agency_id: int | None, area: Area | None) -> None:
+    if (user_id is None) == (agency_id is None):
+        raise InvalidInput(_l("Choose one assignee: a person or an agency."), field="assignee")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or not user.active or user.role not in (
+            Role.ROAD_CHIEF.value, Role.TEAM_MEMBER.value
+        ):
+            raise InvalidInput(_l("That person cannot be assigned cases."), field="assignee")
+    else:
+        if db.session.get(Agency, agency_id) is None:
+            raise InvalidInput(_l("Unknown agency."), field="assignee")
+
+
+def reject(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | None = None) -> Case:
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(ref, actor, Action.REJECT, _given(reason=reason), expected_version,
+                    reason=reason)
+    change.case.closed_at = change.event.at
+    return _commit(change)
+
+
+def merge(ref: CaseRef, actor: Actor, *, into: CaseRef, expected_version: int | None = None) -> Case:
+    """Merge a duplicate into a surviving case; its reporter and supporters follow that case."""
+    case = get_case(ref)
+    target = get_case(into)
+    if target.id == case.id:
+        _abort(InvalidInput(_l("A case cannot be merged into itself."), field="target_case"))
+    if State(target.state) in (State.MERGED, State.REJECTED):
+        _abort(InvalidInput(_l("Cannot merge into a case that is %(state)s.",
+                               state=labels.STATE[State(target.state)]), field="target_case"))
+    if not can_see(actor, target):
+        _abort(NotFound())
+    change = _begin(case, actor, Action.MERGE, [Input.TARGET_CASE], expected_version)
+    now = change.event.at
+    case.merged_into_id = target.id
+    case.closed_at = now
+    change.event.data = {"into": target.code}
+    already = set(db.session.scalars(
+        select(CaseFollower.contact_id).where(CaseFollower.case_id == target.id)))
+    moved = []
+    for follower in db.session.scalars(
+        select(CaseFollower).where(CaseFollower.case_id == case.id)
+    ):
+        if follower.contact_id not in already:
+            db.session.add(CaseFollower(case_id=target.id, contact_id=follower.contact_id,
+                                        kind="supporter", since=now))
+            moved.append(follower.contact_id)
+    change.event.data["followers_moved"] = len(moved)
+    # The surviving case records what joined it, in the same transaction.
+    target.updated_at = now
+    db.session.add(CaseEvent(
+        case_id=target.id, at=now, action=Action.ADD_NOTE.value, from_state=target.state,
+        to_state=target.state, actor_role=actor.role.value, actor_user_id=actor.user_id,
+        note=f"merged {case.code}", data={"merged_from": case.code,
+                                          "followers_moved": len(moved)},
+        version=target.version + 1,
+    ))
+    return _commit(change)
+
+
+# -- the assignee ------------------------------------------------------------------------------
+
+
+def sign_for(ref: CaseRef, actor: Actor, *, expected_version: int | None = None) -> Case:
+    change = _begin(ref, actor, Action.SIGN_FOR, (), expected_version)
+    change.case.signed_at = change.event.at
+    change.event.data = {"response_due_at": _iso(change.case.response_due_at),
+                         "responded_on_time": change.case.response_due_at is None
+                         or change.event.at <= change.case.response_due_at}
+    return _commit(change)
+
+
+def return_case(ref: CaseRef, actor: Actor, *, reason: str,
+                expected_version: int | None = None) -> Case:
+    """"Not ours": back to the dispatcher, never silently to someone else."""
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(ref, actor, Action.RETURN, _given(reason=reason), expected_version,
+                    reason=reason)
+    case = change.case
+    change.event.data = {"from_user_id": case.assignee_user_id,
+                         "from_agency_id": case.assignee_agency_id, "due_at": _iso(case.due_at)}
+    case.assignee_user_id = case.assignee_agency_id = None
+    case.response_due_at = case.due_at = case.rework_due_at = None
+    case.signed_at = case.dispatched_at = None
+    return _commit(change)
+
+
+def reassign(
+    ref: CaseRef,
+    actor: Actor,
+    *,
+    assignee_user_id: int | None = None,
+    assignee_agency_id: int | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """To a member of the area's road team or to an agency; the deadlines stay."""
+    case = get_case(ref)
+    reason = _text(reason, "reason", REASON_MAX)
+    try:
+        _check_assignee(assignee_user_id, assignee_agency_id, case.area)
+        if actor.role is Role.ROAD_CHIEF and assignee_user_id is not None:
+            team = set(db.session.scalars(
+                select(TeamMembership.user_id).where(TeamMembership.area_id == case.area_id)))
+            if assignee_user_id not in team | {actor.user_id}:
+                raise InvalidInput(_l("Choose a member of this area's road team."),
+                                   field="assignee")
+        if (assignee_user_id, assignee_agency_id) == (case.assignee_user_id,
+                                                      case.assignee_agency_id):
+            raise InvalidInput(_l("The case is already assigned there."), field="assignee")
+    except InvalidInput as exc:
+        _abort(exc)
+    change = _begin(case, actor, Action.REASSIGN, [Input.ASSIGNEE], expected_version,
+                    reason=reason)
+    change.event.data = {"from_user_id": case.assignee_user_id,
+                         "from_agency_id": case.assignee_agency_id,
+                         "assignee_user_id": assignee_user_id,
+                         "assignee_agency_id": assignee_agency_id}
+    case.assignee_user_id, case.assignee_agency_id = assignee_user_id, assignee_agency_id
+    case.signed_at = None
+    db.session.flush()
+    db.session.refresh(case, ["assignee_user", "assignee_agency"])
+    return _commit(change)
+
+
+def request_extension(ref: CaseRef, actor: Actor, *, reason: str, new_due_at: datetime | None,
+                      expected_version: int | None = None) -> Case:
+    case = get_case(ref)
+    reason = _text(reason, "reason", REASON_MAX)
+    provided = _given(reason=reason, new_deadline=new_due_at)
+    change = _begin(case, actor, Action.REQUEST_EXTENSION, provided, expected_version,
+                    reason=reason)
+    if new_due_at.tzinfo is None:
+        new_due_at = clock.from_local(new_due_at)
+    if case.due_at is not None and new_due_at <= case.due_at:
+        _abort(InvalidInput(_l("The new deadline must be later than the current one."),
+                            field="new_deadline"))
+    _pending_request_free(case, "extension")
+    db.session.add(CaseRequest(case_id=case.id, kind="extension", reason=reason,
+                               new_due_at=new_due_at, requested_by_id=actor.user_id,
+                               requested_at=change.event.at))
+    change.event.data = {"new_due_at": _iso(new_due_at), "due_at": _iso(case.due_at)}
+    return _commit(change)
+
+
+def request_hold(ref: CaseRef, actor: Actor, *, reason: str,
+                 expected_version: int | None = None) -> Case:
+    case = get_case(ref)
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(case, actor, Action.REQUEST_HOLD, _given(reason=reason), expected_version,
+                    reason=reason)
+    _pending_request_free(case, "hold")
+    db.session.add(CaseRequest(case_id=case.id, kind="hold", reason=reason,
+                               requested_by_id=actor.user_id, requested_at=change.event.at))
+    return _commit(change)
+
+
+def _pending_request_free(case: Case, kind: str) -> None:
+    if _pending(case, kind) is not None:
+        _abort(InvalidInput(_l("A request of this kind is already waiting for a decision."),
+                            field="reason"))
+
+
+def _pending(case: Case, kind: str) -> CaseRequest | None:
+    return db.session.scalar(select(CaseRequest).where(
+        CaseRequest.case_id == case.id, CaseRequest.kind == kind,
+        CaseRequest.status == "pending"))
+
+
+def _decide(case: Case, kind: str, change: _Change, approved: bool, reason: str | None):
+    request = _pending(case, kind)
+    if request is None:
+        _abort(InvalidInput(_l("There is no pending request to decide."), field="request"))
+    request.status = "approved" if approved else "refused"
+    request.decided_by_id = change.actor.user_id
+    request.decided_at = change.event.at
+    request.decision_reason = reason
+    change.event.data = {"request_id": request.id}
+    return request
+
+
+def approve_extension(ref: CaseRef, actor: Actor, *, expected_version: int | None = None) -> Case:
+    case = get_case(ref)
+    change = _begin(case, actor, Action.APPROVE_EXTENSION, (), expected_version)
+    request = _decide(case, "extension", change, True, None)
+    change.event.data.update(old_due_at=_iso(case.due_at), due_at=_iso(request.new_due_at))
+    case.due_at = request.new_due_at
+    case.rework_due_at = None
+    case.extension_count += 1
+    case.overdue = False
+    return _commit(change)
+
+
+def refuse_extension(ref: CaseRef, actor: Actor, *, reason: str,
+                     expected_version: int | None = None) -> Case:
+    case = get_case(ref)
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(case, actor, Action.REFUSE_EXTENSION, _given(reason=reason),
+                    expected_version, reason=reason)
+    _decide(case, "extension", change, False, reason)
+    return _commit(change)
+
+
+def approve_hold(ref: CaseRef, actor: Actor, *, expected_version: int | None = None) -> Case:
+    """Stop the clock: keep the time left, in the limit's own kind of time."""
+    case = get_case(ref)
+    change = _begin(case, actor, Action.APPROVE_HOLD, (), expected_version)
+    _decide(case, "hold", change, True, None)
+    now = change.event.at
+    case.held_seconds_left = _time_left(case, now, case.due_at)
+    rework_left = _time_left(case, now, case.rework_due_at)
+    change.event.data.update(due_at=_iso(case.due_at), seconds_left=case.held_seconds_left,
+                             rework_seconds_left=rework_left)
+    return _commit(change)
+
+
+def refuse_hold(ref: CaseRef, actor: Actor, *, reason: str,
+                expected_version: int | None = None) -> Case:
+    case = get_case(ref)
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(case, actor, Action.REFUSE_HOLD, _given(reason=reason), expected_version,
+                    reason=reason)
+    _decide(case, "hold", change, False, reason)
+    return _commit(change)
+
+
+def resume(ref: CaseRef, actor: Actor, *, expected_version: int | None = None) -> Case:
+    """Restart the clock with the time that was left when the hold began."""
+    case = get_case(ref)
+    hold_event = db.session.scalar(
+        select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                CaseEvent.action == Action.APPROVE_HOLD.value)
+        .order_by(CaseEvent.id.desc()).limit(1))
+    change = _begin(case, actor, Action.RESUME, (), expected_version)
+    now = change.event.at
+    old_due = case.due_at
+    case.due_at = _resume(case, now, case.held_seconds_left)
+    rework_left = hold_event.data.get("rework_seconds_left") if hold_event else None
+    case.rework_due_at = _resume(case, now, rework_left)
+    case.held_seconds_left = None
+    change.event.data = {"old_due_at": _iso(old_due), "due_at": _iso(case.due_at),
+                         "rework_due_at": _iso(case.rework_due_at)}
+    return _commit(change)
+
+
+def rectify(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo] = (),
+            expected_version: int | None = None) -> Case:
+    """Report the fix, with a note and at least one after-photo."""
+    note = _text(note, "note", DESCRIPTION_MAX)
+    prepared = _photos(photos)
+    change = _begin(ref, actor, Action.RECTIFY, _given(note=note, photo=prepared),
+                    expected_version, note=note)
+    case = change.case
+    now = change.event.at
+    case.rectified_at = now
+    rules = routing_service.current_rules(case.category)
+    verify_rule = rules[(LimitKind.VERIFY, Urgency(case.urgency))]
+    case.verify_due_at = _due(now, verify_rule.limit)
+    change.event.data = {"due_at": _iso(case.due_at), "rework_due_at": _iso(case.rework_due_at),
+                         "on_time": case.due_at is None or now <= case.due_at,
+                         "verify_due_at": _iso(case.verify_due_at)}
+    case.rework_due_at = None
+    change.photos, change.photo_kind = prepared, "after"
+    return _commit(change)
+
+
+def _photos(photos: Sequence[media.Photo]):
+    try:
+        return media.prepare(list(photos))
+    except InvalidInput as exc:
+        _abort(exc)
+
+
+# -- verification, closure, the resident's word ------------------------------------------------
+
+
+def verify(ref: CaseRef, actor: Actor, *, passed: bool, note: str | None = None,
+           photos: Sequence[media.Photo] = (), expected_version: int | None = None) -> Case:
+    """The on-site check: pass closes the case; fail sends it back for rework (counted),
+    with a new working deadline for the assignee."""
+    note = _text(note, "note", DESCRIPTION_MAX)
+    if passed:
+        change = _begin(ref, actor, Action.VERIFY_PASS, (), expected_version, note=note)
+        change.case.closed_at = change.event.at
+        change.case.verify_due_at = None
+        change.event.data = {"rectified_at": _iso(change.case.rectified_at),
+                             "due_at": _iso(change.case.due_at)}
+        return _commit(change)
+    prepared = _photos(photos)
+    change = _begin(ref, actor, Action.VERIFY_FAIL, _given(note=note, photo=prepared),
+                    expected_version, note=note)
+    case = change.case
+    rules = routing_service.current_rules(case.category)
+    limit = rules[(LimitKind.RECTIFY, Urgency(case.urgency))].limit
+    case.rework_count += 1
+    case.rework_due_at = _due(change.event.at, limit)
+    case.rectified_at = case.verify_due_at = None
+    change.event.data = {"rework_due_at": _iso(case.rework_due_at),
+                         "rework_count": case.rework_count}
+    change.photos, change.photo_kind = prepared, "rework"
+    return _commit(change)
+
+
+def close(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | None = None) -> Case:
+    """A supervisor closes a rectified case without an on-site check (the reason says why)."""
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(ref, actor, Action.CLOSE, _given(reason=reason), expected_version,
+                    reason=reason)
+    change.case.closed_at = change.event.at
+    change.case.verify_due_at = None
+    return _commit(change)
+
+
+def rate(ref: CaseRef, actor: Actor, *, score: int, comment: str = "", channel: str = "web"
+         ) -> Case:
+    """A follower's rating: 1 满意, 2 基本满意, 3 不满意 (which asks a supervisor to follow up).
+    Once per person."""
+    case = get_case(ref)
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if score not in (1, 2, 3):
+        _abort(InvalidInput(_l("A rating is 1, 2 or 3."), field="rating"))
+    comment = _text(comment, "comment", REASON_MAX) or ""
+    if actor.contact is None:
+        _abort(Forbidden(_l("Only the people who reported this case may rate it.")))
+    change = _begin(case, actor, Action.RATE, [Input.RATING], None, note=comment or None)
+    db.session.add(Rating(case_id=case.id, contact_id=actor.contact.id, score=score,
+                          comment=comment, channel=channel, at=change.event.at,
+                          needs_follow_up=score == 3))
+    change.event.data = {"score": score}
+    return _commit(change)
+
+
+def reopen(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | None = None) -> Case:
+    """回访重办: a dissatisfied follow-up sends the case back to its assignee with a fresh
+    rectification limit from now."""
+    reason = _text(reason, "reason", REASON_MAX)
+    change = _begin(ref, actor, Action.REOPEN, _given(reason=reason), expected_version,
+                    reason=reason)
+    case = change.case
+    now = change.event.at
+    rules = routing_service.current_rules(case.category)
+    rule = rules[(LimitKind.RECTIFY, Urgency(case.urgency))]
+    change.event.data = {"old_due_at": _iso(case.due_at), "closed_at": _iso(case.closed_at)}
+    case.limit_rule_id, case.limit_unit = rule.id, rule.unit
+    case.due_at = _due(now, rule.limit)
+    case.closed_at = case.rectified_at = case.rework_due_at = None
+    case.overdue = False
+    change.event.data.update(due_at=_iso(case.due_at), limit_rule_id=rule.id)
+    return _commit(change)
+
+
+def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo] = ()
+             ) -> Case:
+    note = _text(note, "note", DESCRIPTION_MAX)
+    prepared = _photos(photos)
+    change = _begin(ref, actor, Action.ADD_NOTE, _given(note=note), None, note=note)
+    change.photos = prepared
+    return _commit(change)
+
+
+def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True) -> Case:
+    """督办: raise the case one level of command (street 1, district 2, city 3)."""
+    case = get_case(ref)
+    if not (1 <= level <= 3) or level <= case.escalation_level:
+        _abort(InvalidInput(_l("Escalation goes up one level at a time, to at most 3."),
+                            field="level"))
+    change = _begin(case, Actor.system(), Action.ESCALATE, [Input.LEVEL], None, reason=reason)
+    change.event.data = {"level": level, "from_level": case.escalation_level}
+    case.escalation_level = level
+    case.overdue = case.overdue or overdue
+    return _commit(change)
+
+
+def _given(**values: Any) -> list[Input]:
+    return [Input(k) for k, v in values.items() if v]

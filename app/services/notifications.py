@@ -1,0 +1,129 @@
+"""Which event tells whom what. Called inside the door's transaction: it only writes
+outbox rows, rendered in each recipient's language; delivery happens after commit."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Case, CaseEvent, Contact, OutboxMessage, User
+from app.services import clock
+from workflows.lifecycle import Action
+
+
+def display_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _followers(case: Case) -> list[Contact]:
+    from sqlalchemy import select
+
+    from app.models import CaseFollower
+
+    return list(
+        db.session.scalars(
+            select(Contact)
+            .join(CaseFollower, CaseFollower.contact_id == Contact.id)
+            .where(CaseFollower.case_id == case.id)
+            .order_by(CaseFollower.id)
+        )
+    )
+
+
+def _unit_name(case: Case) -> str:
+    if case.assignee_agency is not None:
+        return case.assignee_agency.name_zh if _is_zh() else case.assignee_agency.name_en
+    if case.area is not None:
+        return _("the road chief of %(area)s", area=case.area.name_zh if _is_zh() else case.area.name_en)
+    return _("the responsible unit")
+
+
+def _is_zh() -> bool:
+    from flask_babel import get_locale
+
+    return str(get_locale()).startswith("zh")
+
+
+def _when(moment) -> str:
+    return format_datetime(moment, "short") if moment else ""
+
+
+def _resident_text(case: Case, event: CaseEvent) -> str | None:
+    code = display_code(case.code)
+    category = case.category.name("zh" if _is_zh() else "en")
+    action = Action(event.action)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if action is Action.SUBMIT:
+        return _(
+            "[roadchief] We received your report (%(category)s). Tracking code %(code)s. "
+            "Track it at %(link)s",
+            category=category, code=code, link=f"{base}/track/{case.code}",
+        )
+    if action is Action.DISPATCH:
+        return _(
+            "[roadchief] Case %(code)s was sent to %(unit)s, to be fixed by %(due)s.",
+            code=code, unit=_unit_name(case), due=_when(case.due_at),
+        )
+    if action is Action.REJECT:
+        return _("[roadchief] Case %(code)s was not accepted: %(reason)s", code=code,
+                 reason=event.reason)
+    if action in (Action.VERIFY_PASS, Action.CLOSE):
+        return _(
+            "[roadchief] Case %(code)s is fixed and closed. Please rate it: reply 1 satisfied, "
+            "2 basically satisfied, 3 dissatisfied.",
+            code=code,
+        )
+    if action is Action.REOPEN:
+        return _("[roadchief] Case %(code)s has been reopened and will be handled again.",
+                 code=code)
+    return None
+
+
+def _staff_text(case: Case, event: CaseEvent) -> str | None:
+    code = display_code(case.code)
+    action = Action(event.action)
+    if action in (Action.DISPATCH, Action.REASSIGN):
+        category = case.category.name("zh" if _is_zh() else "en")
+        return _(
+            "[roadchief] New case %(code)s: %(category)s at %(place)s. Fix by %(due)s.",
+            code=code, category=category, place=case.address or "-", due=_when(case.due_at),
+        )
+    return None
+
+
+def _add(key: str, phone: str, language: str, body: str, case: Case, event: CaseEvent,
+         contact: Contact | None = None, user: User | None = None) -> None:
+    db.session.add(
+        OutboxMessage(
+            dedupe_key=key, channel="sms", to_phone=phone, contact_id=contact.id if contact else None,
+            user_id=user.id if user else None, case_id=case.id, event_id=event.id,
+            language=language, body=body, created_at=clock.now(),
+        )
+    )
+
+
+def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = ()) -> None:
+    """Write the outbox rows an event causes (the event must already have an id)."""
+    recipients = _followers(case) + [c for c in extra_contacts if c is not None]
+    seen = set()
+    for contact in recipients:
+        if contact.id in seen:
+            continue
+        seen.add(contact.id)
+        with force_locale(contact.language):
+            body = _resident_text(case, event)
+        if body:
+            _add(f"e{event.id}:c{contact.id}", contact.phone, contact.language, body, case,
+                 event, contact=contact)
+    assignee = case.assignee_user
+    phone = assignee.phone if assignee else (
+        case.assignee_agency.duty_phone if case.assignee_agency else None
+    )
+    if phone:
+        language = assignee.language if assignee else "zh_Hans_CN"
+        with force_locale(language):
+            body = _staff_text(case, event)
+        if body:
+            _add(f"e{event.id}:staff", phone, language, body, case, event, user=assignee)

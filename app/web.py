@@ -1,0 +1,39 @@
+"""Web glue shared by every blueprint: template helpers, error pages, the login loader."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_datetime, get_locale
+
+from app import labels
+from app.extensions import db, login_manager
+from app.services.errors import ServiceError
+from app.services.notifications import display_code
+
+
+def register(app: Flask) -> None:
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.models import User
+
+        return db.session.get(User, int(user_id))
+
+    @app.context_processor
+    def helpers():
+        return {
+            "labels": labels,
+            "locale": str(get_locale()),
+            "is_zh": str(get_locale()).startswith("zh"),
+            "display_code": display_code,
+            "when": lambda d: format_datetime(d, "short") if d else "",
+        }
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=str(exc.message), field=exc.field), exc.status
+        return render_template("error.html", message=exc.message), exc.status
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_template("error.html", message=None, status=404), 404
