@@ -8,7 +8,9 @@ from flask_wtf import CSRFProtect
 
 from app.models.base import Base, render_item
 
-db = SQLAlchemy(model_class=Base)
+# No autoflush: the one door applies a whole action and then flushes once, so a query in
+# the middle never writes a half-made change (nor bumps the version twice).
+db = SQLAlchemy(model_class=Base, session_options={"autoflush": False})
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_item)
 login_manager = LoginManager()
 babel = Babel()
