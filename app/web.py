@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, refresh
 
 from app import labels
 from app.extensions import db, login_manager
@@ -17,6 +17,12 @@ def register(app: Flask) -> None:
         from app.models import User
 
         return db.session.get(User, int(user_id))
+
+    @app.before_request
+    def fresh_locale():
+        # Babel caches the locale on the app context, which a request may share (CLI,
+        # tests); each request chooses its own.
+        refresh()
 
     @app.context_processor
     def helpers():

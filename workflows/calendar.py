@@ -124,7 +124,8 @@ class WorkingCalendar:
 
     def _workdays_between(self, o1: int, o2: int) -> int:
         """Number of working days d with o1 < d < o2."""
-        return max(0, bisect.bisect_left(self._workdays, o2) - bisect.bisect_right(self._workdays, o1))
+        days = self._workdays
+        return max(0, bisect.bisect_left(days, o2) - bisect.bisect_right(days, o1))
 
     # -- seconds within one day -----------------------------------------------------------
 

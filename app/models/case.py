@@ -165,7 +165,9 @@ def _events_are_append_only(mapper, connection, target):
 
 class Attachment(Base):
     __tablename__ = "attachment"
-    __table_args__ = (CheckConstraint("kind IN ('before', 'after', 'rework', 'note')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('before', 'after', 'rework', 'note')", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)

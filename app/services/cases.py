@@ -446,7 +446,9 @@ def reject(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | N
     return _commit(change)
 
 
-def merge(ref: CaseRef, actor: Actor, *, into: CaseRef, expected_version: int | None = None) -> Case:
+def merge(
+    ref: CaseRef, actor: Actor, *, into: CaseRef, expected_version: int | None = None
+) -> Case:
     """Merge a duplicate into a surviving case; its reporter and supporters follow that case."""
     case = get_case(ref)
     target = get_case(into)

@@ -106,7 +106,8 @@ def seed_catalogue() -> None:
         if not db.session.scalar(
             select(TimeLimitRule.id).where(TimeLimitRule.category_id == category.id).limit(1)
         ):
-            for (kind, urgency), limit in default_limits(DEFAULT_RECTIFY_LIMITS[entry.code]).items():
+            limits = default_limits(DEFAULT_RECTIFY_LIMITS[entry.code])
+            for (kind, urgency), limit in limits.items():
                 db.session.add(TimeLimitRule(
                     category_id=category.id, kind=kind.value, urgency=urgency.value,
                     amount=limit.amount, unit=limit.unit.value, valid_from=start))
@@ -387,7 +388,10 @@ class History:
             return
 
         due = case.work_due_at
-        fix_at = due + timedelta(hours=rng.uniform(1, 30)) if late else t + (due - t) * rng.uniform(0.2, 0.95)
+        if late:
+            fix_at = due + timedelta(hours=rng.uniform(1, 30))
+        else:
+            fix_at = t + (due - t) * rng.uniform(0.2, 0.95)
         fix_at = max(fix_at, t + timedelta(minutes=10))
         if fix_at > end:
             return

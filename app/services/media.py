@@ -16,7 +16,11 @@ from app.models import Attachment
 from app.services import clock
 from app.services.errors import InvalidInput
 
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
 MAX_PIXELS = 40_000_000
 MAX_PHOTOS = 4
 

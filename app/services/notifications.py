@@ -36,7 +36,8 @@ def _unit_name(case: Case) -> str:
     if case.assignee_agency is not None:
         return case.assignee_agency.name_zh if _is_zh() else case.assignee_agency.name_en
     if case.area is not None:
-        return _("the road chief of %(area)s", area=case.area.name_zh if _is_zh() else case.area.name_en)
+        area = case.area.name_zh if _is_zh() else case.area.name_en
+        return _("the road chief of %(area)s", area=area)
     return _("the responsible unit")
 
 
@@ -97,7 +98,8 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
          contact: Contact | None = None, user: User | None = None) -> None:
     db.session.add(
         OutboxMessage(
-            dedupe_key=key, channel="sms", to_phone=phone, contact_id=contact.id if contact else None,
+            dedupe_key=key, channel="sms", to_phone=phone,
+            contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
             language=language, body=body, created_at=clock.now(),
         )

@@ -9,12 +9,11 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, CaseEvent
+from app.models import Case, CaseEvent, User
 from app.services import cases, clock
 from app.services.actors import Actor
 from app.services.errors import Conflict
 from tests.conftest import IS_POSTGRES, need
-from app.models import User
 
 
 def _dispatched_case(city, t0):
