@@ -22,6 +22,7 @@ STATE = {
 
 ACTION = {
     Action.SUBMIT: _l("report"),
+    Action.SUPPORT: _l("report the same problem"),
     Action.DISPATCH: _l("dispatch"),
     Action.REJECT: _l("reject"),
     Action.MERGE: _l("merge"),

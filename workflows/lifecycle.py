@@ -48,6 +48,7 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     SUBMIT = "submit"
+    SUPPORT = "support"  # another resident reports the same problem and follows this case
     DISPATCH = "dispatch"
     REJECT = "reject"
     MERGE = "merge"
@@ -154,6 +155,8 @@ def _t(action, sources, target, roles, requires=(), clock=Clock.KEEP):
 
 TABLE: tuple[Transition, ...] = tuple(
     _t(A.SUBMIT, [None], S.SUBMITTED, {R.RESIDENT, R.DISPATCHER, R.INSPECTOR, R.SYSTEM})
+    + _t(A.SUPPORT, [S.SUBMITTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.ON_HOLD,
+                     S.RECTIFIED], None, {R.RESIDENT})
     + _t(A.DISPATCH, [S.SUBMITTED, S.RETURNED], S.DISPATCHED, TRIAGE | {R.SYSTEM},
          [I.ASSIGNEE], Clock.START)
     + _t(A.REJECT, [S.SUBMITTED, S.RETURNED], S.REJECTED, TRIAGE, [I.REASON])

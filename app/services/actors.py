@@ -89,7 +89,7 @@ def can_see(actor: Actor, case: Case) -> bool:
 def authorize(actor: Actor, case: Case | None, transition: Transition) -> None:
     """Raise NotFound when the actor may not see the case, Forbidden when they may see it
     but not take this action. The role itself was checked by the state machine."""
-    if case is None or actor.role is Role.SYSTEM:
+    if case is None or actor.role is Role.SYSTEM or transition.action is Action.SUPPORT:
         return
     if not can_see(actor, case):
         raise NotFound()

@@ -46,6 +46,7 @@ from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from workflows import deadlines
 from workflows.lifecycle import (
+    OPEN_STATES,
     Action,
     ActionNotAllowed,
     Input,
@@ -180,7 +181,9 @@ def _begin(
 ) -> _Change:
     case = get_case(ref) if ref is not None else None
     state = State(case.state) if case is not None else None
-    if case is not None and actor.role is not Role.SYSTEM and not can_see(actor, case):
+    public = action is Action.SUPPORT  # any resident may say "me too" on an open case
+    if case is not None and actor.role is not Role.SYSTEM and not public \
+            and not can_see(actor, case):
         raise NotFound()
     try:
         transition = check(state, action, actor.role, provided)
@@ -337,6 +340,31 @@ def submit(
     return _commit(change)
 
 
+def support(ref: CaseRef, actor: Actor, *, phone: str | None = None,
+            language: str = "zh_Hans_CN") -> Case:
+    """A resident reports a problem that is already open as this case: instead of a
+    duplicate, they follow this case (and hear about it like its reporter). Without a
+    phone number the support is counted but nobody is notified."""
+    case = get_case(ref)
+    contact = actor.contact or find_contact(phone, language)
+    change = _begin(case, Actor.resident(contact), Action.SUPPORT, (), None)
+    change.event.actor_contact_id = contact.id if contact else None
+    if contact is not None:
+        known = db.session.scalar(select(CaseFollower.id).where(
+            CaseFollower.case_id == case.id, CaseFollower.contact_id == contact.id))
+        if known is None:
+            db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id,
+                                        kind="supporter", since=change.event.at))
+    change.event.data = {"supporters": support_count(case) + 1}
+    return _commit(change)
+
+
+def support_count(case: Case) -> int:
+    """How many times residents reported this same problem again (support events)."""
+    return db.session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.action == Action.SUPPORT.value)) or 0
+
+
 def _unique_code() -> str:
     while True:
         code = new_code()
@@ -454,7 +482,7 @@ def merge(
     target = get_case(into)
     if target.id == case.id:
         _abort(InvalidInput(_l("A case cannot be merged into itself."), field="target_case"))
-    if State(target.state) in (State.MERGED, State.REJECTED):
+    if State(target.state) not in OPEN_STATES | {State.ON_HOLD}:
         _abort(InvalidInput(_l("Cannot merge into a case that is %(state)s.",
                                state=labels.STATE[State(target.state)]), field="target_case"))
     if not can_see(actor, target):

@@ -348,7 +348,7 @@ class History:
                     select(Case).where(Case.category_id == case.category_id,
                                        Case.id != case.id,
                                        Case.district_id == case.district_id,
-                                       Case.state.in_(["dispatched", "in_progress", "closed"]))
+                                       Case.state.in_(["dispatched", "in_progress"]))
                     .order_by(Case.id.desc()).limit(1))
                 if target is not None:
                     cases.merge(case, cast.dispatcher, into=target)

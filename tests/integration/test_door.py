@@ -253,6 +253,36 @@ def test_merge_moves_reporter_and_supporters_to_the_surviving_case(city, t0):
         cases.merge(first, city.actor(city.dispatcher), into=first)
 
 
+def test_merge_into_a_closed_case_is_refused(city, t0):
+    done = report(city, t0)
+    with clock.travel(t0):
+        cases.reject(done, city.actor(city.dispatcher), reason="重复")
+    dup = report(city, t0 + timedelta(minutes=5))
+    with pytest.raises(InvalidInput) as refused:
+        cases.merge(dup, city.actor(city.dispatcher), into=done)
+    assert refused.value.field == "target_case" and dup.state == "submitted"
+
+
+def test_a_resident_supports_an_open_case_instead_of_duplicating_it(city, t0):
+    case = report(city, t0)
+    with clock.travel(t0 + timedelta(minutes=3)):
+        cases.support(case, Actor.resident(), phone="13900003333")
+        cases.support(case, Actor.resident())  # anonymous support is counted too
+    assert cases.support_count(case) == 2
+    kinds = sorted(db.session.scalars(select(CaseFollower.kind).where(
+        CaseFollower.case_id == case.id)))
+    assert kinds == ["reporter", "supporter"]
+    with clock.travel(t0 + timedelta(minutes=10)):
+        cases.dispatch(case, city.actor(city.dispatcher))
+    # The supporter hears about the dispatch like the reporter does.
+    assert count(OutboxMessage, OutboxMessage.to_phone == "+8613900003333") == 1
+    with clock.travel(t0):
+        cases.reject(report(city, t0), city.actor(city.dispatcher), reason="x")
+    closed = db.session.scalars(select(Case).where(Case.state == "rejected")).one()
+    with pytest.raises(NotAllowed):
+        cases.support(closed, Actor.resident(), phone="13900003333")
+
+
 def test_return_goes_back_to_the_dispatcher_and_redispatch_restarts_the_clock(city, t0):
     case = report(city, t0, code="LD03")
     with clock.travel(t0):
