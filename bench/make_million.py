@@ -74,7 +74,7 @@ def main(n: int) -> None:
                 FROM generate_series(1, {max(1000, n // 5)}) g ON CONFLICT DO NOTHING"""),
             ("cases", f"""
                 WITH src AS (
-                  SELECT g AS i, g % 100 AS m,
+                  SELECT g::bigint AS i, g % 100 AS m,
                     now() - (g % 730) * interval '1 day' - (g % 1440) * interval '1 minute'
                       - interval '2 hours' AS created
                   FROM generate_series(1, {n}) g)
