@@ -83,6 +83,13 @@ def photo_file(i: int = 0):
     return io.BytesIO(photo(color=(30 + i * 40, 120, 60)).data)
 
 
+def buttons(page: str) -> set[str]:
+    """The actions offered in a case page's action panel."""
+    start = page.index('id="actions"')
+    panel = page[start:page.index("</section>", start)]
+    return set(re.findall(r'data-action="([a-z_]+)"', panel))
+
+
 def local_input(moment: datetime) -> str:
     """A datetime-local field value in the city's wall clock."""
     return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M")

@@ -13,6 +13,7 @@ from app.models import CaseEvent, CaseRequest
 from app.services import cases, clock
 from tests.work_helpers import (
     act,
+    buttons,
     client_for,
     dispatched,
     fresh,
@@ -90,22 +91,17 @@ def test_sign_for_from_the_queue_in_one_tap(city, app, t0):
     assert "Signed for: the case is yours." in client.get("/work/queue").get_data(as_text=True)
 
 
-def _buttons(page: str) -> set[str]:
-    panel = page[page.index('id="actions"'):page.index("</section>", page.index('id="actions"'))]
-    return set(re.findall(r'data-action="([a-z_]+)"', panel))
-
-
 def test_the_case_page_shows_only_the_buttons_the_state_machine_allows(city, app, t0):
     case = dispatched(city, t0)
     chief = client_for(app, city.chief)
-    assert _buttons(chief.get(f"/work/cases/{case.id}").get_data(as_text=True)) == {
+    assert buttons(chief.get(f"/work/cases/{case.id}").get_data(as_text=True)) == {
         "sign_for", "return", "reassign", "request_extension", "add_note"}
     with clock.travel(t0 + timedelta(minutes=20)):
         act(chief, case, "sign_for")
-    assert _buttons(chief.get(f"/work/cases/{case.id}").get_data(as_text=True)) == {
+    assert buttons(chief.get(f"/work/cases/{case.id}").get_data(as_text=True)) == {
         "return", "reassign", "request_extension", "request_hold", "rectify", "add_note"}
     inspector = client_for(app, city.inspector)
-    assert _buttons(inspector.get(f"/work/cases/{case.id}").get_data(as_text=True)) == {
+    assert buttons(inspector.get(f"/work/cases/{case.id}").get_data(as_text=True)) == {
         "add_note"}
 
 
@@ -247,7 +243,7 @@ def test_a_dispatched_case_not_mine_has_no_sign_for_for_the_chief(city, app, t0)
     chief = client_for(app, city.chief)
     page = chief.get("/work/queue").get_data(as_text=True)
     assert "sign_for" not in card(page, case.code)
-    assert "sign_for" not in _buttons(chief.get(f"/work/cases/{case.id}").get_data(as_text=True))
+    assert "sign_for" not in buttons(chief.get(f"/work/cases/{case.id}").get_data(as_text=True))
     refused = act(chief, case, "sign_for")
     assert refused.status_code == 403
     assert "Only the assignee of this case may do that." in refused.get_data(as_text=True)
