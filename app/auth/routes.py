@@ -1,1 +1,71 @@
-"""Staff sign-in routes."""
+"""Staff sign-in routes: read the form, ask ``services.accounts``, render."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from app.auth import bp
+from app.auth.access import safe_next
+from app.auth.forms import LoginForm, PasswordForm
+from app.services import accounts
+from app.services.errors import InvalidInput
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("work.home"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data)
+        except accounts.SignInRefused as exc:
+            error, status = exc.message, exc.status
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or url_for("work.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form, error=error, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data,
+                                     form.repeat.data)
+        except InvalidInput as exc:
+            error, status = exc.message, exc.status
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("work.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/password.html", form=form, error=error,
+                           min_length=accounts.MIN_PASSWORD_LENGTH), status
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(exc):
+    flash(_("The form had expired. Please try again."), "error")
+    if request.path == url_for("auth.logout"):
+        return redirect(url_for("work.home"))
+    return redirect(request.url)

@@ -393,12 +393,20 @@ def dispatch(
     assignee_agency_id: int | None = None,
     area_id: int | None = None,
     urgency: str | None = None,
+    category_code: str | None = None,
     expected_version: int | None = None,
 ) -> Case:
     """Accept (立案) and route a case: by the routing rules, or as the dispatcher overrides
-    (another area, assignee or urgency). Starts the response and rectification clocks."""
+    (another category, area, assignee or urgency). Starts the response and rectification
+    clocks."""
     case = get_case(ref)
     try:
+        category = case.category
+        if category_code and category_code.strip().upper() != category.code:
+            category = db.session.scalar(select(Category).where(
+                Category.code == category_code.strip().upper(), Category.active.is_(True)))
+            if category is None:
+                raise InvalidInput(_l("Unknown category."), field="category")
         if area_id is not None:
             area = db.session.get(Area, area_id)
             if area is None:
@@ -408,7 +416,7 @@ def dispatch(
         if urgency is not None and urgency not in Urgency.__members__.values():
             raise InvalidInput(_l("Unknown urgency."), field="urgency")
         urgency = urgency or case.urgency
-        route = routing_service.suggest(area, case.category, urgency)
+        route = routing_service.suggest(area, category, urgency)
         override = assignee_user_id is not None or assignee_agency_id is not None
         if override:
             _check_assignee(assignee_user_id, assignee_agency_id, area)
@@ -421,7 +429,10 @@ def dispatch(
     except InvalidInput as exc:
         _abort(exc)
     change = _begin(case, actor, Action.DISPATCH, [Input.ASSIGNEE], expected_version)
-    rules = routing_service.current_rules(case.category)
+    if category.id != case.category_id:
+        change.event.data = {"category_from": case.category.code, "category": category.code}
+        case.category = category
+    rules = routing_service.current_rules(category)
     rectify_rule = rules[(LimitKind.RECTIFY, Urgency(urgency))]
     response_rule = rules[(LimitKind.RESPONSE, Urgency(urgency))]
     now = change.event.at
@@ -438,6 +449,7 @@ def dispatch(
     case.rework_due_at = case.verify_due_at = case.signed_at = case.rectified_at = None
     case.escalation_level, case.overdue = 0, False
     change.event.data = {
+        **change.event.data,
         "route": "override" if override else "auto",
         "area_id": case.area_id,
         "assignee_user_id": case.assignee_user_id,
@@ -589,6 +601,9 @@ def request_extension(ref: CaseRef, actor: Actor, *, reason: str, new_due_at: da
                     reason=reason)
     if new_due_at.tzinfo is None:
         new_due_at = clock.from_local(new_due_at)
+    if new_due_at <= change.event.at:
+        _abort(InvalidInput(_l("The new deadline must be in the future."),
+                            field="new_deadline"))
     if case.due_at is not None and new_due_at <= case.due_at:
         _abort(InvalidInput(_l("The new deadline must be later than the current one."),
                             field="new_deadline"))
@@ -809,11 +824,11 @@ def reopen(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | N
     return _commit(change)
 
 
-def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo] = ()
-             ) -> Case:
+def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo] = (),
+             expected_version: int | None = None) -> Case:
     note = _text(note, "note", DESCRIPTION_MAX)
     prepared = _photos(photos)
-    change = _begin(ref, actor, Action.ADD_NOTE, _given(note=note), None, note=note)
+    change = _begin(ref, actor, Action.ADD_NOTE, _given(note=note), expected_version, note=note)
     change.photos = prepared
     return _commit(change)
 
