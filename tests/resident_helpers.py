@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
 from app.extensions import db, limiter
@@ -27,6 +28,9 @@ def fresh_limits(app):
 
 
 def csrf(client, url: str = "/report") -> str:
+    # The tests' app context outlives requests, and Flask-WTF caches the token in ``g``:
+    # forget it, so that each browser (test client) gets the token of its own session.
+    g.pop("csrf_token", None)
     page = client.get(url).get_data(as_text=True)
     match = _TOKEN.search(page)
     assert match, f"no CSRF token on {url}"
@@ -36,9 +40,11 @@ def csrf(client, url: str = "/report") -> str:
 def report_data(city, **over) -> dict:
     """The report form as a resident fills it without a map: category, road, words."""
     data = {"category": "LD03", "area_id": str(city.area.id),
-            "description": "人行道上停了一辆白色小车", "phone": "", "action": "submit",
-            "nearby_seen": ""}
+            "description": "人行道上停了一辆白色小车", "phone": "", "action": "submit"}
     data.update(over)
+    # "Is it one of these?" already answered for this category and area, unless a test
+    # says otherwise (or gives a point, which is a new question).
+    data.setdefault("nearby_seen", f"{data.get('category')}|a{data.get('area_id')}")
     return {k: v for k, v in data.items() if v is not None}
 
 

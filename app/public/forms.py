@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX, REASON_MAX
 from app.services.public_view import RATING
@@ -33,7 +33,7 @@ class ReportForm(FlaskForm):
             "That text is too long (at most %(max)d characters)."))])
     description = TextAreaField(
         _l("Describe the problem"),
-        validators=[InputRequired(_l("Please describe the problem.")),
+        validators=[DataRequired(_l("Please describe the problem.")),
                     Length(max=DESCRIPTION_MAX, message=_l(
                         "That text is too long (at most %(max)d characters)."))])
     photos = MultipleFileField(_l("Photos (up to 4)"))
