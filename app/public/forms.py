@@ -56,7 +56,7 @@ class RatingLinkForm(FlaskForm):
 
 class RatingForm(FlaskForm):
     score = RadioField(_l("How satisfied are you with the result?"),
-                       choices=[(str(k), v) for k, v in RATING.items()],
+                       choices=[str(k) for k in RATING],  # labels: public_view.RATING
                        validators=[InputRequired(_l("Choose one of the three answers."))])
     comment = TextAreaField(
         _l("Comment (optional)"),

@@ -149,11 +149,12 @@ def rate(token: str):
                                again=True, labels_=public_view.RATING), 409
     if case.state != State.CLOSED.value:
         return render_template("public/rate.html", case=case, form=form, closed=False,
+                               rating_labels=public_view.RATING,
                                error=_l("You can rate this case once it is closed.")), 409
     if request.method == "GET" or not form.validate():
         status = 422 if request.method == "POST" else 200
         return render_template("public/rate.html", case=case, form=form, closed=True,
-                               error=None), status
+                               rating_labels=public_view.RATING, error=None), status
     try:
         cases.rate(case, Actor.resident(contact), score=int(form.score.data),
                    comment=form.comment.data or "", channel="web")
@@ -163,6 +164,6 @@ def rate(token: str):
             return render_template("public/rated.html", case=case, rating=already,
                                    again=True, labels_=public_view.RATING), 409
         return render_template("public/rate.html", case=case, form=form, closed=True,
-                               error=exc.message), exc.status
+                               rating_labels=public_view.RATING, error=exc.message), exc.status
     return render_template("public/rated.html", case=case, rating=_rating(case, contact),
                            again=False, labels_=public_view.RATING)
