@@ -4,8 +4,11 @@ signed rating link a reporter or supporter receives once the case is closed."""
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -64,9 +67,6 @@ def track_case(code: str):
 
 
 def _case_page(case: Case, link_form: RatingLinkForm | None = None, status: int = 200):
-    case = db.session.scalar(select(Case).where(Case.id == case.id).options(
-        selectinload(Case.events), selectinload(Case.attachments),
-        selectinload(Case.category), selectinload(Case.area)))
     contact_id = my_contact_id(case.code)
     rate_path = rated = None
     if contact_id and case.state == State.CLOSED.value:
@@ -74,16 +74,45 @@ def _case_page(case: Case, link_form: RatingLinkForm | None = None, status: int 
         rated = _rating(case, contact) if contact else None
         if contact and rated is None:
             rate_path = rating_links.path_for(case, contact)
-    merged_into = case.merged_into.code if case.merged_into else None
     return render_template(
-        "public/case.html", case=case, steps=public_view.timeline(case),
-        deadline=public_view.deadline(case), place=public_view.place_words(case),
-        supporters=cases.support_count(case), before=public_view.photos_of(case, "before"),
-        after=public_view.photos_of(case, "after"), rate_path=rate_path, rated=rated,
-        mine=case.code in session.get("mine", {}), merged_into=merged_into,
+        "public/case.html", case=case, parts=_public_parts(case), rate_path=rate_path,
+        rated=rated, mine=case.code in session.get("mine", {}),
         link_form=link_form or RatingLinkForm(), link_sent=request.args.get("sent") == "1",
         rating_labels=public_view.RATING,
     ), status
+
+
+# The public part of a tracking page is the same for every visitor until the case changes
+# (every action bumps its version), so each worker keeps it rendered: a hit costs one
+# indexed query. Entries also expire, so renamed places and units show within a minute.
+_PARTS_TTL_SECONDS = 60
+_PARTS_MAX = 4000
+_parts: OrderedDict = OrderedDict()
+
+
+def _public_parts(case: Case) -> dict[str, str]:
+    now = clock.now()
+    late = case.due_at is not None and now > case.due_at  # "overdue" appears with time
+    key = (current_app.name, case.id, case.code, case.version, case.updated_at,
+           str(get_locale()), late)
+    hit = _parts.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _PARTS_TTL_SECONDS:
+        _parts.move_to_end(key)
+        return hit[1]
+    full = db.session.scalar(select(Case).where(Case.id == case.id).options(
+        selectinload(Case.events), selectinload(Case.attachments),
+        selectinload(Case.category), selectinload(Case.area)))
+    values = dict(
+        case=full, steps=public_view.timeline(full), deadline=public_view.deadline(full),
+        place=public_view.place_words(full), supporters=cases.support_count(full),
+        before=public_view.photos_of(full, "before"), after=public_view.photos_of(full, "after"),
+        merged_into=full.merged_into.code if full.merged_into else None)
+    parts = {"summary": render_template("public/_case_summary.html", **values),
+             "progress": render_template("public/_case_progress.html", **values)}
+    _parts[key] = (time.monotonic(), parts)
+    while len(_parts) > _PARTS_MAX:
+        _parts.popitem(last=False)
+    return parts
 
 
 def _rating(case: Case, contact: Contact) -> Rating | None:

@@ -115,7 +115,8 @@
     if (lat.value && lng.value) { params.set("lat", lat.value); params.set("lng", lng.value); }
     else if (areaSelect.value) params.set("area_id", areaSelect.value);
     else return;
-    fetch(form.action.replace(/\/report$/, "/report/check.json") + "?" + params, {
+    // (form.action would be the button named "action": read the attribute)
+    fetch(form.getAttribute("action") + "/check.json?" + params, {
       credentials: "same-origin", headers: { Accept: "application/json" }
     }).then(function (r) { return r.json(); }).then(show).catch(function () {});
   }
