@@ -158,7 +158,7 @@ def main() -> None:
          str(ROOT / "gunicorn.conf.py")],
         env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers),
              "GUNICORN_THREADS": str(args.threads)},
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(instance / "gunicorn.log", "w"))
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(base)
         cookie, token = browser_session(base)

@@ -21,10 +21,14 @@ _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
-    """Each test starts with empty rate-limit counters."""
+    """Each test starts with the limits on (the browser fixture turns them off for the
+    session's app) and empty counters."""
+    enabled = app.config.get("RATELIMIT_ENABLED")
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.reset()
     yield
     limiter.reset()
+    app.config["RATELIMIT_ENABLED"] = enabled
 
 
 def csrf(client, url: str = "/report") -> str:
