@@ -73,5 +73,6 @@ class Config:
     REPORT_LIMIT_PER_ADDRESS = os.environ.get("REPORT_LIMIT_PER_ADDRESS",
                                               "20 per hour; 60 per day")
     REPORT_LIMIT_PER_PHONE = os.environ.get("REPORT_LIMIT_PER_PHONE", "5 per hour; 20 per day")
+    CHECK_LIMIT_PER_ADDRESS = os.environ.get("CHECK_LIMIT_PER_ADDRESS", "120 per minute")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -365,6 +365,8 @@ def joined(code: str):
 
 
 @bp.get("/report/check.json")
+@limiter.limit(lambda: current_app.config["CHECK_LIMIT_PER_ADDRESS"], exempt_when=_limits_off,
+               scope="report-check")
 def check_json():
     """The place in words for a point, and the open cases of a category near it."""
     lat, lng = _float(request.args.get("lat")), _float(request.args.get("lng"))

@@ -58,6 +58,15 @@ def test_without_a_map_the_roads_and_areas_can_be_searched_on_the_server(city, c
     assert "解放大道沿线" in by_alias and "黄浦路沿线" not in by_alias
 
 
+def test_the_search_button_filters_the_list_and_keeps_the_form(city, client, app):
+    page = _refused(client, app, report_data(city, category=None, area_id="", q="黄浦",
+                                             action="search", description="我写的描述"),
+                    files=[jpeg()], status=200)
+    assert "黄浦路沿线" in page and "解放大道沿线" not in page
+    assert "我写的描述" in page and 'name="held"' in page
+    assert "Choose what kind of problem it is." not in page  # no scolding while searching
+
+
 def test_the_map_is_configurable_and_leaflet_is_vendored_with_its_licence(city, client, app):
     app.config["MAP_TILE_URL"] = "https://tiles.example.cn/{z}/{x}/{y}.png"
     try:
@@ -326,6 +335,17 @@ def test_the_json_check_gives_the_place_in_words_and_the_nearby_cases(city, clie
 
 
 # -- abuse: rate limits ----------------------------------------------------------------------
+
+
+def test_the_json_check_is_limited_too(city, client, app):
+    app.config["CHECK_LIMIT_PER_ADDRESS"] = "2 per minute"
+    try:
+        answers = [client.get("/report/check.json?category=LD03&area_id=1",
+                              headers={"Accept": "application/json"}).status_code
+                   for _ in range(3)]
+    finally:
+        app.config["CHECK_LIMIT_PER_ADDRESS"] = "120 per minute"
+    assert answers == [200, 200, 429]
 
 
 def test_too_many_reports_from_one_address_get_a_friendly_message(city, client, app):
