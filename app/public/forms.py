@@ -21,6 +21,12 @@ TRACKING_CODE_HINT = "K7QM-4D2X"
 
 
 class ReportForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            # Every message here is our own, translated by Flask-Babel; skip loading
+            # WTForms' catalogue on each submission.
+            return None
+
     category = RadioField(_l("What is the problem?"), choices=[], validate_choice=False,
                           validators=[InputRequired(_l("Choose what kind of problem it is."))])
     lat = HiddenField()

@@ -137,7 +137,8 @@ class Draft:
                 for m in messages:
                     self.error(name, m)
         code = (form.category.data or "").strip().upper()
-        self.category = next((c for c in _categories() if c.code == code), None)
+        self.category = db.session.scalar(select(Category).where(
+            Category.code == code, Category.active.is_(True))) if code else None
         if code and self.category is None:
             self.error("category", _l("Unknown category."))
         self._check_location()
