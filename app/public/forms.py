@@ -20,13 +20,15 @@ from app.services.public_view import RATING
 TRACKING_CODE_HINT = "K7QM-4D2X"
 
 
-class ReportForm(FlaskForm):
+class _Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
-            # Every message here is our own, translated by Flask-Babel; skip loading
-            # WTForms' catalogue on each submission.
+            # Every message here is our own, translated by Flask-Babel: skip loading
+            # WTForms' catalogue on every request.
             return None
 
+
+class ReportForm(_Form):
     category = RadioField(_l("What is the problem?"), choices=[], validate_choice=False,
                           validators=[InputRequired(_l("Choose what kind of problem it is."))])
     lat = HiddenField()
@@ -55,12 +57,12 @@ class TrackForm(FlaskForm):
     code = StringField(_l("Tracking code"))
 
 
-class RatingLinkForm(FlaskForm):
+class RatingLinkForm(_Form):
     phone = StringField(_l("The mobile number you reported with"),
                         validators=[InputRequired(_l("Please give your mobile number."))])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(_Form):
     score = RadioField(_l("How satisfied are you with the result?"),
                        choices=[str(k) for k in RATING],  # labels: public_view.RATING
                        validators=[InputRequired(_l("Choose one of the three answers."))])

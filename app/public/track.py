@@ -22,7 +22,7 @@ from app.services import cases, clock, delivery, public_view, rating_links
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code
-from workflows.lifecycle import State
+from workflows.lifecycle import Action, State
 
 _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
 
@@ -77,7 +77,8 @@ def _case_page(case: Case, link_form: RatingLinkForm | None = None, status: int 
     return render_template(
         "public/case.html", case=case, parts=_public_parts(case), rate_path=rate_path,
         rated=rated, mine=case.code in session.get("mine", {}),
-        link_form=link_form or RatingLinkForm(), link_sent=request.args.get("sent") == "1",
+        link_form=link_form or (RatingLinkForm() if case.state == State.CLOSED.value else None),
+        link_sent=request.args.get("sent") == "1",
         rating_labels=public_view.RATING,
     ), status
 
@@ -101,10 +102,11 @@ def _public_parts(case: Case) -> dict[str, str]:
         return hit[1]
     full = db.session.scalar(select(Case).where(Case.id == case.id).options(
         selectinload(Case.events), selectinload(Case.attachments),
-        selectinload(Case.category), selectinload(Case.area)))
+        selectinload(Case.category)))
+    supporters = sum(1 for e in full.events if e.action == Action.SUPPORT.value)
     values = dict(
         case=full, steps=public_view.timeline(full), deadline=public_view.deadline(full),
-        place=public_view.place_words(full), supporters=cases.support_count(full),
+        place=public_view.place_words(full), supporters=supporters,
         before=public_view.photos_of(full, "before"), after=public_view.photos_of(full, "after"),
         merged_into=full.merged_into.code if full.merged_into else None)
     parts = {"summary": render_template("public/_case_summary.html", **values),

@@ -4,10 +4,9 @@ in the city at all."""
 
 from __future__ import annotations
 
-import time as _time
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,8 +17,8 @@ from app.services.routing import area_index
 #: A point this far (degrees, about 1 km) beyond the outermost area still counts as in the
 #: city: it is kept as an unrouted case for a dispatcher to place.
 CITY_MARGIN_DEG = 0.01
-_KEY = "roadchief.area_choices"
-_TTL_SECONDS = 60
+_by_index: WeakKeyDictionary = WeakKeyDictionary()
+_memo_by_index: WeakKeyDictionary = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,12 @@ class AreaChoice:
 
 
 def choices() -> list[AreaChoice]:
-    """Every area with its roads, street and district (cached for a minute)."""
-    cached = current_app.extensions.get(_KEY)
-    if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
-        return cached[1]
+    """Every area with its roads, street and district. Kept as long as the routing area
+    index is (a minute, or until the areas are invalidated)."""
+    index = area_index()
+    cached = _by_index.get(index)
+    if cached is not None:
+        return cached
     areas = db.session.scalars(
         select(Area).options(selectinload(Area.roads),
                              selectinload(Area.street).selectinload(Street.district))
@@ -70,12 +71,17 @@ def choices() -> list[AreaChoice]:
         out.append(AreaChoice(a.id, a.name_zh, a.name_en, roads, a.street.name_zh,
                               a.street.name_en, a.street.district.name_zh,
                               a.street.district.name_en, search))
-    current_app.extensions[_KEY] = (_time.monotonic(), out)
+    _by_index[index] = out
     return out
 
 
-def invalidate() -> None:
-    current_app.extensions.pop(_KEY, None)
+def memo(key, make):
+    """A value derived from places and other reference data (units, rules), kept as long
+    as the area index is."""
+    values = _memo_by_index.setdefault(area_index(), {})
+    if key not in values:
+        values[key] = make()
+    return values[key]
 
 
 def search(q: str | None, limit: int = 300) -> list[AreaChoice]:

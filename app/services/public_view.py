@@ -70,18 +70,37 @@ def limit_text(amount: int, unit: str) -> str:
     return f"{amount}{unit_label}" if _zh() else f"{amount} {unit_label}"
 
 
+# Reference data the public pages name (rules, units) changes rarely: it is kept as long
+# as the routing area index (a minute), so a tracking page costs a few indexed queries.
+def _remember(key, make):
+    from app.services.places import memo
+
+    return memo(key, make)
+
+
 def rectify_limit(case: Case) -> str:
     """The category's time limit for this case's urgency, e.g. "2 working hours"."""
-    if case.limit_rule_id:
-        rule = db.session.get(TimeLimitRule, case.limit_rule_id)
-    else:
-        rule = routing_service.current_rules(case.category).get(
-            (LimitKind.RECTIFY, Urgency(case.urgency)))
-    return limit_text(rule.amount, rule.unit) if rule else ""
+    def rule_of():
+        if case.limit_rule_id:
+            rule = db.session.get(TimeLimitRule, case.limit_rule_id)
+        else:
+            rule = routing_service.current_rules(case.category).get(
+                (LimitKind.RECTIFY, Urgency(case.urgency)))
+        return (rule.amount, rule.unit) if rule else None
+
+    key = ("rule", case.limit_rule_id) if case.limit_rule_id else (
+        "rule", case.category_id, case.urgency)
+    found = _remember(key, rule_of)
+    return limit_text(*found) if found else ""
 
 
 def unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
     """A unit and role in words, never a person's name."""
+    key = ("unit", str(get_locale()), case.area_id, user_id, agency_id)
+    return _remember(key, lambda: _unit_of(case, user_id, agency_id))
+
+
+def _unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
     if agency_id:
         agency = db.session.get(Agency, agency_id)
         if agency:
@@ -199,11 +218,11 @@ def photos_of(case: Case, kind: str) -> list[Attachment]:
 
 
 def place_words(case: Case) -> str:
-    if case.area is not None:
-        area = case.area
-        if _zh():
-            return f"{area.street.district.name_zh}{area.street.name_zh}{area.name_zh}"
-        return f"{area.name_en}, {area.street.name_en}, {area.street.district.name_en}"
+    from app.services.places import choice
+
+    area = choice(case.area_id)
+    if area is not None:
+        return area.words(str(get_locale()))
     return str(_l("Not yet placed in a responsibility area"))
 
 
