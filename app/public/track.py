@@ -4,6 +4,7 @@ signed rating link a reporter or supporter receives once the case is closed."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import OrderedDict
 
@@ -89,6 +90,7 @@ def _case_page(case: Case, link_form: RatingLinkForm | None = None, status: int 
 _PARTS_TTL_SECONDS = 60
 _PARTS_MAX = 4000
 _parts: OrderedDict = OrderedDict()
+_parts_lock = threading.Lock()
 
 
 def _public_parts(case: Case) -> dict[str, str]:
@@ -96,10 +98,11 @@ def _public_parts(case: Case) -> dict[str, str]:
     late = case.due_at is not None and now > case.due_at  # "overdue" appears with time
     key = (current_app.name, case.id, case.code, case.version, case.updated_at,
            str(get_locale()), late)
-    hit = _parts.get(key)
-    if hit is not None and time.monotonic() - hit[0] < _PARTS_TTL_SECONDS:
-        _parts.move_to_end(key)
-        return hit[1]
+    with _parts_lock:
+        hit = _parts.get(key)
+        if hit is not None and time.monotonic() - hit[0] < _PARTS_TTL_SECONDS:
+            _parts.move_to_end(key)
+            return hit[1]
     full = db.session.scalar(select(Case).where(Case.id == case.id).options(
         selectinload(Case.events), selectinload(Case.attachments),
         selectinload(Case.category)))
@@ -111,9 +114,10 @@ def _public_parts(case: Case) -> dict[str, str]:
         merged_into=full.merged_into.code if full.merged_into else None)
     parts = {"summary": render_template("public/_case_summary.html", **values),
              "progress": render_template("public/_case_progress.html", **values)}
-    _parts[key] = (time.monotonic(), parts)
-    while len(_parts) > _PARTS_MAX:
-        _parts.popitem(last=False)
+    with _parts_lock:  # gunicorn's threads share the cache
+        _parts[key] = (time.monotonic(), parts)
+        while len(_parts) > _PARTS_MAX:
+            _parts.popitem(last=False)
     return parts
 
 
