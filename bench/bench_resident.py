@@ -74,6 +74,56 @@ end
 """ + SUBMIT_LUA[SUBMIT_LUA.index("done = function"):]
 
 
+COST_PY = r"""
+import json, os, re, sys, time
+from sqlalchemy import event, text
+from app import create_app
+from app.extensions import db
+
+app = create_app({"OUTBOX_DELIVERY": False, "RATELIMIT_ENABLED": False})
+client = app.test_client()
+queries = [0]
+with app.app_context():
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda *a, **k: queries.__setitem__(0, queries[0] + 1))
+    area = db.session.execute(text("SELECT min(id) FROM area")).scalar()
+    codes = db.session.scalars(text(
+        'SELECT code FROM "case" TABLESAMPLE SYSTEM (2) LIMIT 600')).all()
+page = client.get("/report").get_data(as_text=True)
+token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+form = {"csrf_token": token, "category": "LD03", "area_id": area, "action": "submit",
+        "description": "bench: cost", "nearby_seen": f"LD03|a{area}"}
+stamp = int(time.time()) % 10000
+
+
+def cost(fn, n):
+    fn(0)
+    queries[0] = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(1, n + 1):
+        assert fn(i).status_code in (200, 303)
+    return {"cpu_ms": (time.process_time() - cpu) / n * 1000,
+            "wall_ms": (time.perf_counter() - wall) / n * 1000, "queries": queries[0] / n}
+
+
+out = {
+    "submit": cost(lambda i: client.post("/report", data=dict(
+        form, phone=f"137{stamp:04d}{i:04d}")), 150),
+    "track_first": cost(lambda i: client.get("/track/" + codes[i]), 300),
+    "track_repeat": cost(lambda i: client.get("/track/" + codes[i % 300]), 600),
+}
+print("COST " + json.dumps(out))
+"""
+
+
+def in_process_cost(env: dict) -> dict:
+    """CPU time and queries per request, one at a time through Flask's test client: what
+    a request costs this process, whatever else the machine is doing."""
+    out = subprocess.run([sys.executable, "-c", COST_PY], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(next(x for x in out.splitlines() if x.startswith("COST "))[5:])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -212,6 +262,13 @@ def main() -> None:
                       f"ms, {r['requests']} requests, {r['bad_status']} non-2xx/3xx -> target "
                       f">= 600/s: {verdict}")
         print("load average after: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        cost = in_process_cost(env)
+        for name, label in (("submit", "report submission"), ("track_first",
+                            "tracking, first view"), ("track_repeat", "tracking, repeat view")):
+            c = cost[name]
+            print(f"cost per request, {label}: {c['cpu_ms']:.1f} ms of Python CPU, "
+                  f"{c['queries']:.1f} SQL statements, {c['wall_ms']:.1f} ms wall (one at "
+                  f"a time, in process)")
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
