@@ -15,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     INSTANCE.mkdir(parents=True, exist_ok=True)
 
     from app import models  # noqa: F401 - register the models with the metadata
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
+                                           or app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
 
     from app.auth import bp as auth_bp
     from app.public import bp as public_bp

@@ -54,5 +54,25 @@ class Config:
     SMS_OUTBOX_LOG = os.environ.get("SMS_OUTBOX_LOG", str(INSTANCE / "sms-outbox.log"))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
+    # The resident channel. The map works without tiles (and the form without JavaScript),
+    # so a city can point MAP_TILE_URL at its own tile server or leave it empty.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL",
+                                  "https://tile.openstreetmap.org/{z}/{x}/{y}.png").strip()
+    MAP_ATTRIBUTION = os.environ.get(
+        "MAP_ATTRIBUTION",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+    )
+    NEARBY_RADIUS_M = int(os.environ.get("NEARBY_RADIUS_M", 150))
+    # Rate limits (Flask-Limiter syntax). Storage: Redis when REDIS_URL is set, else memory.
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() not in (
+        "0", "false", "no", "off")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    RATELIMIT_SWALLOW_ERRORS = True  # a down Redis must never stop a report
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    REPORT_LIMIT_PER_ADDRESS = os.environ.get("REPORT_LIMIT_PER_ADDRESS",
+                                              "20 per hour; 60 per day")
+    REPORT_LIMIT_PER_PHONE = os.environ.get("REPORT_LIMIT_PER_PHONE", "5 per hour; 20 per day")
+    CHECK_LIMIT_PER_ADDRESS = os.environ.get("CHECK_LIMIT_PER_ADDRESS", "120 per minute")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,6 +1,8 @@
 """The Flask extensions, created unbound and initialised in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,3 +17,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_it
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+# Limits are declared where they apply (the resident channel); no default limit.
+limiter = Limiter(key_func=get_remote_address)

@@ -54,3 +54,15 @@ class AreaIndex:
         if len(hits) == 0:
             return None
         return min(self._ids[i] for i in hits)
+
+    def intersecting(self, minx: float, miny: float, maxx: float, maxy: float) -> list[int]:
+        """Ids of the areas that touch a lng/lat box (for "what is near this point")."""
+        hits = self._tree.query(shapely.box(minx, miny, maxx, maxy), predicate="intersects")
+        return sorted(self._ids[i] for i in hits)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """(min lng, min lat, max lng, max lat) of all areas; None when there are none."""
+        if not self._geoms:
+            return None
+        return tuple(shapely.total_bounds(self._geoms).tolist())  # type: ignore[return-value]

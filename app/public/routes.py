@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import abort, jsonify, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import Case, Category
+from app.models import Attachment, Case, Category
 from app.public import bp
+from app.services import media, public_view
 from workflows.lifecycle import State
 
 
@@ -27,3 +30,35 @@ def index():
 def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")
+
+
+@bp.get("/photos/<key>")
+@bp.get("/photos/<key>/thumb", endpoint="photo_thumb", defaults={"thumb": True})
+def photo(key: str, thumb: bool = False):
+    """A case's before or after photo (or its thumbnail). Keys are random and appear only
+    on the case's tracking page; staff-only photos (notes, rework) are not served here."""
+    attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == key))
+    if attachment is None or attachment.kind not in public_view.PUBLIC_PHOTO_KINDS:
+        abort(404)
+    path = media.path_of(attachment.storage_key, thumb=thumb)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg" if thumb else attachment.content_type,
+                         max_age=365 * 24 * 3600, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many(exc: RateLimitExceeded):
+    """A friendly word instead of a bare 429; the report form keeps what was typed."""
+    message = _l("You have sent several reports in a short time. Thank you! Please wait a "
+                 "while before sending another one. If it is urgent, please call 12345.")
+    if request.endpoint == "public.report_post":
+        from app.public.report import form_again
+
+        return form_again(message, 429)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(message)), 429
+    return render_template("error.html", message=message), 429

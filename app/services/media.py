@@ -1,5 +1,6 @@
 """Photos: checked by content (Pillow must decode them), capped in size, re-encoded so
-that metadata (EXIF, GPS) is not kept, and stored under UPLOAD_DIR."""
+that metadata (EXIF, GPS) is not kept, and stored under UPLOAD_DIR, each with a small
+JPEG thumbnail beside it named ``<storage key>.thumb.jpg`` (derived, so no column)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ FORMATS = {
 }
 MAX_PIXELS = 40_000_000
 MAX_PHOTOS = 4
+THUMB_SIZE = (320, 320)
+THUMB_SUFFIX = ".thumb.jpg"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
         clean = image.convert("RGB") if fmt == "JPEG" else image
         clean.save(buf, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
         (_upload_dir() / key).write_bytes(buf.getvalue())
+        (_upload_dir() / thumb_key(key)).write_bytes(thumbnail(image))
         out.append(
             Attachment(
                 case_id=case_id, event_id=event_id, kind=kind, storage_key=key,
@@ -81,3 +85,33 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
             )
         )
     return out
+
+
+def thumb_key(key: str) -> str:
+    return key + THUMB_SUFFIX
+
+
+def thumbnail(image: Image.Image) -> bytes:
+    """A JPEG at most THUMB_SIZE, transparency flattened onto white."""
+    small = image.copy()
+    small.thumbnail(THUMB_SIZE)
+    if small.mode in ("RGBA", "LA", "P"):
+        small = small.convert("RGBA")
+        flat = Image.new("RGB", small.size, (255, 255, 255))
+        flat.paste(small, mask=small.getchannel("A"))
+        small = flat
+    buf = io.BytesIO()
+    small.convert("RGB").save(buf, format="JPEG", quality=80)
+    return buf.getvalue()
+
+
+def path_of(key: str, thumb: bool = False) -> Path:
+    """Where a stored photo (or its thumbnail, made now if it is missing) lies."""
+    path = _upload_dir() / key
+    if not thumb:
+        return path
+    small = _upload_dir() / thumb_key(key)
+    if not small.exists() and path.exists():
+        with Image.open(path) as image:
+            small.write_bytes(thumbnail(image))
+    return small

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Case, CaseEvent, Contact, OutboxMessage, User
-from app.services import clock
+from app.services import clock, rating_links
 from workflows.lifecycle import Action
 
 
@@ -51,7 +51,7 @@ def _when(moment) -> str:
     return format_datetime(moment, "short") if moment else ""
 
 
-def _resident_text(case: Case, event: CaseEvent) -> str | None:
+def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None) -> str | None:
     code = display_code(case.code)
     category = case.category.name("zh" if _is_zh() else "en")
     action = Action(event.action)
@@ -71,11 +71,14 @@ def _resident_text(case: Case, event: CaseEvent) -> str | None:
         return _("[roadchief] Case %(code)s was not accepted: %(reason)s", code=code,
                  reason=event.reason)
     if action in (Action.VERIFY_PASS, Action.CLOSE):
-        return _(
+        text = _(
             "[roadchief] Case %(code)s is fixed and closed. Please rate it: reply 1 satisfied, "
             "2 basically satisfied, 3 dissatisfied.",
             code=code,
         )
+        if contact is not None:  # a signed link only this person can rate with
+            text += " " + _("Or rate it here: %(link)s", link=rating_links.url_for(case, contact))
+        return text
     if action is Action.REOPEN:
         return _("[roadchief] Case %(code)s has been reopened and will be handled again.",
                  code=code)
@@ -115,7 +118,7 @@ def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = ()) 
             continue
         seen.add(contact.id)
         with force_locale(contact.language):
-            body = _resident_text(case, event)
+            body = _resident_text(case, event, contact)
         if body:
             _add(f"e{event.id}:c{contact.id}", contact.phone, contact.language, body, case,
                  event, contact=contact)

@@ -1,0 +1,253 @@
+"""A case as the public may see it: a timeline in plain words, the time limit and whether
+it was met, before and after photos, and the recent-cases list. Nothing here carries a
+resident's data or a staff member's name: people appear as their unit and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import labels
+from app.extensions import db
+from app.models import (
+    Agency,
+    Area,
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    District,
+    TimeLimitRule,
+    User,
+)
+from app.services import clock
+from app.services import routing as routing_service
+from workflows.deadlines import Unit
+from workflows.lifecycle import Action, Role, State
+from workflows.routing import LimitKind, Urgency
+
+#: Shown on the public list and map; rejected and merged reports are not public cases.
+PUBLIC_STATES = (State.SUBMITTED, State.DISPATCHED, State.IN_PROGRESS, State.RETURNED,
+                 State.ON_HOLD, State.RECTIFIED, State.CLOSED)
+PUBLIC_PHOTO_KINDS = ("before", "after")
+RATING = {1: _l("Satisfied"), 2: _l("Basically satisfied"), 3: _l("Dissatisfied")}
+LEVEL = {1: _l("the street command centre"), 2: _l("the district command centre"),
+         3: _l("the city operations centre")}
+
+
+def _zh() -> bool:
+    return not str(get_locale()).startswith("en")
+
+
+def _name(obj) -> str:
+    return obj.name_zh if _zh() else obj.name_en
+
+
+@dataclass
+class Step:
+    at: datetime
+    kind: str  # a CSS hook: received, dispatched, signed, rectified, verified, closed ...
+    text: str
+    photos: list[Attachment] = field(default_factory=list)
+    link_code: str | None = None
+
+
+@dataclass
+class Deadline:
+    due_at: datetime | None
+    limit_text: str  # e.g. "2 working hours"
+    status: str  # pending, running, met, missed, overdue, held, none
+    text: str
+
+
+def limit_text(amount: int, unit: str) -> str:
+    unit_label = labels.UNIT[Unit(unit)]
+    return f"{amount}{unit_label}" if _zh() else f"{amount} {unit_label}"
+
+
+# Reference data the public pages name (rules, units) changes rarely: it is kept as long
+# as the routing area index (a minute), so a tracking page costs a few indexed queries.
+def _remember(key, make):
+    from app.services.places import memo
+
+    return memo(key, make)
+
+
+def rectify_limit(case: Case) -> str:
+    """The category's time limit for this case's urgency, e.g. "2 working hours"."""
+    def rule_of():
+        if case.limit_rule_id:
+            rule = db.session.get(TimeLimitRule, case.limit_rule_id)
+        else:
+            rule = routing_service.current_rules(case.category).get(
+                (LimitKind.RECTIFY, Urgency(case.urgency)))
+        return (rule.amount, rule.unit) if rule else None
+
+    key = ("rule", case.limit_rule_id) if case.limit_rule_id else (
+        "rule", case.category_id, case.urgency)
+    found = _remember(key, rule_of)
+    return limit_text(*found) if found else ""
+
+
+def unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
+    """A unit and role in words, never a person's name."""
+    key = ("unit", str(get_locale()), case.area_id, user_id, agency_id)
+    return _remember(key, lambda: _unit_of(case, user_id, agency_id))
+
+
+def _unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
+    if agency_id:
+        agency = db.session.get(Agency, agency_id)
+        if agency:
+            return _name(agency)
+    if user_id:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            if user.role == Role.AGENCY_STAFF.value and user.agency:
+                return _name(user.agency)
+            area = case.area or (db.session.get(Area, user.area_id) if user.area_id else None)
+            role = labels.ROLE[Role(user.role)]
+            if area is not None and user.role in (Role.ROAD_CHIEF.value, Role.TEAM_MEMBER.value):
+                return str(_l("%(role)s of %(area)s", role=role, area=_name(area)))
+            return str(role)
+    return str(_l("the responsible unit"))
+
+
+def _actor_unit(case: Case, event: CaseEvent) -> str:
+    if event.actor_user_id:
+        return unit_of(case, event.actor_user_id, None)
+    return str(labels.ROLE[Role(event.actor_role)])
+
+
+def timeline(case: Case) -> list[Step]:
+    """The case's record in plain words. Internal steps (notes, requests, refusals) and
+    everything personal are left out."""
+    photos: dict[int | None, list[Attachment]] = {}
+    for a in case.attachments:
+        if a.kind in PUBLIC_PHOTO_KINDS:
+            photos.setdefault(a.event_id, []).append(a)
+    steps = []
+    for e in case.events:
+        action, data = Action(e.action), e.data or {}
+        text, kind, link = None, e.action, None
+        if action is Action.SUBMIT:
+            text, kind = _l("Report received."), "received"
+        elif action is Action.DISPATCH:
+            unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"))
+            text, kind = _l("Dispatched to %(unit)s.", unit=unit), "dispatched"
+        elif action is Action.REASSIGN:
+            unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"))
+            text, kind = _l("Passed on to %(unit)s.", unit=unit), "dispatched"
+        elif action is Action.SIGN_FOR:
+            text, kind = _l("Signed for by %(unit)s.", unit=_actor_unit(case, e)), "signed"
+        elif action is Action.RETURN:
+            text = _l("Returned to the dispatch centre to be sent to the right unit.")
+        elif action is Action.REJECT:
+            text, kind = _l("Not accepted: %(reason)s", reason=e.reason or ""), "rejected"
+        elif action is Action.MERGE:
+            link = data.get("into")
+            text, kind = _l("The same problem was already reported: follow that case."), "merged"
+        elif action is Action.APPROVE_EXTENSION:
+            due = data.get("due_at")
+            text = _l("Time limit extended to %(due)s.",
+                      due=_fmt(datetime.fromisoformat(due)) if due else "")
+        elif action is Action.APPROVE_HOLD:
+            text = _l("Put on hold (for example for a legal procedure); the clock is stopped.")
+        elif action is Action.RESUME:
+            text = _l("Work resumed; the clock runs again.")
+        elif action is Action.RECTIFY:
+            text, kind = _l("Reported fixed by %(unit)s.", unit=_actor_unit(case, e)), "rectified"
+        elif action is Action.VERIFY_FAIL:
+            text = _l("Checked on site: not fixed yet. Sent back for rework.")
+        elif action is Action.VERIFY_PASS:
+            text, kind = _l("Checked on site and confirmed fixed. Case closed."), "closed"
+        elif action is Action.CLOSE:
+            text, kind = _l("Closed by the supervisor."), "closed"
+        elif action is Action.RATE:
+            text = _l("A resident rated the result: %(rating)s.",
+                      rating=RATING.get(data.get("score"), ""))
+        elif action is Action.REOPEN:
+            text = _l("Reopened after a resident's follow-up: being handled again.")
+        elif action is Action.ESCALATE:
+            text = _l("Escalated to %(level)s.", level=LEVEL.get(data.get("level"), ""))
+        if text is None:
+            continue  # support (counted above the timeline), notes, requests
+        steps.append(Step(e.at, kind, str(text), photos.get(e.id, []), link))
+    return steps
+
+
+def _fmt(moment: datetime) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(moment, "short")
+
+
+def deadline(case: Case) -> Deadline:
+    """The time limit and whether it was (or is being) met."""
+    limit = rectify_limit(case)
+    state = State(case.state)
+    if state in (State.REJECTED, State.MERGED):
+        return Deadline(None, limit, "none", "")
+    if case.due_at is None:
+        return Deadline(None, limit, "pending",
+                        str(_l("Time limit: %(limit)s once dispatched.", limit=limit)))
+    due = _fmt(case.due_at)
+    if case.rectified_at is not None:
+        if case.rectified_at <= case.due_at:
+            return Deadline(case.due_at, limit, "met",
+                            str(_l("Fixed within the time limit (due %(due)s).", due=due)))
+        return Deadline(case.due_at, limit, "missed",
+                        str(_l("Fixed after the time limit (due %(due)s).", due=due)))
+    if state is State.ON_HOLD:
+        return Deadline(case.due_at, limit, "held",
+                        str(_l("On hold: the clock is stopped.")))
+    if clock.now() > case.due_at:
+        return Deadline(case.due_at, limit, "overdue",
+                        str(_l("Overdue: it was due %(due)s.", due=due)))
+    return Deadline(case.due_at, limit, "running",
+                    str(_l("To be fixed by %(due)s (%(limit)s).", due=due, limit=limit)))
+
+
+def photos_of(case: Case, kind: str) -> list[Attachment]:
+    return [a for a in case.attachments if a.kind == kind]
+
+
+def place_words(case: Case) -> str:
+    from app.services.places import choice
+
+    area = choice(case.area_id)
+    if area is not None:
+        return area.words(str(get_locale()))
+    return str(_l("Not yet placed in a responsibility area"))
+
+
+def recent(category: str | None = None, state: str | None = None, district: str | None = None,
+           before: int | None = None, limit: int = 50) -> list[Case]:
+    """Recent public cases, newest first, keyset-paged by id."""
+    states = [s.value for s in PUBLIC_STATES]
+    query = select(Case).options(selectinload(Case.category), selectinload(Case.area)
+                                 .selectinload(Area.street))
+    if state in states:
+        query = query.where(Case.state == state)
+    else:
+        query = query.where(Case.state.in_(states))
+    if category:
+        query = query.join(Category, Category.id == Case.category_id).where(
+            Category.code == category)
+    if district:
+        query = query.join(District, District.id == Case.district_id).where(
+            District.code == district)
+    if before:
+        query = query.where(Case.id < before)
+    return list(db.session.scalars(query.order_by(Case.id.desc()).limit(limit)))
+
+
+def places_bounds():
+    from app.services.places import city_bounds
+
+    return city_bounds()

@@ -1,0 +1,23 @@
+/* The public cases on a map. The list below it is the page without JavaScript. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) return;
+  el.hidden = false;
+  var map = L.map(el);
+  var b = JSON.parse(el.dataset.bounds || "null");
+  if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  else map.setView([30.593, 114.305], 12);
+  if (el.dataset.tiles) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+  }
+  var colours = { submitted: "#d97706", closed: "#0b6e4f", on_hold: "#6b7280" };
+  JSON.parse(el.dataset.points || "[]").forEach(function (p) {
+    var link = document.createElement("a");
+    link.href = p.url;
+    link.textContent = p.code + " · " + p.label;
+    L.circleMarker([p.lat, p.lng], {
+      radius: 7, weight: 2, color: colours[p.state] || "#1d4ed8", fillOpacity: 0.5
+    }).bindPopup(link).addTo(map);
+  });
+})();
