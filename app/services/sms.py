@@ -107,7 +107,7 @@ def understanding() -> Understanding:
     cached = current_app.extensions.get(_KEY)
     if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
         return cached[1]
-    entries = [(c.code, c.keywords or []) for c in db.session.scalars(
+    entries = [(c.code, [c.name_zh, *(c.keywords or [])]) for c in db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
     built = Understanding(Classifier(entries), Gazetteer.from_data(gazetteer_data()))
     current_app.extensions[_KEY] = (_time.monotonic(), built)
@@ -165,13 +165,14 @@ def _known_reply(sid: str) -> str | None:
 
 def _handle(msg: Inbound) -> tuple[str, list[int]]:
     contact = _contact(msg.from_phone)
-    language = detect_language(msg.body, contact.language if contact else DEFAULT_LANGUAGE)
-    if contact is not None and contact.language != language and msg.body.strip():
+    command = parse_command(msg.body)
+    known = contact.language if contact else DEFAULT_LANGUAGE
+    language = detect_language(command.words if command else msg.body, known)
+    if contact is not None and contact.language != language:
         contact.language = language  # later notifications follow the language they write in
     inbound = _inbound(msg, contact, language)
     try:
         with force_locale(language):
-            command = parse_command(msg.body)
             if command is not None:
                 reply = _command(command, inbound, contact)
             else:

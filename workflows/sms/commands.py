@@ -25,6 +25,9 @@ class Command:
     code: str | None = None  # a tracking code, letters and digits only, upper case
     score: int | None = None  # 1 满意, 2 基本满意, 3 不满意
     comment: str = ""
+    # The words that tell the language: the message without its code, digits and the
+    # pinyin abbreviations CX and TD that both languages use.
+    words: str = ""
 
 
 STOP_WORDS = frozenset({"td", "退订", "退定", "stop", "stopall", "unsubscribe", "cancel", "end",
@@ -47,6 +50,16 @@ def normalize_code(raw: str) -> str:
 
 def parse_command(text: str | None) -> Command | None:
     """The command a whole message is, or None when it is not one."""
+    from dataclasses import replace
+
+    command = _parse(text)
+    if command is None:
+        return None
+    words = re.sub(r"\b(cx|td)\b|[0-9a-z]{4}-?[0-9a-z]{4}|\d", " ", normalize(text))
+    return replace(command, words=words.strip())
+
+
+def _parse(text: str | None) -> Command | None:
     norm = _TRIM.sub("", normalize(text))
     if norm in STOP_WORDS:
         return Command(CommandKind.STOP)
