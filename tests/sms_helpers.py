@@ -8,7 +8,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -88,9 +87,9 @@ class FakeTwilioHttp(HttpClient):
         return [c["data"] for c in self.calls if c["uri"].endswith("/Messages.json")]
 
 
-@pytest.fixture()
-def twilio(ctx):
-    """Twilio credentials configured, its REST API replaced by a recording fake."""
+def fake_twilio(ctx):
+    """For a fixture: Twilio credentials configured, its REST API replaced by a recording
+    fake (yields the fake)."""
     fake = FakeTwilioHttp()
     ctx.config.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                       TWILIO_FROM_NUMBER=FROM_NUMBER, TWILIO_HTTP_CLIENT=fake)
@@ -101,6 +100,53 @@ def twilio(ctx):
     ctx.config.update(TWILIO_ACCOUNT_SID=None, TWILIO_AUTH_TOKEN=None, TWILIO_FROM_NUMBER=None,
                       TWILIO_HTTP_CLIENT=None)
     sms.invalidate()
+
+
+def serve_media():
+    """For a fixture: a stand-in for Twilio's media URLs on 127.0.0.1 that answers only
+    with the account's basic-auth credentials and records what it was asked. Yields
+    (base URL, [(path, Authorization header), ...])."""
+    import base64
+    import http.server
+    import io
+    import threading
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(buf, format="JPEG")
+    files = {"/photo.jpg": ("image/jpeg", buf.getvalue()),
+             "/notes.txt": ("text/plain", b"hello")}
+    seen = []
+    expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append((self.path, self.headers.get("Authorization")))
+            if self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.end_headers()
+                return
+            if self.path not in files:
+                self.send_response(500)
+                self.end_headers()
+                return
+            content_type, body = files[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
 
 
 def demo_areas() -> list[dict]:

@@ -244,7 +244,8 @@ def _commit(change: _Change) -> Case:
         notifications.for_event(case, event, change.notify_extra, change.replied)
         db.session.flush()
         message_ids = list(db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id)))
+            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
+                                           OutboxMessage.status == "pending")))
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -21,10 +21,15 @@ from app.models import (
 from app.services import cases, clock, sms
 from app.services.actors import Actor
 from tests.factories import photo
-from tests.sms_helpers import new_sid, post_signed, reply_of, sign, text, twilio  # noqa: F401
+from tests.sms_helpers import fake_twilio, new_sid, post_signed, reply_of, sign, text
 from workflows.sms import segments
 
 PHONE = "+8613900001111"
+
+
+@pytest.fixture()
+def twilio(ctx):
+    yield from fake_twilio(ctx)
 
 
 @pytest.fixture(autouse=True)
