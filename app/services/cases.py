@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import labels
@@ -320,7 +321,8 @@ def submit(
 
         area = None
         if area_id is not None:
-            area = db.session.get(Area, area_id)
+            area = db.session.get(Area, area_id,
+                                  options=[joinedload(Area.street), defer(Area.polygon)])
             if area is None:
                 raise InvalidInput(_l("Unknown area."), field="area")
         elif lat is not None:

@@ -140,11 +140,8 @@ def _due_query(message_ids: list[int] | None):
         or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
     if message_ids is not None:
         query = query.where(OutboxMessage.id.in_(message_ids))
-    query = query.order_by(OutboxMessage.id).limit(500)
-    if db.engine.dialect.name == "postgresql":
-        # Two sweeps at once each take different rows instead of queueing on the same.
-        query = query.with_for_update(skip_locked=True)
-    return query
+    # Reading is not claiming: two sweeps may read the same ids; ``claim`` decides.
+    return query.order_by(OutboxMessage.id).limit(500)
 
 
 def claim(message_id: int) -> str | None:
@@ -179,7 +176,7 @@ def deliver(message_ids: list[int] | None = None) -> int:
     if message_ids is None:
         release_abandoned()
     ids = list(db.session.scalars(_due_query(message_ids)))
-    db.session.commit()  # end the read (and its row locks) before claiming one by one
+    db.session.commit()
     sent = 0
     the_sender = None
     for message_id in ids:

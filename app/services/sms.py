@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from app import labels
@@ -39,7 +39,6 @@ from app.models import (
     Category,
     Contact,
     InboundMessage,
-    OutboxMessage,
     Rating,
     Road,
     SmsConversation,
@@ -138,7 +137,6 @@ def receive(msg: Inbound) -> str:
     known = _known_reply(msg.sid)
     if known is not None:
         return known
-    media_ids: list[int] = []
     with delivery.no_inline_sending():
         try:
             reply, media_ids = _handle(msg)
@@ -164,66 +162,90 @@ def _known_reply(sid: str) -> str | None:
 
 
 def _handle(msg: Inbound) -> tuple[str, list[int]]:
-    contact = _contact(msg.from_phone)
+    contact, new_contact = _contact(msg.from_phone)
     command = parse_command(msg.body)
     known = contact.language if contact else DEFAULT_LANGUAGE
     language = detect_language(command.words if command else msg.body, known)
     if contact is not None and contact.language != language:
         contact.language = language  # later notifications follow the language they write in
-    inbound = _inbound(msg, contact, language)
+    outcome = _Outcome(*_inbound(msg, contact, language))
+    inbound = outcome.inbound
     try:
         with force_locale(language):
             if command is not None:
-                reply = _command(command, inbound, contact)
+                outcome.reply = _command(command, outcome, contact)
             else:
-                reply = _report(msg, inbound, contact, language)
+                _report(msg, outcome, contact, language, new_contact)
     except ServiceError as exc:
         # A refusal from the door (already rated, ...): the message is still recorded.
         db.session.rollback()
-        inbound = _inbound(msg, None if contact is None else db.session.get(Contact, contact.id),
-                           language, intent=inbound.intent)
+        contact = None if contact is None else db.session.get(Contact, contact.id)
+        outcome = _Outcome(*_inbound(msg, contact, language, intent=inbound.intent))
         with force_locale(language):
-            reply = _("[roadchief] %(problem)s", problem=str(exc.message))
-    inbound.reply = reply
-    db.session.commit()
-    media_ids = list(db.session.scalars(select(SmsMedia.id).where(
-        SmsMedia.inbound_id == inbound.id, SmsMedia.case_id.is_not(None))))
-    return reply, media_ids
+            outcome.reply = _("[roadchief] %(problem)s", problem=str(exc.message))
+    if not outcome.committed:
+        outcome.record()
+        outcome.inbound.reply = outcome.reply
+        db.session.commit()
+    # The photos that now have a case, by their keys (no reload after commit).
+    return outcome.reply, [inspect(m).identity[0] for m in outcome.media] \
+        if outcome.committed else []
+
+
+@dataclass
+class _Outcome:
+    """What handling one message produced. When the door made a case, the message, its
+    reply and the case were committed together (``committed``)."""
+
+    inbound: InboundMessage
+    media: list[SmsMedia]
+    reply: str = ""
+    committed: bool = False
+
+    def record(self) -> None:
+        """Add the message (and its photos) to the session: in the door's transaction when
+        it makes a case, else in our own; written once, with everything already known."""
+        db.session.add(self.inbound)
+        db.session.add_all(self.media)
 
 
 def _inbound(msg: Inbound, contact: Contact | None, language: str,
-             intent: str = "help") -> InboundMessage:
+             intent: str = "help") -> tuple[InboundMessage, list[SmsMedia]]:
+    """The message's row and its photos' rows, not yet in the session. A MessageSid that
+    another request handled meanwhile fails at commit on the unique key, and ``receive``
+    then answers with that request's reply."""
     inbound = InboundMessage(
         message_sid=msg.sid, from_phone=msg.from_phone, to_phone=msg.to_phone, body=msg.body,
         num_media=len(msg.media), language=language, intent=intent,
         contact_id=contact.id if contact else None, received_at=clock.now())
-    db.session.add(inbound)
-    db.session.flush()  # a MessageSid handled meanwhile stops here (unique)
-    for position, (url, content_type) in enumerate(msg.media):
-        db.session.add(SmsMedia(inbound_id=inbound.id, position=position, url=url,
-                                content_type=content_type, created_at=inbound.received_at))
-    return inbound
+    media = [SmsMedia(inbound=inbound, position=position, url=url, content_type=content_type,
+                      status="pending", attempts=0, created_at=inbound.received_at)
+             for position, (url, content_type) in enumerate(msg.media)]
+    return inbound, media
 
 
-def _contact(phone: str) -> Contact | None:
+def _contact(phone: str) -> tuple[Contact | None, bool]:
+    """The resident's contact by phone (made on first contact), and whether it is new."""
     try:
         normal = cases.normalize_phone(phone)
     except InvalidInput:
-        return None
+        return None, False
     if normal is None:
-        return None
+        return None, False
     contact = db.session.scalar(select(Contact).where(Contact.phone == normal))
-    if contact is None:
-        contact = Contact(phone=normal, language=DEFAULT_LANGUAGE, created_at=clock.now())
-        db.session.add(contact)
-        db.session.flush()
-    return contact
+    if contact is not None:
+        return contact, False
+    contact = Contact(phone=normal, language=DEFAULT_LANGUAGE, created_at=clock.now())
+    db.session.add(contact)
+    db.session.flush()
+    return contact, True
 
 
 # -- commands ---------------------------------------------------------------------------------
 
 
-def _command(command: Command, inbound: InboundMessage, contact: Contact | None) -> str:
+def _command(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
+    inbound = outcome.inbound
     inbound.intent = command.kind.value
     if command.kind is CommandKind.STOP:
         phone = contact.phone if contact else inbound.from_phone
@@ -239,7 +261,7 @@ def _command(command: Command, inbound: InboundMessage, contact: Contact | None)
     if command.kind is CommandKind.QUERY:
         return _query(command.code, contact)
     if command.kind is CommandKind.RATING:
-        return _rate(command, inbound, contact)
+        return _rate(command, outcome, contact)
     return help_text()
 
 
@@ -287,7 +309,8 @@ def status_text(case: Case) -> str:
              category=category, state=labels.STATE[state])
 
 
-def _rate(command: Command, inbound: InboundMessage, contact: Contact | None) -> str:
+def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
+    inbound = outcome.inbound
     case = awaiting_rating(contact, command.code) if contact else None
     if case is None:
         if command.code:
@@ -298,6 +321,7 @@ def _rate(command: Command, inbound: InboundMessage, contact: Contact | None) ->
                  "text what and where.")
     inbound.case_id = case.id
     code = display_code(case.code)
+    outcome.record()  # committed with the rating
     cases.rate(case, Actor.resident(contact), score=command.score, comment=command.comment,
                channel="sms")
     if command.score == 3:
@@ -323,10 +347,11 @@ def awaiting_rating(contact: Contact, code: str | None = None) -> Case | None:
 # -- reports and the one follow-up question ----------------------------------------------------
 
 
-def _report(msg: Inbound, inbound: InboundMessage, contact: Contact | None,
-            language: str) -> str:
+def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: str,
+            new_contact: bool) -> None:
+    inbound = outcome.inbound
     now = inbound.received_at
-    conversation = _open_conversation(contact) if contact else None
+    conversation = _open_conversation(contact) if contact and not new_contact else None
     if conversation is not None and conversation.expires_at <= now:
         _expire(conversation)  # it keeps its own report; this message starts afresh
         conversation = None
@@ -345,19 +370,19 @@ def _report(msg: Inbound, inbound: InboundMessage, contact: Contact | None,
         inbound.conversation_id = conversation.id
     if step.kind is StepKind.HELP:
         inbound.intent = "help"
-        return help_text()
+        outcome.reply = help_text()
+        return
     if contact is None:  # no number to talk back to: keep what was said, for a dispatcher
         step = Step(StepKind.CREATE, step.category, step.place, description=step.description)
     if step.kind is StepKind.ASK:
-        conversation = _ask(step, contact, language, now, msg)
-        inbound.conversation_id = conversation.id
-        return question(step.awaiting)
-    case = _create(step, contact, language, conversation, inbound, in_reply=True)
-    return _receipt_body(case, contact, language)
+        conversation = _ask(step, contact, language, now)
+        inbound.conversation_id = conversation.id  # its photos join the case later
+        outcome.reply = question(step.awaiting)
+        return
+    _create(step, contact, language, conversation, outcome)
 
 
-def _ask(step: Step, contact: Contact, language: str, now: datetime,
-         msg: Inbound) -> SmsConversation:
+def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConversation:
     minutes = current_app.config.get("SMS_CONVERSATION_MINUTES", 30)
     place = step.place
     conversation = SmsConversation(
@@ -410,53 +435,46 @@ def fallback_category() -> str:
 
 
 def _create(step: Step, contact: Contact | None, language: str,
-            conversation: SmsConversation | None, inbound: InboundMessage | None,
-            in_reply: bool) -> Case:
+            conversation: SmsConversation | None, outcome: _Outcome | None) -> Case:
+    """Make the case through the door. With ``outcome`` (the webhook), the message, its
+    reply (the "received" text) and the photos' link to the case are written in the
+    door's own transaction: one commit, and a replay finds everything or nothing."""
     category = step.category or fallback_category()
     place = step.place
     address = place.describe() if place else (conversation.place if conversation else "")
     description = (step.description or "").strip() or _category_name(category, language)
     now = clock.now()
+    inbound = outcome.inbound if outcome else None
 
     def link(case: Case) -> None:
-        if inbound is not None:
-            inbound.case_id = case.id
         if conversation is not None:
             conversation.status, conversation.case_id = "done", case.id
             conversation.closed_at, conversation.awaiting = now, None
-        for row in _media_of(inbound, conversation):
+        rows = _media_of(conversation) + (outcome.media if outcome else [])
+        for row in rows:
             row.case_id = case.id
+        if outcome is not None:
+            outcome.record()
+            inbound.case_id = case.id
+            with force_locale(language):
+                inbound.reply = outcome.reply = sms_receipt(case)
+            outcome.media = rows
+            outcome.committed = True
 
     return cases.submit(
         Actor.resident(contact), category_code=category,
         description=description[:DESCRIPTION_MAX], address=address[:ADDRESS_MAX],
         area_id=place.area_id if place else None, language=language, channel="sms",
-        link=link, receipt_in_reply=in_reply and contact is not None)
+        link=link, receipt_in_reply=outcome is not None and contact is not None)
 
 
-def _media_of(inbound: InboundMessage | None,
-              conversation: SmsConversation | None) -> list[SmsMedia]:
-    rows = []
-    if conversation is not None:
-        rows += list(db.session.scalars(
-            select(SmsMedia).join(InboundMessage, InboundMessage.id == SmsMedia.inbound_id)
-            .where(InboundMessage.conversation_id == conversation.id,
-                   SmsMedia.case_id.is_(None))))
-    if inbound is not None:
-        rows += [m for m in db.session.scalars(select(SmsMedia).where(
-            SmsMedia.inbound_id == inbound.id)) if m not in rows]
-    return rows
-
-
-def _receipt_body(case: Case, contact: Contact | None, language: str) -> str:
-    if contact is not None:
-        body = db.session.scalar(select(OutboxMessage.body).where(
-            OutboxMessage.case_id == case.id, OutboxMessage.contact_id == contact.id)
-            .order_by(OutboxMessage.id).limit(1))
-        if body:
-            return body
-    with force_locale(language):
-        return sms_receipt(case)
+def _media_of(conversation: SmsConversation | None) -> list[SmsMedia]:
+    """Photos sent earlier in the conversation, waiting for its case."""
+    if conversation is None:
+        return []
+    return list(db.session.scalars(
+        select(SmsMedia).join(InboundMessage, InboundMessage.id == SmsMedia.inbound_id)
+        .where(InboundMessage.conversation_id == conversation.id, SmsMedia.case_id.is_(None))))
 
 
 def expire_conversations() -> int:
@@ -483,7 +501,7 @@ def expire_conversations() -> int:
 
 def _expire(conversation: SmsConversation) -> Case | None:
     pending = _pending(conversation)
-    media = _media_of(None, conversation)
+    media = _media_of(conversation)
     if pending.category is None and pending.place is None and not media:
         conversation.status, conversation.closed_at = "expired", clock.now()
         conversation.awaiting = None
@@ -492,7 +510,7 @@ def _expire(conversation: SmsConversation) -> Case | None:
     contact = db.session.get(Contact, conversation.contact_id)
     step = Step(StepKind.CREATE, pending.category, pending.place,
                 description=pending.description, unrouted=pending.place is None)
-    return _create(step, contact, conversation.language, conversation, None, in_reply=False)
+    return _create(step, contact, conversation.language, conversation, None)
 
 
 # -- small helpers ----------------------------------------------------------------------------
