@@ -138,11 +138,19 @@ def receive(msg: Inbound) -> str:
     if known is not None:
         return known
     with delivery.no_inline_sending():
-        try:
-            reply, media_ids = _handle(msg)
-        except IntegrityError:  # the same MessageSid, handled meanwhile by another request
-            db.session.rollback()
-            return _known_reply(msg.sid) or ""
+        for attempt in (1, 2):
+            try:
+                reply, media_ids = _handle(msg)
+                break
+            except IntegrityError:
+                db.session.rollback()
+                known = _known_reply(msg.sid)
+                if known is not None:  # the same MessageSid, handled meanwhile
+                    return known
+                if attempt == 2:
+                    raise
+                # Another message from this phone opened a conversation meanwhile: once
+                # more, now as the answer to it.
     mms.schedule(media_ids)
     return reply
 

@@ -69,3 +69,24 @@ def test_two_workers_send_one_row_once(city, app, twilio):
     sent = together(app, lambda: delivery.deliver(ids))
     assert sorted(sent) == [0, 1]
     assert len(twilio.sent) == 1
+
+
+def test_two_texts_from_one_phone_at_once_are_both_kept(city, app, twilio):
+    sms.invalidate()
+    messages = iter([
+        sms.Inbound(sid=new_sid(), from_phone="+8613900002222", body="门口有人乱停车，堵死了"),
+        sms.Inbound(sid=new_sid(), from_phone="+8613900002222", body="在中山大道这边"),
+    ])
+    lock = threading.Lock()
+
+    def one():
+        with lock:
+            message = next(messages)
+        return sms.receive(message)
+
+    db.session.remove()
+    replies = together(app, one)
+    assert all(isinstance(r, str) and r for r in replies), replies
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+    # One opened the conversation, the other answered it: one case, nothing lost.
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
