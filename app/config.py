@@ -52,6 +52,16 @@ class Config:
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 40 * 1024 * 1024
     SMS_OUTBOX_LOG = os.environ.get("SMS_OUTBOX_LOG", str(INSTANCE / "sms-outbox.log"))
+    # The SMS channel: how long a conversation waits for the answer to its one question,
+    # how long after closure a "1/2/3" counts as the rating, the entry for a problem the
+    # resident could not name, and sending: attempts, backoff, provider timeout.
+    SMS_CONVERSATION_MINUTES = int(os.environ.get("SMS_CONVERSATION_MINUTES", 30))
+    SMS_RATING_DAYS = int(os.environ.get("SMS_RATING_DAYS", 30))
+    SMS_FALLBACK_CATEGORY = os.environ.get("SMS_FALLBACK_CATEGORY", "HF99")
+    SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", 5))
+    SMS_RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", 30))
+    SMS_SENDING_TIMEOUT_SECONDS = int(os.environ.get("SMS_SENDING_TIMEOUT_SECONDS", 600))
+    TWILIO_TIMEOUT_SECONDS = float(os.environ.get("TWILIO_TIMEOUT_SECONDS", 15))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
     # The resident channel. The map works without tiles (and the form without JavaScript),

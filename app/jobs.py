@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from flask import current_app
 
 _app = None
+log = logging.getLogger(__name__)
 
 
 def _context():
@@ -36,4 +40,37 @@ def deliver_outbox(message_ids: list[int] | None = None) -> int:
     with _context():
         from app.services import delivery
 
-        return delivery.deliver(message_ids)
+        sent = delivery.deliver(message_ids)
+        if message_ids:
+            _again_later(message_ids)
+        return sent
+
+
+def _again_later(message_ids: list[int]) -> None:
+    """Messages that failed for a passing reason are due again after their backoff: queue
+    a job for then (a worker started with --with-scheduler runs it). If that fails too,
+    the sweep still finds them."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import OutboxMessage
+    from app.services import clock
+
+    rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.next_attempt_at).where(
+        OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending",
+        OutboxMessage.next_attempt_at.is_not(None))).all()
+    if not rows:
+        return
+    delay = max(min(r.next_attempt_at for r in rows) - clock.now(), timedelta(seconds=1))
+    try:
+        queue().enqueue_in(delay, "app.jobs.deliver_outbox", [r.id for r in rows],
+                           job_timeout=120)
+    except Exception:
+        log.warning("could not queue the retry of %d message(s)", len(rows), exc_info=True)
+
+
+def fetch_sms_media(media_ids: list[int] | None = None) -> int:
+    with _context():
+        from app.services import mms
+
+        return mms.fetch(media_ids)

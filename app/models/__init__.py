@@ -7,10 +7,11 @@ from app.models.catalogue import Category, TimeLimitRule
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
+from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
 
 __all__ = [
     "Agency", "AgencyCategory", "Area", "Attachment", "Base", "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
-    "OfficeHours", "OutboxMessage", "Rating", "Road", "Street", "TeamKind", "TeamMembership",
-    "TimeLimitRule", "User",
+    "InboundMessage", "OfficeHours", "OutboxMessage", "Rating", "Road", "SmsConversation",
+    "SmsMedia", "SmsOptOut", "Street", "TeamKind", "TeamMembership", "TimeLimitRule", "User",
 ]

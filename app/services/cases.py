@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import labels
@@ -168,6 +169,7 @@ class _Change:
     notify_extra: list[Contact] = field(default_factory=list)
     photos: list = field(default_factory=list)
     photo_kind: str = "note"
+    replied: Contact | None = None  # the resident answered in the SMS webhook's own reply
 
 
 def _begin(
@@ -240,10 +242,11 @@ def _commit(change: _Change) -> Case:
         if change.photos:
             for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
                 db.session.add(attachment)
-        notifications.for_event(case, event, change.notify_extra)
+        notifications.for_event(case, event, change.notify_extra, change.replied)
         db.session.flush()
         message_ids = list(db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id)))
+            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
+                                           OutboxMessage.status == "pending")))
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -283,9 +286,16 @@ def submit(
     language: str = "zh_Hans_CN",
     channel: str = "web",
     photos: Sequence[media.Photo] = (),
+    link: Callable[[Case], None] | None = None,
+    receipt_in_reply: bool = False,
 ) -> Case:
     """A new report. It is always kept: a point outside every area makes it *unrouted*,
-    for a dispatcher to place."""
+    for a dispatcher to place.
+
+    ``link`` is called inside the transaction once the case has its id, to record what
+    caused it (the SMS that reported it), so both are committed together or not at all.
+    ``receipt_in_reply``: the reporter hears "received" in the reply to their own text
+    message; the outbox keeps that message as already sent."""
     try:
         category = db.session.scalar(
             select(Category).where(Category.code == (category_code or "").strip().upper(),
@@ -311,7 +321,8 @@ def submit(
 
         area = None
         if area_id is not None:
-            area = db.session.get(Area, area_id)
+            area = db.session.get(Area, area_id,
+                                  options=[joinedload(Area.street), defer(Area.polygon)])
             if area is None:
                 raise InvalidInput(_l("Unknown area."), field="area")
         elif lat is not None:
@@ -337,6 +348,9 @@ def submit(
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": case.area_id,
                          "unrouted": case.unrouted_reason}
+    change.replied = contact if receipt_in_reply else None
+    if link is not None:
+        link(case)
     return _commit(change)
 
 
@@ -830,6 +844,34 @@ def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Ph
     prepared = _photos(photos)
     change = _begin(ref, actor, Action.ADD_NOTE, _given(note=note), expected_version, note=note)
     change.photos = prepared
+    return _commit(change)
+
+
+def add_photos(ref: CaseRef, actor: Actor, *, photos: Sequence[media.Photo],
+               note: str | None = None, link: Callable[[Case], None] | None = None) -> Case:
+    """Photos a resident sent after reporting (an MMS fetched by a job), recorded as a note
+    event on the case. The state machine keeps ``add_note`` for staff, so, like the note
+    that ``merge`` writes on the surviving case, this event is written here directly: only
+    for a resident who follows the case, and with the photos checked like web uploads."""
+    case = get_case(ref)
+    if actor.role is not Role.RESIDENT or actor.contact is None or not can_see(actor, case):
+        _abort(NotFound())
+    note = _text(note, "note", DESCRIPTION_MAX)
+    prepared = _photos(photos)
+    if not prepared:
+        _abort(InvalidInput(_l("Please give %(what)s.", what=labels.INPUT["photo"]),
+                            field="photo"))
+    now = clock.now()
+    event = CaseEvent(
+        at=now, action=Action.ADD_NOTE.value, from_state=case.state, to_state=case.state,
+        actor_role=Role.RESIDENT.value, actor_contact_id=actor.contact.id, note=note,
+        data={"photos": len(prepared), "source": "mms"},
+    )
+    transition = Transition(Action.ADD_NOTE, State(case.state), None,
+                            frozenset({Role.RESIDENT}))
+    change = _Change(case, actor, transition, event, photos=prepared, photo_kind="before")
+    if link is not None:
+        link(case)
     return _commit(change)
 
 

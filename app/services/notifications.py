@@ -1,5 +1,9 @@
 """Which event tells whom what. Called inside the door's transaction: it only writes
-outbox rows, rendered in each recipient's language; delivery happens after commit."""
+outbox rows, rendered in each recipient's language; delivery happens after commit.
+
+A number that texted TD/退订/STOP gets no row. A resident who reported by SMS hears
+"received" in the webhook's own reply; that row is written already sent ("twiml"), so
+the record is complete and nothing is sent twice."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Case, CaseEvent, Contact, OutboxMessage, User
+from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
 from workflows.lifecycle import Action
 
@@ -56,6 +60,8 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
     category = case.category.name("zh" if _is_zh() else "en")
     action = Action(event.action)
     base = current_app.config["PUBLIC_BASE_URL"]
+    if action is Action.SUBMIT and case.channel == "sms":
+        return sms_receipt(case)
     if action is Action.SUBMIT:
         return _(
             "[roadchief] We received your report (%(category)s). Tracking code %(code)s. "
@@ -67,6 +73,9 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
             "[roadchief] Case %(code)s was sent to %(unit)s, to be fixed by %(due)s.",
             code=code, unit=_unit_name(case), due=_when(case.due_at),
         )
+    if action is Action.RECTIFY:
+        return _("[roadchief] Case %(code)s has been fixed by %(unit)s and will now be checked.",
+                 code=code, unit=_unit_name(case))
     if action is Action.REJECT:
         return _("[roadchief] Case %(code)s was not accepted: %(reason)s", code=code,
                  reason=event.reason)
@@ -85,6 +94,18 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
     return None
 
 
+def sms_receipt(case: Case) -> str:
+    """"Received" for a report made by text message: short (one or two SMS), with the
+    code and how to ask for progress by SMS."""
+    code = display_code(case.code)
+    category = case.category.name("zh" if _is_zh() else "en")
+    if case.area_id is None:
+        return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
+                 "place it. Text CX %(code)s for progress.", category=category, code=code)
+    return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text CX %(code)s "
+             "for progress.", category=category, place=case.address or "-", code=code)
+
+
 def _staff_text(case: Case, event: CaseEvent) -> str | None:
     code = display_code(case.code)
     action = Action(event.action)
@@ -97,36 +118,55 @@ def _staff_text(case: Case, event: CaseEvent) -> str | None:
     return None
 
 
+def opted_out(phones: list[str]) -> set[str]:
+    from sqlalchemy import select
+
+    if not phones:
+        return set()
+    return set(db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
+
+
 def _add(key: str, phone: str, language: str, body: str, case: Case, event: CaseEvent,
-         contact: Contact | None = None, user: User | None = None) -> None:
+         contact: Contact | None = None, user: User | None = None,
+         in_reply: bool = False) -> None:
+    now = clock.now()
     db.session.add(
         OutboxMessage(
             dedupe_key=key, channel="sms", to_phone=phone,
             contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
-            language=language, body=body, created_at=clock.now(),
+            language=language, body=body, created_at=now,
+            # Delivered as the reply to the resident's own text (TwiML), not sent again.
+            status="sent" if in_reply else "pending",
+            provider_id="twiml" if in_reply else None, sent_at=now if in_reply else None,
         )
     )
 
 
-def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = ()) -> None:
-    """Write the outbox rows an event causes (the event must already have an id)."""
+def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
+              replied: Contact | None = None) -> None:
+    """Write the outbox rows an event causes (the event must already have an id).
+    ``replied``: the resident whose message is being answered right now (SMS webhook)."""
     recipients = _followers(case) + [c for c in extra_contacts if c is not None]
+    assignee = case.assignee_user
+    phone = assignee.phone if assignee else (
+        case.assignee_agency.duty_phone if case.assignee_agency else None
+    )
+    stopped = opted_out([c.phone for c in recipients] + ([phone] if phone else []))
     seen = set()
     for contact in recipients:
         if contact.id in seen:
             continue
         seen.add(contact.id)
+        in_reply = replied is not None and contact.id == replied.id
+        if contact.phone in stopped and not in_reply:
+            continue
         with force_locale(contact.language):
             body = _resident_text(case, event, contact)
         if body:
             _add(f"e{event.id}:c{contact.id}", contact.phone, contact.language, body, case,
-                 event, contact=contact)
-    assignee = case.assignee_user
-    phone = assignee.phone if assignee else (
-        case.assignee_agency.duty_phone if case.assignee_agency else None
-    )
-    if phone:
+                 event, contact=contact, in_reply=in_reply)
+    if phone and phone not in stopped:
         language = assignee.language if assignee else "zh_Hans_CN"
         with force_locale(language):
             body = _staff_text(case, event)

@@ -1,7 +1,8 @@
-"""The SMS channel: Twilio's inbound webhook, replies in TwiML."""
+"""The SMS channel: Twilio's inbound webhook (replies in TwiML), its delivery reports, and
+the staff page that shows the outbox."""
 
 from flask import Blueprint
 
-bp = Blueprint("sms", __name__, url_prefix="/sms")
+bp = Blueprint("sms", __name__, url_prefix="/sms", cli_group="sms")
 
 from app.sms import routes  # noqa: E402,F401

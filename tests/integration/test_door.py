@@ -61,7 +61,7 @@ def test_the_whole_loop_from_report_to_rating(city, t0):
     assert case.version == 6  # one version per event
     texts = db.session.scalars(select(OutboxMessage.body).where(
         OutboxMessage.case_id == case.id, OutboxMessage.to_phone == "+8613900001111")).all()
-    assert len(texts) == 3  # received, dispatched, closed-and-please-rate
+    assert len(texts) == 4  # received, dispatched, rectified, closed-and-please-rate
     assert "查询码" in texts[0] or "Tracking code" in texts[0]
     staff = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.to_phone == city.chief.phone)).all()

@@ -1,0 +1,146 @@
+"""Photos sent by MMS: Twilio gives their URLs (``MediaUrl0..n``) in the webhook; they are
+stored with the message, fetched afterwards by a job with the account's credentials
+(HTTP basic auth), checked exactly like web uploads (``app.services.media``) and
+attached to the case through the door (``cases.add_photos``: an event records them).
+
+No download happens in the webhook. A photo that is not an image we accept is marked
+rejected with the reason; a download that fails is tried again up to ``MAX_ATTEMPTS``
+times, then marked failed. Two jobs never attach the same photo: each row is claimed
+first by a conditional UPDATE on its attempt counter."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import Case, CaseEvent, SmsMedia
+from app.services import cases, clock
+from app.services import media as media_service
+from app.services.actors import Actor
+from app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+def media_params(form) -> list[tuple[str, str]]:
+    """(url, content type) for each MediaUrlN of a Twilio webhook, in order."""
+    try:
+        count = min(int(form.get("NumMedia") or 0), 10)
+    except ValueError:
+        count = 0
+    out = []
+    for i in range(count):
+        url = (form.get(f"MediaUrl{i}") or "").strip()
+        if url.startswith(("https://", "http://")) and len(url) <= 500:
+            out.append((url, (form.get(f"MediaContentType{i}") or "")[:100]))
+    return out
+
+
+def schedule(media_ids: list[int]) -> None:
+    """After commit: queue the download. Without Redis the rows wait for the sweep
+    (``fetch()``): the webhook itself never downloads."""
+    if not media_ids or not current_app.config.get("REDIS_URL"):
+        return
+    from app import jobs
+
+    try:
+        jobs.enqueue("app.jobs.fetch_sms_media", media_ids)
+    except Exception:
+        log.warning("could not queue %d MMS photo(s); they wait for the sweep", len(media_ids),
+                    exc_info=True)
+
+
+def _download(url: str) -> bytes:
+    import requests
+
+    cfg = current_app.config
+    auth = None
+    if cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN"):
+        auth = (cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"])
+    limit = cfg["MAX_PHOTO_BYTES"] + 1
+    with requests.get(url, auth=auth, timeout=cfg.get("TWILIO_TIMEOUT_SECONDS", 15),
+                      stream=True) as response:
+        response.raise_for_status()
+        data = bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            data.extend(chunk)
+            if len(data) >= limit:  # too big: stop reading; the check says why
+                break
+        return bytes(data)
+
+
+def _claim(row: SmsMedia) -> bool:
+    won = db.session.execute(
+        update(SmsMedia).where(SmsMedia.id == row.id, SmsMedia.status == "pending",
+                               SmsMedia.attempts == row.attempts)
+        .values(attempts=row.attempts + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(won)
+
+
+def fetch(media_ids: list[int] | None = None) -> int:
+    """Download, check and attach pending photos whose case exists. Returns how many were
+    attached."""
+    query = select(SmsMedia).where(SmsMedia.status == "pending", SmsMedia.case_id.is_not(None))
+    if media_ids is not None:
+        query = query.where(SmsMedia.id.in_(media_ids))
+    rows = list(db.session.scalars(query.order_by(SmsMedia.id).limit(200)))
+    by_case: dict[int, list[tuple[int, media_service.Photo]]] = defaultdict(list)
+    for row in rows:
+        if not _claim(row):
+            continue
+        row = db.session.get(SmsMedia, row.id, populate_existing=True)
+        try:
+            data = _download(row.url)
+        except Exception as exc:
+            row.error = f"{type(exc).__name__}: {exc}"[:1000]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status, row.done_at = "failed", clock.now()
+            db.session.commit()
+            continue
+        photo = media_service.Photo(data, f"mms{row.position}")
+        try:
+            media_service.check(photo)
+        except ServiceError as exc:
+            row.status, row.error, row.done_at = "rejected", str(exc.message), clock.now()
+            db.session.commit()
+            continue
+        by_case[row.case_id].append((row.id, photo))
+    attached = 0
+    for case_id, items in by_case.items():
+        # At most MAX_PHOTOS per event: a long MMS becomes several events.
+        for start in range(0, len(items), media_service.MAX_PHOTOS):
+            attached += _attach(case_id, items[start:start + media_service.MAX_PHOTOS])
+    return attached
+
+
+def _attach(case_id: int, items: list[tuple[int, media_service.Photo]]) -> int:
+    case = db.session.get(Case, case_id)
+    ids = [i for i, _p in items]
+    contact = case.reporter
+    now = clock.now()
+
+    def mark(_case):
+        for row in db.session.scalars(select(SmsMedia).where(SmsMedia.id.in_(ids))):
+            row.status, row.done_at, row.error = "attached", now, None
+
+    try:
+        cases.add_photos(case, Actor.resident(contact), photos=[p for _i, p in items],
+                         link=mark)
+    except ServiceError as exc:
+        db.session.rollback()
+        db.session.execute(update(SmsMedia).where(SmsMedia.id.in_(ids)).values(
+            status="rejected", error=str(exc.message), done_at=now))
+        db.session.commit()
+        return 0
+    last_event = db.session.scalar(select(func.max(CaseEvent.id)).where(
+        CaseEvent.case_id == case_id, CaseEvent.action == "add_note"))
+    db.session.execute(update(SmsMedia).where(SmsMedia.id.in_(ids)).values(event_id=last_event))
+    db.session.commit()
+    return len(ids)

@@ -1,0 +1,539 @@
+"""The SMS channel: a resident's text message in, one short reply out.
+
+``receive`` handles one inbound message from Twilio's webhook:
+
+1. a MessageSid seen before gets the reply it got the first time, and nothing else
+   happens (Twilio retries; the same message must not make two cases);
+2. a command (查询/CX <code>, 1/2/3, TD/退订/STOP, START, HELP) is answered;
+3. anything else is read as a report by ``workflows.sms``: with both the problem and the
+   place the case is made at once; otherwise one short question is asked and the
+   conversation for that phone waits (``SMS_CONVERSATION_MINUTES``) for the answer, after
+   which the case is made whatever the answer (problem still unclear: "other"; place
+   still unknown: unrouted, for a dispatcher).
+
+The message, the case and its "received" notification are committed together; the reply
+is that notification's text. Nothing here calls the network: MMS photos are fetched and
+outbox messages sent by jobs (or the sweep) after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import exists, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from app import labels
+from app.extensions import db
+from app.models import (
+    Area,
+    Case,
+    CaseFollower,
+    Category,
+    Contact,
+    InboundMessage,
+    Rating,
+    Road,
+    SmsConversation,
+    SmsMedia,
+    SmsOptOut,
+)
+from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
+from app.services import cases, clock, delivery, mms
+from app.services.actors import Actor
+from app.services.errors import InvalidInput, ServiceError
+from app.services.notifications import display_code, sms_receipt
+from workflows.lifecycle import State
+from workflows.sms import (
+    Awaiting,
+    Classifier,
+    Command,
+    CommandKind,
+    Gazetteer,
+    Place,
+    StepKind,
+    detect_language,
+    next_step,
+    parse_command,
+)
+from workflows.sms.dialogue import Pending, Step, dont_know
+
+log = logging.getLogger(__name__)
+BODY_MAX = 1600  # Twilio's own limit for one message
+DEFAULT_LANGUAGE = "zh_Hans_CN"
+_KEY = "roadchief.sms_understanding"
+_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Inbound:
+    sid: str
+    from_phone: str
+    to_phone: str = ""
+    body: str = ""
+    media: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_form(cls, form: Mapping) -> Inbound:
+        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        if not sid or len(sid) > 64:
+            raise InvalidInput(_("A message needs a MessageSid."), field="MessageSid")
+        return cls(sid=sid, from_phone=(form.get("From") or "").strip()[:32],
+                   to_phone=(form.get("To") or "").strip()[:32],
+                   body=(form.get("Body") or "")[:BODY_MAX],
+                   media=tuple(mms.media_params(form)))
+
+
+# -- the city's words, as plain data for workflows.sms -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Understanding:
+    classifier: Classifier
+    gazetteer: Gazetteer
+
+
+def understanding() -> Understanding:
+    """The classifier and gazetteer built from the catalogue and the places, cached for a
+    minute (an administrator's edit shows up without a restart)."""
+    cached = current_app.extensions.get(_KEY)
+    if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
+        return cached[1]
+    entries = [(c.code, [c.name_zh, *(c.keywords or [])]) for c in db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
+    built = Understanding(Classifier(entries), Gazetteer.from_data(gazetteer_data()))
+    current_app.extensions[_KEY] = (_time.monotonic(), built)
+    return built
+
+
+def invalidate() -> None:
+    current_app.extensions.pop(_KEY, None)
+
+
+def gazetteer_data() -> list[dict]:
+    """Areas with their roads and aliases, in a stable order (by area code)."""
+    areas = {a.id: {"id": a.id, "code": a.code, "name": a.name_zh, "name_en": a.name_en,
+                    "roads": []}
+             for a in db.session.scalars(select(Area).order_by(Area.code))}
+    for road in db.session.scalars(select(Road).order_by(Road.id)):
+        if road.area_id in areas:
+            areas[road.area_id]["roads"].append({"name": road.name,
+                                                 "aliases": road.aliases or []})
+    return list(areas.values())
+
+
+# -- one inbound message ----------------------------------------------------------------------
+
+
+def receive(msg: Inbound) -> str:
+    """Handle one inbound message; the reply text (one or two SMS), empty for none."""
+    known = _known_reply(msg.sid)
+    if known is not None:
+        return known
+    with delivery.no_inline_sending():
+        for attempt in (1, 2):
+            try:
+                reply, media_ids = _handle(msg)
+                break
+            except IntegrityError:
+                db.session.rollback()
+                known = _known_reply(msg.sid)
+                if known is not None:  # the same MessageSid, handled meanwhile
+                    return known
+                if attempt == 2:
+                    raise
+                # Another message from this phone opened a conversation meanwhile: once
+                # more, now as the answer to it.
+    mms.schedule(media_ids)
+    return reply
+
+
+def _known_reply(sid: str) -> str | None:
+    row = db.session.execute(
+        select(InboundMessage.reply, InboundMessage.case_id, InboundMessage.language)
+        .where(InboundMessage.message_sid == sid)).first()
+    if row is None:
+        return None
+    if row.reply is not None:
+        return row.reply
+    if row.case_id is not None:  # committed with its case, but not with its reply
+        with force_locale(row.language):
+            return sms_receipt(db.session.get(Case, row.case_id))
+    return ""
+
+
+def _handle(msg: Inbound) -> tuple[str, list[int]]:
+    contact, new_contact = _contact(msg.from_phone)
+    command = parse_command(msg.body)
+    known = contact.language if contact else DEFAULT_LANGUAGE
+    language = detect_language(command.words if command else msg.body, known)
+    if contact is not None and contact.language != language:
+        contact.language = language  # later notifications follow the language they write in
+    outcome = _Outcome(*_inbound(msg, contact, language))
+    inbound = outcome.inbound
+    try:
+        with force_locale(language):
+            if command is not None:
+                outcome.reply = _command(command, outcome, contact)
+            else:
+                _report(msg, outcome, contact, language, new_contact)
+    except ServiceError as exc:
+        # A refusal from the door (already rated, ...): the message is still recorded.
+        db.session.rollback()
+        contact = None if contact is None else db.session.get(Contact, contact.id)
+        outcome = _Outcome(*_inbound(msg, contact, language, intent=inbound.intent))
+        with force_locale(language):
+            outcome.reply = _("[roadchief] %(problem)s", problem=str(exc.message))
+    if not outcome.committed:
+        outcome.record()
+        outcome.inbound.reply = outcome.reply
+        db.session.commit()
+    # The photos that now have a case, by their keys (no reload after commit).
+    return outcome.reply, [inspect(m).identity[0] for m in outcome.media] \
+        if outcome.committed else []
+
+
+@dataclass
+class _Outcome:
+    """What handling one message produced. When the door made a case, the message, its
+    reply and the case were committed together (``committed``)."""
+
+    inbound: InboundMessage
+    media: list[SmsMedia]
+    reply: str = ""
+    committed: bool = False
+
+    def record(self) -> None:
+        """Add the message (and its photos) to the session: in the door's transaction when
+        it makes a case, else in our own; written once, with everything already known."""
+        db.session.add(self.inbound)
+        db.session.add_all(self.media)
+
+
+def _inbound(msg: Inbound, contact: Contact | None, language: str,
+             intent: str = "help") -> tuple[InboundMessage, list[SmsMedia]]:
+    """The message's row and its photos' rows, not yet in the session. A MessageSid that
+    another request handled meanwhile fails at commit on the unique key, and ``receive``
+    then answers with that request's reply."""
+    inbound = InboundMessage(
+        message_sid=msg.sid, from_phone=msg.from_phone, to_phone=msg.to_phone, body=msg.body,
+        num_media=len(msg.media), language=language, intent=intent,
+        contact_id=contact.id if contact else None, received_at=clock.now())
+    media = [SmsMedia(inbound=inbound, position=position, url=url, content_type=content_type,
+                      status="pending", attempts=0, created_at=inbound.received_at)
+             for position, (url, content_type) in enumerate(msg.media)]
+    return inbound, media
+
+
+def _contact(phone: str) -> tuple[Contact | None, bool]:
+    """The resident's contact by phone (made on first contact), and whether it is new."""
+    try:
+        normal = cases.normalize_phone(phone)
+    except InvalidInput:
+        return None, False
+    if normal is None:
+        return None, False
+    contact = db.session.scalar(select(Contact).where(Contact.phone == normal))
+    if contact is not None:
+        return contact, False
+    contact = Contact(phone=normal, language=DEFAULT_LANGUAGE, created_at=clock.now())
+    db.session.add(contact)
+    db.session.flush()
+    return contact, True
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _command(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
+    inbound = outcome.inbound
+    inbound.intent = command.kind.value
+    if command.kind is CommandKind.STOP:
+        phone = contact.phone if contact else inbound.from_phone
+        if db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone == phone)) is None:
+            db.session.add(SmsOptOut(phone=phone, message_sid=inbound.message_sid,
+                                     at=inbound.received_at))
+        return _("[roadchief] You will get no more messages from us. Text START to resume.")
+    if command.kind is CommandKind.START:
+        phone = contact.phone if contact else inbound.from_phone
+        for row in db.session.scalars(select(SmsOptOut).where(SmsOptOut.phone == phone)):
+            db.session.delete(row)
+        return _("[roadchief] Messages resumed. Text HELP for how to report.")
+    if command.kind is CommandKind.QUERY:
+        return _query(command.code, contact)
+    if command.kind is CommandKind.RATING:
+        return _rate(command, outcome, contact)
+    return help_text()
+
+
+def help_text() -> str:
+    return _("[roadchief] To report a problem, text what and where, e.g. car on the pavement, "
+             "Zhongshan Ave. CX + code: progress. TD: stop messages.")
+
+
+def _query(code: str | None, contact: Contact | None) -> str:
+    """Status and time limit of a case, by its code. Anyone may ask about any code, as on
+    the public tracking page: the reply names no person, phone or address."""
+    if code:
+        case = db.session.scalar(select(Case).where(Case.code == code))
+        if case is None:
+            return _("[roadchief] No case has the code %(code)s. Please check it.",
+                     code=display_code(code) if len(code) == 8 else code)
+    else:
+        case = None
+        if contact is not None:
+            case = db.session.scalar(
+                select(Case).join(CaseFollower, CaseFollower.case_id == Case.id)
+                .where(CaseFollower.contact_id == contact.id)
+                .order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
+        if case is None:
+            return _("[roadchief] We have no report from this number. Text CX and the code "
+                     "of a case to ask about it.")
+    return status_text(case)
+
+
+def status_text(case: Case) -> str:
+    code = display_code(case.code)
+    category = case.category.name("zh" if _is_zh() else "en")
+    state = State(case.state)
+    if state is State.MERGED and case.merged_into is not None:
+        return _("[roadchief] Case %(code)s (%(category)s) was merged into case %(other)s.",
+                 code=code, category=category, other=display_code(case.merged_into.code))
+    if state is State.CLOSED:
+        return _("[roadchief] Case %(code)s (%(category)s): closed on %(date)s.", code=code,
+                 category=category, date=_when(case.closed_at))
+    if state in (State.DISPATCHED, State.IN_PROGRESS) and case.work_due_at is not None:
+        return _("[roadchief] Case %(code)s (%(category)s): %(state)s, to be fixed by %(due)s.",
+                 code=code, category=category, state=labels.STATE[state],
+                 due=_when(case.work_due_at))
+    return _("[roadchief] Case %(code)s (%(category)s): %(state)s.", code=code,
+             category=category, state=labels.STATE[state])
+
+
+def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
+    inbound = outcome.inbound
+    case = awaiting_rating(contact, command.code) if contact else None
+    if case is None:
+        if command.code:
+            return _("[roadchief] Case %(code)s is not waiting for your rating.",
+                     code=display_code(command.code) if len(command.code) == 8
+                     else command.code)
+        return _("[roadchief] No case of yours is waiting for a rating. To report a problem, "
+                 "text what and where.")
+    inbound.case_id = case.id
+    code = display_code(case.code)
+    outcome.record()  # committed with the rating
+    cases.rate(case, Actor.resident(contact), score=command.score, comment=command.comment,
+               channel="sms")
+    if command.score == 3:
+        return _("[roadchief] Thank you. We are sorry case %(code)s did not satisfy you: a "
+                 "supervisor will follow it up.", code=code)
+    return _("[roadchief] Thank you for rating case %(code)s.", code=code)
+
+
+def awaiting_rating(contact: Contact, code: str | None = None) -> Case | None:
+    """The case this resident was last asked to rate: closed recently, followed by them,
+    not yet rated by them."""
+    days = current_app.config.get("SMS_RATING_DAYS", 30)
+    rated = exists().where(Rating.case_id == Case.id, Rating.contact_id == contact.id)
+    query = (select(Case).join(CaseFollower, CaseFollower.case_id == Case.id)
+             .where(CaseFollower.contact_id == contact.id, Case.state == State.CLOSED.value,
+                    Case.closed_at >= clock.now() - timedelta(days=days), ~rated)
+             .order_by(Case.closed_at.desc(), Case.id.desc()).limit(1))
+    if code:
+        query = query.where(Case.code == code)
+    return db.session.scalar(query)
+
+
+# -- reports and the one follow-up question ----------------------------------------------------
+
+
+def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: str,
+            new_contact: bool) -> None:
+    inbound = outcome.inbound
+    now = inbound.received_at
+    conversation = _open_conversation(contact) if contact and not new_contact else None
+    if conversation is not None and conversation.expires_at <= now:
+        _expire(conversation)  # it keeps its own report; this message starts afresh
+        conversation = None
+    seen = understanding()
+    category = seen.classifier.classify(msg.body)
+    place = seen.gazetteer.locate(msg.body)
+    pending = _pending(conversation) if conversation else None
+    if pending is not None and dont_know(msg.body):
+        step = Step(StepKind.CREATE, pending.category, pending.place,
+                    description="\n".join(p for p in (pending.description, msg.body) if p),
+                    unrouted=pending.place is None)
+    else:
+        step = next_step(pending, msg.body, category, place, has_media=bool(msg.media))
+    inbound.intent = "answer" if conversation else "report"
+    if conversation is not None:
+        inbound.conversation_id = conversation.id
+    if step.kind is StepKind.HELP:
+        inbound.intent = "help"
+        outcome.reply = help_text()
+        return
+    if contact is None:  # no number to talk back to: keep what was said, for a dispatcher
+        step = Step(StepKind.CREATE, step.category, step.place, description=step.description)
+    if step.kind is StepKind.ASK:
+        conversation = _ask(step, contact, language, now)
+        inbound.conversation_id = conversation.id  # its photos join the case later
+        outcome.reply = question(step.awaiting)
+        return
+    _create(step, contact, language, conversation, outcome)
+
+
+def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConversation:
+    minutes = current_app.config.get("SMS_CONVERSATION_MINUTES", 30)
+    place = step.place
+    conversation = SmsConversation(
+        phone=contact.phone, contact_id=contact.id, status="open",
+        awaiting=step.awaiting.value, language=language,
+        description=(step.description or "")[:DESCRIPTION_MAX], category_code=step.category,
+        area_id=place.area_id if place else None,
+        place=(place.describe() if place else "")[:ADDRESS_MAX],
+        found={"roads": list(place.roads), "intersection": place.intersection,
+               "area_code": place.area_code} if place else {},
+        started_at=now, expires_at=now + timedelta(minutes=minutes))
+    db.session.add(conversation)
+    db.session.flush()
+    return conversation
+
+
+def question(awaiting: Awaiting) -> str:
+    if awaiting is Awaiting.CATEGORY:
+        return _("[roadchief] What is the problem? Reply in a few words, e.g. car on the "
+                 "pavement, flyers, broken manhole cover, street stall.")
+    if awaiting is Awaiting.PLACE:
+        return _("[roadchief] Where is it? Reply with the road, or two roads for a crossing, "
+                 "e.g. Zhongshan Ave and Jianghan Rd.")
+    return _("[roadchief] Please tell us what the problem is and on which road, e.g. car on "
+             "the pavement, Zhongshan Ave.")
+
+
+def _open_conversation(contact: Contact) -> SmsConversation | None:
+    return db.session.scalar(select(SmsConversation).where(
+        SmsConversation.phone == contact.phone, SmsConversation.status == "open"))
+
+
+def _pending(conversation: SmsConversation) -> Pending:
+    place = None
+    if conversation.found.get("roads") or conversation.area_id is not None:
+        place = Place(conversation.area_id, conversation.found.get("area_code"),
+                      tuple(conversation.found.get("roads", ())), (),
+                      bool(conversation.found.get("intersection")))
+    return Pending(Awaiting(conversation.awaiting or Awaiting.BOTH.value),
+                   conversation.category_code, place, conversation.description)
+
+
+def fallback_category() -> str:
+    """The entry for a problem the resident could not name: "other" (HF99) by default."""
+    wanted = current_app.config.get("SMS_FALLBACK_CATEGORY", "HF99")
+    code = db.session.scalar(select(Category.code).where(Category.code == wanted,
+                                                         Category.active.is_(True)))
+    return code or db.session.scalar(select(Category.code).where(Category.active.is_(True))
+                                     .order_by(Category.sort, Category.id).limit(1))
+
+
+def _create(step: Step, contact: Contact | None, language: str,
+            conversation: SmsConversation | None, outcome: _Outcome | None) -> Case:
+    """Make the case through the door. With ``outcome`` (the webhook), the message, its
+    reply (the "received" text) and the photos' link to the case are written in the
+    door's own transaction: one commit, and a replay finds everything or nothing."""
+    category = step.category or fallback_category()
+    place = step.place
+    address = place.describe() if place else (conversation.place if conversation else "")
+    description = (step.description or "").strip() or _category_name(category, language)
+    now = clock.now()
+    inbound = outcome.inbound if outcome else None
+
+    def link(case: Case) -> None:
+        if conversation is not None:
+            conversation.status, conversation.case_id = "done", case.id
+            conversation.closed_at, conversation.awaiting = now, None
+        rows = _media_of(conversation) + (outcome.media if outcome else [])
+        for row in rows:
+            row.case_id = case.id
+        if outcome is not None:
+            outcome.record()
+            inbound.case_id = case.id
+            with force_locale(language):
+                inbound.reply = outcome.reply = sms_receipt(case)
+            outcome.media = rows
+            outcome.committed = True
+
+    return cases.submit(
+        Actor.resident(contact), category_code=category,
+        description=description[:DESCRIPTION_MAX], address=address[:ADDRESS_MAX],
+        area_id=place.area_id if place else None, language=language, channel="sms",
+        link=link, receipt_in_reply=outcome is not None and contact is not None)
+
+
+def _media_of(conversation: SmsConversation | None) -> list[SmsMedia]:
+    """Photos sent earlier in the conversation, waiting for its case."""
+    if conversation is None:
+        return []
+    return list(db.session.scalars(
+        select(SmsMedia).join(InboundMessage, InboundMessage.id == SmsMedia.inbound_id)
+        .where(InboundMessage.conversation_id == conversation.id, SmsMedia.case_id.is_(None))))
+
+
+def expire_conversations() -> int:
+    """The sweep (a scheduler calls it): conversations whose time ran out. One that knew
+    the problem or the place (or carried a photo) becomes a case — unrouted if the place
+    is unknown — and the resident is told by SMS; an empty one just closes."""
+    now = clock.now()
+    ids = list(db.session.scalars(select(SmsConversation.id).where(
+        SmsConversation.status == "open", SmsConversation.expires_at <= now)))
+    done = 0
+    for conversation_id in ids:
+        conversation = db.session.get(SmsConversation, conversation_id)
+        if conversation is None or conversation.status != "open":
+            continue
+        try:
+            _expire(conversation)
+            db.session.commit()
+            done += 1
+        except ServiceError:
+            db.session.rollback()
+            log.warning("conversation %s could not be closed", conversation_id, exc_info=True)
+    return done
+
+
+def _expire(conversation: SmsConversation) -> Case | None:
+    pending = _pending(conversation)
+    media = _media_of(conversation)
+    if pending.category is None and pending.place is None and not media:
+        conversation.status, conversation.closed_at = "expired", clock.now()
+        conversation.awaiting = None
+        db.session.flush()
+        return None
+    contact = db.session.get(Contact, conversation.contact_id)
+    step = Step(StepKind.CREATE, pending.category, pending.place,
+                description=pending.description, unrouted=pending.place is None)
+    return _create(step, contact, conversation.language, conversation, None)
+
+
+# -- small helpers ----------------------------------------------------------------------------
+
+
+def _category_name(code: str, language: str) -> str:
+    category = db.session.scalar(select(Category).where(Category.code == code))
+    return category.name(language) if category else code
+
+
+def _is_zh() -> bool:
+    from flask_babel import get_locale
+
+    return str(get_locale()).startswith("zh")
+
+
+def _when(moment: datetime | None) -> str:
+    return format_datetime(moment, "short") if moment else ""
