@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from app.models.admin import ApiKey, AuditEntry
 from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
@@ -9,7 +10,8 @@ from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMem
 from app.models.places import Area, District, Road, Street
 
 __all__ = [
-    "Agency", "AgencyCategory", "Area", "Attachment", "Base", "CalendarDay", "CalendarYear",
+    "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
+    "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
     "OfficeHours", "OutboxMessage", "Rating", "Road", "Street", "TeamKind", "TeamMembership",
     "TimeLimitRule", "User",

@@ -46,6 +46,7 @@ from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from workflows import deadlines
 from workflows.lifecycle import (
+    ASSIGNED_STATES,
     OPEN_STATES,
     Action,
     ActionNotAllowed,
@@ -223,27 +224,38 @@ def _begin(
     return _Change(case, actor, transition, event)  # type: ignore[arg-type]
 
 
+def _write(change: _Change) -> list[int]:
+    """Apply the change's state, event, photos and outbox rows to the session (flushed, not
+    committed); returns the outbox message ids to deliver after commit."""
+    case, event = change.case, change.event
+    # The state changes here, with every other effect, so that no query in between
+    # autoflushes a half-made change.
+    case.state = event.to_state
+    case.updated_at = event.at  # every action bumps the version, even a note
+    db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
+    event.case_id = case.id
+    event.version = case.version
+    db.session.add(event)
+    db.session.flush()
+    if change.photos:
+        for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
+            db.session.add(attachment)
+    notifications.for_event(case, event, change.notify_extra)
+    db.session.flush()
+    return list(db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.event_id == event.id)))
+
+
 def _commit(change: _Change) -> Case:
     """Write the event, photos and outbox rows and commit; map concurrency failures to a
     clear Conflict. After commit, hand the messages to delivery."""
-    case, event = change.case, change.event
+    return _commit_all([change])[0]
+
+
+def _commit_all(changes: Sequence[_Change]) -> list[Case]:
+    """Several changes in one transaction: all of them, or (on any failure) none."""
     try:
-        # The state changes here, with every other effect, so that no query in between
-        # autoflushes a half-made change.
-        case.state = event.to_state
-        case.updated_at = event.at  # every action bumps the version, even a note
-        db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
-        event.case_id = case.id
-        event.version = case.version
-        db.session.add(event)
-        db.session.flush()
-        if change.photos:
-            for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
-                db.session.add(attachment)
-        notifications.for_event(case, event, change.notify_extra)
-        db.session.flush()
-        message_ids = list(db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id)))
+        message_ids = [i for change in changes for i in _write(change)]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -257,7 +269,7 @@ def _commit(change: _Change) -> Case:
         db.session.rollback()
         raise
     delivery.schedule(message_ids)
-    return case
+    return [change.case for change in changes]
 
 
 def _abort(exc: Exception):
@@ -833,3 +845,45 @@ def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True) -> 
 
 def _given(**values: Any) -> list[Input]:
     return [Input(k) for k, v in values.items() if v]
+
+
+# -- administration ----------------------------------------------------------------------------
+
+
+def hand_over(area: Area, actor: Actor, *, from_user_id: int, to_user_id: int,
+              reason: str) -> list[Case]:
+    """An area has a new road chief: every case of the area that its old chief holds goes to
+    the new one, with a ``hand_over`` event on each. State, deadlines and the limit rule
+    stay as they were (the new chief inherits the clock).
+
+    Commits one transaction holding the events *and whatever the caller staged* (the
+    area's new chief and its audit entry), so the hand-over is whole or not at all."""
+    reason = _text(reason, "reason", REASON_MAX)
+    try:
+        _check_assignee(to_user_id, None, area)
+        if db.session.get(User, to_user_id).role != Role.ROAD_CHIEF.value:  # type: ignore
+            raise InvalidInput(_l("Only a road chief can take over an area."), field="assignee")
+    except InvalidInput as exc:
+        _abort(exc)
+    held = db.session.scalars(
+        select(Case).where(Case.area_id == area.id, Case.assignee_user_id == from_user_id,
+                           Case.state.in_([s.value for s in ASSIGNED_STATES]))
+        .order_by(Case.id)
+    ).all()
+    new_chief = db.session.get(User, to_user_id)
+    changes = []
+    for case in held:
+        change = _begin(case, actor, Action.HAND_OVER, [Input.ASSIGNEE], reason=reason)
+        change.event.data = {"area_id": area.id, "from_user_id": from_user_id,
+                             "assignee_user_id": to_user_id, "due_at": _iso(case.due_at),
+                             "limit_rule_id": case.limit_rule_id}
+        case.assignee_user = new_chief
+        changes.append(change)
+    if not changes:
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        return []
+    return _commit_all(changes)
