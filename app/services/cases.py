@@ -850,40 +850,45 @@ def _given(**values: Any) -> list[Input]:
 # -- administration ----------------------------------------------------------------------------
 
 
-def hand_over(area: Area, actor: Actor, *, from_user_id: int, to_user_id: int,
+def hand_over(moves: Sequence[tuple[Area, int, int]], actor: Actor, *,
               reason: str) -> list[Case]:
-    """An area has a new road chief: every case of the area that its old chief holds goes to
-    the new one, with a ``hand_over`` event on each. State, deadlines and the limit rule
-    stay as they were (the new chief inherits the clock).
+    """Areas have new road chiefs: for each ``(area, from_user_id, to_user_id)``, every case
+    of the area that its old chief holds goes to the new one, with a ``hand_over`` event on
+    each. State, deadlines and the limit rule stay as they were (the new chief inherits
+    the clock).
 
     Commits one transaction holding the events *and whatever the caller staged* (the
-    area's new chief and its audit entry), so the hand-over is whole or not at all."""
+    areas' new chiefs and their audit entries): the hand-over is whole or not at all."""
     reason = _text(reason, "reason", REASON_MAX)
+    changes = []
     try:
-        _check_assignee(to_user_id, None, area)
-        if db.session.get(User, to_user_id).role != Role.ROAD_CHIEF.value:  # type: ignore
-            raise InvalidInput(_l("Only a road chief can take over an area."), field="assignee")
+        for area, from_user_id, to_user_id in moves:
+            _check_assignee(to_user_id, None, area)
+            new_chief = db.session.get(User, to_user_id)
+            if new_chief.role != Role.ROAD_CHIEF.value:  # type: ignore[union-attr]
+                raise InvalidInput(_l("Only a road chief can take over an area."),
+                                   field="assignee")
+            held = db.session.scalars(
+                select(Case).where(Case.area_id == area.id,
+                                   Case.assignee_user_id == from_user_id,
+                                   Case.state.in_([s.value for s in ASSIGNED_STATES]))
+                .order_by(Case.id)
+            ).all()
+            for case in held:
+                change = _begin(case, actor, Action.HAND_OVER, [Input.ASSIGNEE], reason=reason)
+                change.event.data = {"area_id": area.id, "from_user_id": from_user_id,
+                                     "assignee_user_id": to_user_id,
+                                     "due_at": _iso(case.due_at),
+                                     "limit_rule_id": case.limit_rule_id}
+                case.assignee_user = new_chief
+                changes.append(change)
     except InvalidInput as exc:
         _abort(exc)
-    held = db.session.scalars(
-        select(Case).where(Case.area_id == area.id, Case.assignee_user_id == from_user_id,
-                           Case.state.in_([s.value for s in ASSIGNED_STATES]))
-        .order_by(Case.id)
-    ).all()
-    new_chief = db.session.get(User, to_user_id)
-    changes = []
-    for case in held:
-        change = _begin(case, actor, Action.HAND_OVER, [Input.ASSIGNEE], reason=reason)
-        change.event.data = {"area_id": area.id, "from_user_id": from_user_id,
-                             "assignee_user_id": to_user_id, "due_at": _iso(case.due_at),
-                             "limit_rule_id": case.limit_rule_id}
-        case.assignee_user = new_chief
-        changes.append(change)
-    if not changes:
-        try:
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        return []
-    return _commit_all(changes)
+    if changes:
+        return _commit_all(changes)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return []

@@ -37,8 +37,8 @@ def limit_field(kind: LimitKind, urgency: Urgency) -> str:
     return f"{kind.value}_{urgency.value}"
 
 
-def parse_limit(raw: Any) -> TimeLimit | None:
-    """``"3 working_days"`` (or ``"3 working days"``) to a TimeLimit; None if malformed."""
+def parse_limit(raw: Any) -> tuple[int, Unit] | None:
+    """``"3 working_days"`` (or ``"3 working days"``) to (3, Unit); None if malformed."""
     match = re.fullmatch(r"\s*(\d+)\s+([a-z_ ]+?)\s*", str(raw or ""))
     if not match:
         return None
@@ -46,7 +46,7 @@ def parse_limit(raw: Any) -> TimeLimit | None:
         unit = Unit(match[2].replace(" ", "_"))
     except ValueError:
         return None
-    return TimeLimit(int(match[1]), unit)
+    return int(match[1]), unit
 
 
 def limit_text(limit: TimeLimit) -> str:
@@ -130,14 +130,14 @@ def _limits(problems: Problems, data: Mapping[str, Any], new: bool
         raw = data.get(field)
         if raw is None or str(raw).strip() == "":
             continue
-        limit = parse_limit(raw)
-        if limit is None:
+        parsed = parse_limit(raw)
+        if parsed is None:
             problems.add(field, _l("Write an amount and a unit, such as 3 working_days."))
-        elif not 1 <= limit.amount <= MAX_AMOUNT[limit.unit]:
-            problems.add(field, _l("Between 1 and %(n)s %(unit)s.", n=MAX_AMOUNT[limit.unit],
-                                   unit=limit.unit.value))
+        elif not 1 <= parsed[0] <= MAX_AMOUNT[parsed[1]]:
+            problems.add(field, _l("Between 1 and %(n)s %(unit)s.", n=MAX_AMOUNT[parsed[1]],
+                                   unit=parsed[1].value))
         else:
-            limits[key] = limit
+            limits[key] = TimeLimit(*parsed)
     if new and limits:
         normal = limits.get((LimitKind.RECTIFY, Urgency.NORMAL))
         if normal is None:

@@ -114,6 +114,8 @@ def validate_user(data: Mapping[str, Any], user: User | None = None,
     except InvalidInput as exc:
         problems.add("phone", exc.message)
     place = resolve_place(data.get("place"))
+    if user is not None and str(data.get("place") or "").strip().upper() == place_code(user):
+        place = (user.district_id, user.street_id, user.area_id)  # as stored: no change
     if place is None:
         problems.add("place", _l("No district, street or area has the code %(code)s.",
                                  code=data.get("place")))

@@ -47,10 +47,10 @@ def polygon_problem(raw: Any):
 def _geometry(raw: Any, problems: Problems) -> dict[str, Any] | None:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8-sig", errors="replace")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        problems.add("polygon", _l("The area has no polygon: draw it or give it as GeoJSON."))
+        return None
     if isinstance(raw, str):
-        if not raw.strip():
-            problems.add("polygon", _l("Draw the area or give its polygon as GeoJSON."))
-            return None
         try:
             raw = json.loads(raw)
         except ValueError as exc:
@@ -83,7 +83,7 @@ def _geometry(raw: Any, problems: Problems) -> dict[str, Any] | None:
         problems.add("polygon", _l("The polygon's coordinates are malformed: each ring needs "
                                    "at least four [longitude, latitude] points."))
         return None
-    if geom.is_empty or geom.area == 0:
+    if geom.is_empty:
         problems.add("polygon", _l("The polygon is empty."))
         return None
     minx, miny, maxx, maxy = geom.bounds
@@ -97,9 +97,14 @@ def _geometry(raw: Any, problems: Problems) -> dict[str, Any] | None:
         if "Self-intersection" in reason:
             problems.add("polygon", _l("The polygon's edges cross each other (near %(at)s).",
                                        at=at))
+        elif geom.area == 0:
+            problems.add("polygon", _l("The polygon is empty."))
         else:
             problems.add("polygon", _l("The polygon is not valid (%(why)s, near %(at)s).",
                                        why=reason.split("[")[0], at=at))
+        return None
+    if geom.area == 0:
+        problems.add("polygon", _l("The polygon is empty."))
         return None
     return json.loads(json.dumps(mapping(geom)))  # plain lists, closed rings
 
