@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+from flask import g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 
 from tests.factories import box
@@ -16,6 +17,10 @@ def sign_in(client, user) -> None:
     with client.session_transaction() as s:
         s["_user_id"] = str(user.id)
         s["_fresh"] = True
+    # The tests' app context outlives a request, and Flask-Login remembers the user it
+    # loaded on ``g``: forget it so the next request loads this one.
+    if has_app_context():
+        g.pop("_login_user", None)
 
 
 def session_cookie(app, user) -> str:
@@ -24,7 +29,7 @@ def session_cookie(app, user) -> str:
     return serializer.dumps({"_user_id": str(user.id), "_fresh": True})
 
 
-def csrf(client, path: str = "/admin/") -> str:
+def csrf(client, path: str = "/admin/api-keys") -> str:
     page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, f"no CSRF token on {path}"
