@@ -158,7 +158,7 @@ def area_edit(area_id: int | None = None):
             errors, status = exc.problems, 422
             if isinstance(data.get("polygon"), bytes):
                 data["polygon"] = data["polygon"].decode("utf-8", "replace")
-    others = [(a.code, a.polygon) for a in places.areas() if area is None or a.id != area.id]
+    others = _neighbours(area)
     return _form_page(
         "admin/area_edit.html", status, area=area, data=data, errors=errors,
         streets=db.session.scalars(select(Street).order_by(Street.code)).all(),
@@ -166,6 +166,18 @@ def area_edit(area_id: int | None = None):
         others=others, chiefs=_active(Role.ROAD_CHIEF), members=_team_candidates(),
         team_kinds=list(TeamKind),
         held=people.open_cases_held(area, area.road_chief_id) if area else 0)
+
+
+def _neighbours(area: Area | None, limit: int = 400) -> list[tuple[str, dict]]:
+    """Areas to sketch around the one being drawn: those near it, or (for a new area) all
+    of them while there are not too many to send."""
+    rows = [(a.code, a.polygon) for a in places.areas() if area is None or a.id != area.id]
+    if area is not None:
+        from shapely.geometry import shape
+
+        near = shape(area.polygon).envelope.buffer(0.01)
+        rows = [(c, p) for c, p in rows if shape(p).intersects(near)]
+    return rows[:limit]
 
 
 def _active(role: Role) -> list[User]:
@@ -356,7 +368,7 @@ def _category_context(category, data, errors, limit_errors=None):
         "units": list(Unit), "rules": rules, "limit_field": catalogue_admin.limit_field,
         "history": catalogue_admin.rule_history(category) if category else [],
         "recent": catalogue_admin.recent_cases(category) if category else [],
-        "rule_names": {r.id: catalogue_admin.limit_text(r.limit) for r, _g, _o in
+        "rule_names": {r.id: f"{r.amount} {labels.UNIT[Unit(r.unit)]}" for r, _g, _o in
                        (catalogue_admin.rule_history(category) if category else [])},
     }
 

@@ -19,14 +19,18 @@
     if (geometry.type === "MultiPolygon") return [].concat.apply([], geometry.coordinates);
     return [];
   }
+  // Frame the area being edited (with room around it), or else every area shown.
   var all = [];
-  others.forEach(function (o) { rings(o[1]).forEach(function (r) { all = all.concat(r); }); });
   rings(current).forEach(function (r) { all = all.concat(r); });
+  var framing = all.length ? 1.0 : 0.15;
+  if (!all.length) {
+    others.forEach(function (o) { rings(o[1]).forEach(function (r) { all = all.concat(r); }); });
+  }
   if (!all.length) all = [[114.25, 30.55], [114.35, 30.65]];  // Wuhan, when nothing is drawn
   var xs = all.map(function (p) { return p[0]; }), ys = all.map(function (p) { return p[1]; });
   var minx = Math.min.apply(null, xs), maxx = Math.max.apply(null, xs);
   var miny = Math.min.apply(null, ys), maxy = Math.max.apply(null, ys);
-  var pad = Math.max(maxx - minx, maxy - miny) * 0.15 || 0.002;
+  var pad = Math.max(maxx - minx, maxy - miny) * framing || 0.002;
   minx -= pad; maxx += pad; miny -= pad; maxy += pad;
   var kx = Math.cos((miny + maxy) / 2 * Math.PI / 180);
   var W = 1000, scale = W / ((maxx - minx) * kx), H = (maxy - miny) * scale;
