@@ -5,10 +5,13 @@ Rendered as an SVG on the server, so the page works without any map library."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 
 import shapely
+from flask import current_app
 from shapely.geometry import shape
 from sqlalchemy import select
 
@@ -19,6 +22,7 @@ from app.services.admin.places import square_metres
 #: Gaps narrower than twice this (in degrees, ~30 m) between neighbouring areas count too.
 SLIVER = 0.0003
 MIN_M2 = 1.0  # smaller differences are rounding, not gaps
+_KEY = "roadchief.area_map"
 
 
 @dataclass
@@ -40,10 +44,23 @@ class AreaMap:
 
 
 def analyse(rows: list[tuple[str, str, dict, int]] | None = None) -> AreaMap:
-    """``rows`` are (code, name, GeoJSON polygon, street id); by default every area."""
+    """``rows`` are (code, name, GeoJSON polygon, street id); by default every area. The
+    last result is kept while the areas stay the same (the geometry takes seconds for
+    thousands of areas)."""
     if rows is None:
         rows = [(a.code, a.name_zh, a.polygon, a.street_id)
                 for a in db.session.scalars(select(Area).order_by(Area.code))]
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False)
+                            .encode()).hexdigest()
+    cached = current_app.extensions.get(_KEY)
+    if cached and cached[0] == digest:
+        return cached[1]
+    result = _analyse(rows)
+    current_app.extensions[_KEY] = (digest, result)
+    return result
+
+
+def _analyse(rows: list[tuple[str, str, dict, int]]) -> AreaMap:
     result = AreaMap()
     if not rows:
         return result
@@ -85,7 +102,7 @@ def _polygons(geom) -> list:
 
 def _project(result: AreaMap, width: float = 1000.0) -> None:
     """Equirectangular projection into an SVG box ``width`` wide (north up)."""
-    minx, miny, maxx, maxy = shapely.union_all([s.geom for s in result.areas]).bounds
+    minx, miny, maxx, maxy = shapely.total_bounds([s.geom for s in result.areas])
     pad = max(maxx - minx, maxy - miny) * 0.03 or 0.001
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     kx = math.cos(math.radians((miny + maxy) / 2))

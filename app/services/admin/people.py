@@ -42,7 +42,11 @@ AGENCY_FIELDS = ("code", "handler", "district_id", "name_zh", "name_en", "duty_p
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 HANDLER = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 TEAM_KINDS = tuple(k.value for k in TeamKind)
-_hasher = PasswordHasher()
+# Temporary passwords are random (72 bits), so a light argon2 setting protects them as well
+# as the default does a chosen password, and a 2,000-account import takes seconds, not
+# minutes. The parameters live in the hash: any argon2 verifier accepts it, and a sign-in
+# that checks ``check_needs_rehash`` upgrades it with the user's own password.
+_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 
 # -- places by code -------------------------------------------------------------------------
