@@ -198,3 +198,63 @@ def test_an_api_key_is_shown_once_then_only_its_prefix(city, client):
 def test_csrf_helper_finds_a_token(city, client):
     sign_in(client, city.admin)
     assert len(csrf(client)) > 20
+
+
+def test_handing_an_area_over_through_the_form_moves_its_open_case(city, client):
+    from app.models import Case, CaseEvent
+    from app.services import cases
+    from app.services.actors import Actor
+    from tests.factories import user
+
+    case = cases.submit(Actor.resident(), category_code="LD09", description="小广告",
+                        lat=city.POINT[1], lng=city.POINT[0])
+    cases.dispatch(case, city.actor(city.dispatcher))
+    new_chief = user("newchief", "road_chief")
+    db.session.commit()
+    sign_in(client, city.admin)
+    page = post(client, f"/admin/areas/{city.area.id}/chief?lang=en",
+                {"road_chief": str(new_chief.id), "reason": "轮岗"},
+                follow_redirects=True).get_data(as_text=True)
+    assert "1 open cases handed over" in page
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).assignee_user_id == new_chief.id
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                              .order_by(CaseEvent.id.desc()).limit(1))
+    assert (event.action, event.reason) == ("hand_over", "轮岗")
+
+
+def test_a_password_reset_shows_the_new_password_once(city, client):
+    sign_in(client, city.admin)
+    page = post(client, f"/admin/staff/{city.chief.id}/password").get_data(as_text=True)
+    assert "data-temporary-password" in page
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_key == "chief"))
+    assert entry.after == {"password": "reset"}
+
+
+def test_calendar_forms_add_a_day_and_refuse_overlapping_hours(city, client):
+    from datetime import date
+
+    from app.models import CalendarDay
+
+    sign_in(client, city.admin)
+    post(client, "/admin/calendar/days", {"date": "2026-12-31", "kind": "holiday",
+                                          "name": "城市节", "year": "2026"})
+    assert db.session.get(CalendarDay, date(2026, 12, 31)).name == "城市节"
+    page = client.post("/admin/calendar/hours?lang=en", data={
+        "csrf_token": csrf(client), "start": ["09:00", "11:00"], "end": ["12:00", "18:00"]},
+        follow_redirects=True).get_data(as_text=True)
+    assert "must not overlap" in page
+
+
+def test_team_members_are_added_and_removed_through_the_area_page(city, client):
+    from app.models import TeamMembership
+
+    sign_in(client, city.admin)
+    post(client, f"/admin/areas/{city.area2.id}/team", {"user": str(city.member.id),
+                                                         "kind": "volunteer"})
+    member = db.session.scalar(select(TeamMembership).where(
+        TeamMembership.area_id == city.area2.id, TeamMembership.user_id == city.member.id))
+    assert member.kind == "volunteer"
+    post(client, f"/admin/areas/{city.area2.id}/team/{member.id}/delete")
+    db.session.expire_all()
+    assert db.session.get(TeamMembership, member.id) is None
