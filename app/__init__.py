@@ -28,12 +28,13 @@ def create_app(config: dict | None = None) -> Flask:
                                            or app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
 
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.public import bp as public_bp
     from app.sms import bp as sms_bp
     from app.work import bp as work_bp
 
-    for blueprint in (public_bp, auth_bp, work_bp, sms_bp):
+    for blueprint in (public_bp, auth_bp, work_bp, sms_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     from app import cli, web

@@ -44,6 +44,7 @@ ACTION = {
     Action.REOPEN: _l("reopen"),
     Action.ADD_NOTE: _l("add a note"),
     Action.ESCALATE: _l("escalate"),
+    Action.HAND_OVER: _l("hand over to the new road chief"),
 }
 
 ROLE = {

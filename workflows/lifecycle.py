@@ -70,6 +70,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     ADD_NOTE = "add_note"
     ESCALATE = "escalate"
+    HAND_OVER = "hand_over"  # an area has a new road chief: its open cases go with it
 
 
 class Input(StrEnum):
@@ -184,6 +185,10 @@ TABLE: tuple[Transition, ...] = tuple(
     + _t(A.ADD_NOTE, ALL_STATES, None, STAFF, [I.NOTE])
     + _t(A.ESCALATE, [S.SUBMITTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.RECTIFIED], None,
          {R.SYSTEM}, [I.LEVEL])
+    # An administrator hands an area to a new road chief: the open cases move with it,
+    # keeping their state and deadlines (unlike REASSIGN, which asks for a new signature).
+    + _t(A.HAND_OVER, [S.DISPATCHED, S.IN_PROGRESS, S.ON_HOLD, S.RECTIFIED], None, {R.ADMIN},
+         [I.ASSIGNEE])
 )
 
 _BY_KEY: dict[tuple[State | None, Action], Transition] = {(t.source, t.action): t for t in TABLE}

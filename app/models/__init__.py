@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from app.models.admin import ApiKey, AuditEntry
 from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
@@ -10,7 +11,8 @@ from app.models.places import Area, District, Road, Street
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
 
 __all__ = [
-    "Agency", "AgencyCategory", "Area", "Attachment", "Base", "CalendarDay", "CalendarYear",
+    "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
+    "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
     "InboundMessage", "OfficeHours", "OutboxMessage", "Rating", "Road", "SmsConversation",
     "SmsMedia", "SmsOptOut", "Street", "TeamKind", "TeamMembership", "TimeLimitRule", "User",

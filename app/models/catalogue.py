@@ -12,6 +12,9 @@ from app.models.base import Base
 from workflows.deadlines import TimeLimit, Unit
 from workflows.routing import LimitKind, Urgency
 
+DEFAULT_REMINDER_THRESHOLDS = (0.5, 0.8)
+DEFAULT_ESCALATION_DELAYS = {"district": 24, "city": 72}
+
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
@@ -33,6 +36,12 @@ class Category(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort: Mapped[int] = mapped_column(default=0)
+    # Remind the assignee when these fractions of the time limit have passed.
+    reminder_thresholds: Mapped[list[float]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_REMINDER_THRESHOLDS))
+    # Hours after the deadline at which an overdue case is escalated to each level.
+    escalation_delays: Mapped[dict[str, int]] = mapped_column(
+        JSON, default=lambda: dict(DEFAULT_ESCALATION_DELAYS))
 
     limit_rules: Mapped[list[TimeLimitRule]] = relationship(back_populates="category")
 

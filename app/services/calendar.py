@@ -6,7 +6,8 @@ and otherwise refreshed every minute so that every worker process picks up chang
 from __future__ import annotations
 
 import time as _time
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -72,3 +73,26 @@ def load_official_years(years: list[int], source: str = "chinesecalendar") -> in
     db.session.commit()
     invalidate()
     return len(holidays) + len(workdays)
+
+
+@dataclass(frozen=True)
+class CoverageGap:
+    """The first day, within the warning horizon, that no loaded official year covers."""
+
+    first_day: date
+    years: tuple[int, ...]
+
+
+def coverage_warning(today: date | None = None, days: int = 60) -> CoverageGap | None:
+    """A gap when some day of the next ``days`` falls in a year whose official holidays
+    are not loaded: deadlines there would count every weekday as a working day."""
+    from app.services import clock
+
+    today = today or clock.to_local(clock.now()).date()
+    covered = working_calendar().covered_years
+    horizon = today + timedelta(days=days)
+    missing = tuple(y for y in range(today.year, horizon.year + 1) if y not in covered)
+    if not missing:
+        return None
+    first = max(today, date(missing[0], 1, 1))
+    return CoverageGap(first, missing)

@@ -47,6 +47,7 @@ from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from workflows import deadlines
 from workflows.lifecycle import (
+    ASSIGNED_STATES,
     OPEN_STATES,
     Action,
     ActionNotAllowed,
@@ -225,28 +226,39 @@ def _begin(
     return _Change(case, actor, transition, event)  # type: ignore[arg-type]
 
 
+def _write(change: _Change) -> list[int]:
+    """Apply the change's state, event, photos and outbox rows to the session (flushed, not
+    committed); returns the outbox message ids to deliver after commit."""
+    case, event = change.case, change.event
+    # The state changes here, with every other effect, so that no query in between
+    # autoflushes a half-made change.
+    case.state = event.to_state
+    case.updated_at = event.at  # every action bumps the version, even a note
+    db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
+    event.case_id = case.id
+    event.version = case.version
+    db.session.add(event)
+    db.session.flush()
+    if change.photos:
+        for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
+            db.session.add(attachment)
+    notifications.for_event(case, event, change.notify_extra, change.replied)
+    db.session.flush()
+    return list(db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
+                                       OutboxMessage.status == "pending")))
+
+
 def _commit(change: _Change) -> Case:
     """Write the event, photos and outbox rows and commit; map concurrency failures to a
     clear Conflict. After commit, hand the messages to delivery."""
-    case, event = change.case, change.event
+    return _commit_all([change])[0]
+
+
+def _commit_all(changes: Sequence[_Change]) -> list[Case]:
+    """Several changes in one transaction: all of them, or (on any failure) none."""
     try:
-        # The state changes here, with every other effect, so that no query in between
-        # autoflushes a half-made change.
-        case.state = event.to_state
-        case.updated_at = event.at  # every action bumps the version, even a note
-        db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
-        event.case_id = case.id
-        event.version = case.version
-        db.session.add(event)
-        db.session.flush()
-        if change.photos:
-            for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
-                db.session.add(attachment)
-        notifications.for_event(case, event, change.notify_extra, change.replied)
-        db.session.flush()
-        message_ids = list(db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
-                                           OutboxMessage.status == "pending")))
+        message_ids = [i for change in changes for i in _write(change)]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -260,7 +272,7 @@ def _commit(change: _Change) -> Case:
         db.session.rollback()
         raise
     delivery.schedule(message_ids)
-    return case
+    return [change.case for change in changes]
 
 
 def _abort(exc: Exception):
@@ -890,3 +902,50 @@ def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True) -> 
 
 def _given(**values: Any) -> list[Input]:
     return [Input(k) for k, v in values.items() if v]
+
+
+# -- administration ----------------------------------------------------------------------------
+
+
+def hand_over(moves: Sequence[tuple[Area, int, int]], actor: Actor, *,
+              reason: str) -> list[Case]:
+    """Areas have new road chiefs: for each ``(area, from_user_id, to_user_id)``, every case
+    of the area that its old chief holds goes to the new one, with a ``hand_over`` event on
+    each. State, deadlines and the limit rule stay as they were (the new chief inherits
+    the clock).
+
+    Commits one transaction holding the events *and whatever the caller staged* (the
+    areas' new chiefs and their audit entries): the hand-over is whole or not at all."""
+    reason = _text(reason, "reason", REASON_MAX)
+    changes = []
+    try:
+        for area, from_user_id, to_user_id in moves:
+            _check_assignee(to_user_id, None, area)
+            new_chief = db.session.get(User, to_user_id)
+            if new_chief.role != Role.ROAD_CHIEF.value:  # type: ignore[union-attr]
+                raise InvalidInput(_l("Only a road chief can take over an area."),
+                                   field="assignee")
+            held = db.session.scalars(
+                select(Case).where(Case.area_id == area.id,
+                                   Case.assignee_user_id == from_user_id,
+                                   Case.state.in_([s.value for s in ASSIGNED_STATES]))
+                .order_by(Case.id)
+            ).all()
+            for case in held:
+                change = _begin(case, actor, Action.HAND_OVER, [Input.ASSIGNEE], reason=reason)
+                change.event.data = {"area_id": area.id, "from_user_id": from_user_id,
+                                     "assignee_user_id": to_user_id,
+                                     "due_at": _iso(case.due_at),
+                                     "limit_rule_id": case.limit_rule_id}
+                case.assignee_user = new_chief
+                changes.append(change)
+    except InvalidInput as exc:
+        _abort(exc)
+    if changes:
+        return _commit_all(changes)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return []

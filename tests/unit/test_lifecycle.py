@@ -45,6 +45,7 @@ EXPECTED = {
     A.REOPEN: {S.CLOSED: S.IN_PROGRESS},
     A.ADD_NOTE: {s: None for s in State},
     A.ESCALATE: {s: None for s in OPEN},
+    A.HAND_OVER: {S.DISPATCHED: None, S.IN_PROGRESS: None, S.ON_HOLD: None, S.RECTIFIED: None},
 }
 
 # Who may act: one role that may, for each action (others are checked below).
@@ -58,7 +59,7 @@ ALLOWED_ROLE = {
     A.REFUSE_HOLD: Role.SUPERVISOR, A.RESUME: Role.SUPERVISOR, A.RECTIFY: Role.TEAM_MEMBER,
     A.VERIFY_PASS: Role.INSPECTOR, A.VERIFY_FAIL: Role.INSPECTOR, A.CLOSE: Role.SUPERVISOR,
     A.RATE: Role.RESIDENT, A.REOPEN: Role.SUPERVISOR, A.ADD_NOTE: Role.INSPECTOR,
-    A.ESCALATE: Role.SYSTEM,
+    A.ESCALATE: Role.SYSTEM, A.HAND_OVER: Role.ADMIN,
 }
 ALL_INPUTS = list(Input)
 PAIRS = [(s, a) for s in [None, *State] for a in Action]
@@ -97,6 +98,8 @@ def test_each_state_action_pair_is_allowed_exactly_as_specified(state, action):
         (A.ESCALATE, S.IN_PROGRESS, Role.SUPERVISOR),
         (A.ADD_NOTE, S.IN_PROGRESS, Role.RESIDENT),
         (A.REJECT, S.SUBMITTED, Role.ADMIN),
+        (A.HAND_OVER, S.IN_PROGRESS, Role.ROAD_CHIEF),
+        (A.HAND_OVER, S.DISPATCHED, Role.SYSTEM),
     ],
 )
 def test_a_role_outside_the_rule_is_refused(action, state, role):
@@ -116,6 +119,7 @@ def test_a_role_outside_the_rule_is_refused(action, state, role):
         (A.MERGE, S.SUBMITTED, Role.DISPATCHER, {Input.TARGET_CASE}),
         (A.RATE, S.CLOSED, Role.RESIDENT, {Input.RATING}),
         (A.REOPEN, S.CLOSED, Role.SUPERVISOR, {Input.REASON}),
+        (A.HAND_OVER, S.ON_HOLD, Role.ADMIN, {Input.ASSIGNEE}),
     ],
 )
 def test_required_inputs_are_enforced_one_by_one(action, state, role, needs):
