@@ -4,6 +4,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
+from app.models.metrics import MetricCase, MetricDay, MetricDayStreet
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
@@ -11,6 +12,7 @@ from app.models.places import Area, District, Road, Street
 __all__ = [
     "Agency", "AgencyCategory", "Area", "Attachment", "Base", "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
+    "MetricCase", "MetricDay", "MetricDayStreet",
     "OfficeHours", "OutboxMessage", "Rating", "Road", "Street", "TeamKind", "TeamMembership",
     "TimeLimitRule", "User",
 ]
