@@ -268,23 +268,30 @@ def replayed_facts(case_ids: Iterable[int], as_of: datetime) -> dict[int, CaseFa
     return out
 
 
-def candidate_cases(first: date, last: date) -> list[int]:
-    """Cases that may count for the days ``first``..``last``: those whose row has its
-    deadline or its closing in them, and those the daily tables booked there. The replay
-    then decides from the events alone."""
+def candidate_cases(first: date, last: date, as_of: datetime | None = None) -> list[int]:
+    """Cases that may count for the days ``first``..``last`` as they stood at ``as_of``:
+    those whose row has its deadline or its closing in them, those the daily tables booked
+    there, and every case with an event after ``as_of`` (its record may have stood
+    otherwise then). The replay decides from the events alone."""
     start, end = day_start(first), day_start(last + timedelta(days=1))
     from_rows = select(Case.id).where(or_(and_(Case.due_at >= start, Case.due_at < end),
                                           and_(Case.closed_at >= start, Case.closed_at < end)))
     booked = select(MetricCase.case_id).where(or_(MetricCase.due_day.between(first, last),
                                                   MetricCase.closed_day.between(first, last)))
-    return sorted(set(db.session.scalars(from_rows)) | set(db.session.scalars(booked)))
+    found = set(db.session.scalars(from_rows)) | set(db.session.scalars(booked))
+    if as_of is not None:
+        found |= set(db.session.scalars(
+            select(CaseEvent.case_id).where(CaseEvent.at > as_of).distinct()))
+    return sorted(found)
 
 
 def check(first: date, last: date, as_of: datetime | None = None) -> tuple[Totals, Totals]:
     """(from the daily tables, from a replay of the raw events) for the whole city over
     ``first``..``last``. Equal unless something wrote a case outside the one door."""
-    as_of = as_of or clock.now()
-    replayed = replayed_facts(candidate_cases(first, last), as_of)
+    now = clock.now()
+    as_of = as_of or now
+    replayed = replayed_facts(candidate_cases(first, last, as_of if as_of < now else None),
+                              as_of)
     from_events = policy.total(replayed.values(), first, last)
     return totals(Slice(), Period(first, last, last)), from_events
 
@@ -442,7 +449,9 @@ def breakdown(where: Slice, period: Period, by: str) -> list[Row]:
         .group_by(t.c[column]))
     found = [(r.key, Totals.of(r._mapping)) for r in rows]
     names = member_names(by, [k for k, _ in found])
-    return [Row(k, names.get(k, "—"), tot) for k, tot in found if k]
+    # A member whose cases all moved away (reassigned, reopened) nets to zero: not shown.
+    return [Row(k, names.get(k, "—"), tot) for k, tot in found
+            if k and any(tot.as_dict().values())]
 
 
 def member_names(by: str, ids: Iterable[int]) -> dict[int, str]:
