@@ -207,8 +207,9 @@ def bulletin():
     on_time = metrics.ranked(list(rows), "on_time")
     satisfied = metrics.ranked([metrics.Row(r.key, r.name, r.totals) for r in rows],
                                "satisfaction")
+    show_agencies = view.agency is None and view.chief is None
     agencies = (metrics.ranked(metrics.breakdown(view.where, view.period, "agency"), "on_time")
-                if view.agency is None and view.chief is None else [])
+                if show_agencies else [])
     categories = metrics.ranked(metrics.breakdown(view.where, view.period, "category"),
                                 "on_time")
     radius, least = tables.hotspot_params(request.args)
@@ -216,7 +217,8 @@ def bulletin():
                              limit=20)
     return render_template("supervise/bulletin.html", **_context(
         view, figures=figures, months=months, trend_chart=chart, by=by, on_time=on_time,
-        satisfied=satisfied, agencies=agencies, categories=categories, spots=spots,
+        satisfied=satisfied, agencies=agencies, show_agencies=show_agencies,
+        categories=categories, spots=spots,
         radius=radius, least=least, map=_map(view, spots, _("Hotspots")),
         ranking_chart=charts.bars([charts.Bar(r.name, r.totals.on_time_rate,
                                               f"({r.totals.on_time}/{r.totals.due})")
