@@ -86,7 +86,8 @@ def trend(labels: Sequence[str], series: Sequence[Series], title: str,
                        f"</circle>")
             if below or i == len(s.values) - 1:
                 out.append(f'<text x="{x(i):.1f}" y="{y(v) - 8:.1f}" text-anchor="middle" '
-                           f'font-size="10.5" fill="{color}" font-weight="600">{_pct(v)}</text>')
+                           f'font-size="10.5" fill="{color}" font-weight="600" stroke="#fff" '
+                           f'stroke-width="3" paint-order="stroke">{_pct(v)}</text>')
     # Legend
     lx = left
     for s in series:
@@ -109,7 +110,7 @@ class Bar:
 
 def bars(items: Sequence[Bar], target: float, title: str, width: int = 720) -> Markup:
     """Horizontal bars best to worst, a dashed target line, bars below target in red."""
-    row, left, right, top = 22, 170, 120, 26
+    row, left, right, top = 22, 200, 120, 26
     height = top + row * max(1, len(items)) + 10
     values = [b.value for b in items if b.value is not None]
     floor = max(0.0, math.floor((min([*values, target], default=0.8) - 0.05) * 20) / 20)
@@ -127,7 +128,7 @@ def bars(items: Sequence[Bar], target: float, title: str, width: int = 720) -> M
            f'text-anchor="end">100%</text>']
     for i, b in enumerate(items):
         cy = top + i * row
-        label = b.label if len(b.label) <= 14 else b.label[:13] + "…"
+        label = b.label if len(b.label) <= 22 else b.label[:21] + "…"
         out.append(f'<text x="{left - 8}" y="{cy + 14}" text-anchor="end" font-size="12" '
                    f'fill="#1d2733">{escape(label)}</text>')
         if b.value is None:
@@ -193,8 +194,8 @@ def hotspot_map(polygons: Sequence[dict], spots: Sequence[Spot], title: str,
 
     for ring in rings:
         pts = " ".join("{:.1f},{:.1f}".format(*px(p[0], p[1])) for p in ring)
-        out.append(f'<polygon points="{pts}" fill="#ffffff" stroke="#9fb3c8" '
-                   f'stroke-width="0.8"/>')
+        out.append(f'<polygon points="{pts}" fill="#ffffff" stroke="#6f8aa6" '
+                   f'stroke-width="1"/>')
     biggest = max((s.count for s in spots), default=1)
     for s in sorted(spots, key=lambda s: s.count):
         cx, cy = px(s.lng, s.lat)
