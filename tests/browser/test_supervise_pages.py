@@ -11,8 +11,8 @@ from flask.sessions import SecureCookieSessionInterface
 from app.services import cases, clock
 from app.services.actors import Actor
 from tests.browser.conftest import shot
-from tests.metrics_helpers import assignee, at, supervisor
 from tests.factories import photo
+from tests.metrics_helpers import assignee, at, supervisor
 
 pytestmark = pytest.mark.browser
 
