@@ -84,5 +84,10 @@ class Config:
                                               "20 per hour; 60 per day")
     REPORT_LIMIT_PER_PHONE = os.environ.get("REPORT_LIMIT_PER_PHONE", "5 per hour; 20 per day")
     CHECK_LIMIT_PER_ADDRESS = os.environ.get("CHECK_LIMIT_PER_ADDRESS", "120 per minute")
+    # The SLA targets (限时整改率, 群众满意率) and the hotspot radius supervisors start with.
+    METRICS_TARGET_ON_TIME = float(os.environ.get("METRICS_TARGET_ON_TIME", "0.95"))
+    METRICS_TARGET_SATISFACTION = float(os.environ.get("METRICS_TARGET_SATISFACTION", "0.85"))
+    METRICS_HOTSPOT_RADIUS_M = int(os.environ.get("METRICS_HOTSPOT_RADIUS_M", "100"))
+    CITY_LATITUDE = float(os.environ.get("CITY_LATITUDE", "30.6"))  # scales the hotspot grid
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
+from app.models.metrics import MetricCase, MetricDay, MetricDayStreet
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
@@ -14,6 +15,7 @@ __all__ = [
     "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
     "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
-    "InboundMessage", "OfficeHours", "OutboxMessage", "Rating", "Road", "SmsConversation",
-    "SmsMedia", "SmsOptOut", "Street", "TeamKind", "TeamMembership", "TimeLimitRule", "User",
+    "InboundMessage", "MetricCase", "MetricDay", "MetricDayStreet", "OfficeHours",
+    "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
+    "TeamKind", "TeamMembership", "TimeLimitRule", "User",
 ]

@@ -59,6 +59,8 @@ class Case(Base):
         Index("ix_case_assignee_user", "assignee_user_id", "state"),
         Index("ix_case_assignee_agency", "assignee_agency_id", "state"),
         Index("ix_case_district_created", "district_id", "created_at"),
+        # City-wide reports of a period (hotspots): a month is a few % of the table.
+        Index("ix_case_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -40,7 +40,7 @@ from app.models import (
     User,
 )
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX, REASON_MAX
-from app.services import clock, delivery, media, notifications
+from app.services import clock, delivery, media, metrics, notifications
 from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see
 from app.services.calendar import working_calendar
@@ -239,6 +239,7 @@ def _write(change: _Change) -> list[int]:
     event.version = case.version
     db.session.add(event)
     db.session.flush()
+    metrics.book(case)  # the daily SLA figures move with the case, in this transaction
     if change.photos:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)

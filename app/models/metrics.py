@@ -1,0 +1,100 @@
+"""Derived data for the SLA figures: what each case contributes (``metric_case``) and the
+same added up per local day (``metric_day`` by area, category and assignee;
+``metric_day_street`` by street, for city-wide trends).
+
+These tables are kept in the same transaction as the case's events by
+``app.services.metrics.book`` (called from the one door) and can be rebuilt from the case
+records at any time (``flask metrics rebuild``); ``flask metrics check`` compares them
+with a replay of the raw events. No foreign keys: they are a ledger that a rebuild
+replaces, and 0 stands for "none" in the assignee columns so that they can be keys."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Index, Integer, SmallInteger
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class _Counters:
+    """The counters of ``workflows.metrics.Totals``, as columns."""
+
+    due: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    signed: Mapped[int] = mapped_column(Integer, default=0)
+    response_s: Mapped[int] = mapped_column(BigInteger, default=0)
+    handled: Mapped[int] = mapped_column(Integer, default=0)
+    handling_s: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    reworked: Mapped[int] = mapped_column(Integer, default=0)
+    with_contact: Mapped[int] = mapped_column(Integer, default=0)
+    r1: Mapped[int] = mapped_column(Integer, default=0)
+    r2: Mapped[int] = mapped_column(Integer, default=0)
+    r3: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricCase(Base):
+    """One case's facts as last booked into the daily tables (``workflows.metrics.facts``)."""
+
+    __tablename__ = "metric_case"
+    __table_args__ = (
+        Index("ix_metric_case_due_day", "due_day"),
+        Index("ix_metric_case_closed_day", "closed_day"),
+    )
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    district_id: Mapped[int] = mapped_column(Integer)
+    street_id: Mapped[int] = mapped_column(Integer)
+    area_id: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[int] = mapped_column(Integer)
+    assignee_user_id: Mapped[int] = mapped_column(Integer)
+    assignee_agency_id: Mapped[int] = mapped_column(Integer)
+    due_day: Mapped[date | None] = mapped_column(Date)
+    on_time: Mapped[int] = mapped_column(SmallInteger)
+    extended: Mapped[int] = mapped_column(SmallInteger)
+    response_s: Mapped[int | None] = mapped_column(Integer)
+    handling_s: Mapped[int | None] = mapped_column(Integer)
+    closed_day: Mapped[date | None] = mapped_column(Date)
+    reworked: Mapped[int] = mapped_column(SmallInteger)
+    with_contact: Mapped[int] = mapped_column(SmallInteger)
+    r1: Mapped[int] = mapped_column(SmallInteger)
+    r2: Mapped[int] = mapped_column(SmallInteger)
+    r3: Mapped[int] = mapped_column(SmallInteger)
+
+
+class MetricDay(_Counters, Base):
+    """The counters per local day, area, category and assignee (person or agency)."""
+
+    __tablename__ = "metric_day"
+    __table_args__ = (
+        Index("ix_metric_day_district", "district_id", "day"),
+        Index("ix_metric_day_street", "street_id", "day"),
+        Index("ix_metric_day_area", "area_id", "day"),
+        Index("ix_metric_day_category", "category_id", "day"),
+        Index("ix_metric_day_user", "assignee_user_id", "day"),
+        Index("ix_metric_day_agency", "assignee_agency_id", "day"),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    assignee_user_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                  autoincrement=False)
+    assignee_agency_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                    autoincrement=False)
+
+
+class MetricDayStreet(_Counters, Base):
+    """The same counters per local day and street: small enough for city-wide trends."""
+
+    __tablename__ = "metric_day_street"
+    __table_args__ = (Index("ix_metric_day_street_street", "street_id", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
