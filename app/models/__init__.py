@@ -7,10 +7,12 @@ from app.models.catalogue import Category, TimeLimitRule
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
+from app.models.timers import CaseStep, JobHeartbeat
 
 __all__ = [
     "Agency", "AgencyCategory", "Area", "Attachment", "Base", "CalendarDay", "CalendarYear",
-    "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
+    "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
+    "District", "JobHeartbeat",
     "OfficeHours", "OutboxMessage", "Rating", "Road", "Street", "TeamKind", "TeamMembership",
     "TimeLimitRule", "User",
 ]

@@ -72,6 +72,11 @@ def schedule(message_ids: list[int]) -> None:
     deliver(message_ids)
 
 
+def pending_ids(limit: int = 5000) -> list[int]:
+    return list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit)))
+
+
 def deliver(message_ids: list[int] | None = None) -> int:
     """Send pending messages (the given ones, or all). Returns how many were sent."""
     query = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
