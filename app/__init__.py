@@ -26,17 +26,19 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from app.auth import bp as auth_bp
+    from app.ops import bp as ops_bp
     from app.public import bp as public_bp
     from app.sms import bp as sms_bp
     from app.work import bp as work_bp
 
-    for blueprint in (public_bp, auth_bp, work_bp, sms_bp):
+    for blueprint in (public_bp, auth_bp, work_bp, sms_bp, ops_bp):
         app.register_blueprint(blueprint)
 
-    from app import cli, web
+    from app import cli, scheduler, web
 
     cli.register(app)
     web.register(app)
+    scheduler.register(app)
     return app
 
 

@@ -37,3 +37,11 @@ def deliver_outbox(message_ids: list[int] | None = None) -> int:
         from app.services import delivery
 
         return delivery.deliver(message_ids)
+
+
+def sweep() -> dict:
+    """The every-minute sweep (scheduled by ``rq cron app/cron.py``)."""
+    with _context():
+        from app.services import sweep as sweep_service
+
+        return sweep_service.sweep()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
-from sqlalchemy import func, select, text
+from flask import render_template
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, Category
@@ -21,9 +21,3 @@ def index():
     categories = db.session.scalars(select(Category).order_by(Category.sort)).all()
     return render_template("public/index.html", counts=counts, states=list(State),
                            recent=recent, categories=categories)
-
-
-@bp.get("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")

@@ -87,6 +87,10 @@ def _batch(rows: list[Case], now: datetime, done: dict[str, int]):
             db.session.add(CaseStep(case_id=case.id, key=step.key, kind="remind", at=now))
             done["reminders"] += 1
             timers.write_messages(case, step)
+        if any(cid == case.id for cid, _ in escalations):
+            # Left due until the door has taken the escalation (it then sets the next
+            # check itself): a sweep that dies half-way leaves the rest for the next one.
+            continue
         moment = next_check(clocks, local_now, cal, policy)
         # Bookkeeping for the scheduler only: a plain UPDATE that does not bump the
         # case's version (no user's form should conflict with the sweep).
