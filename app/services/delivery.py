@@ -72,9 +72,10 @@ def schedule(message_ids: list[int]) -> None:
     deliver(message_ids)
 
 
-def pending_ids(limit: int = 5000) -> list[int]:
+def pending_ids(after: int = 0, limit: int = 2000) -> list[int]:
     return list(db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit)))
+        OutboxMessage.status == "pending", OutboxMessage.id > after)
+        .order_by(OutboxMessage.id).limit(limit)))
 
 
 def deliver(message_ids: list[int] | None = None) -> int:

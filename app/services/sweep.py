@@ -14,18 +14,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, CaseStep, JobHeartbeat
+from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
 from app.services import cases, clock, delivery, timers
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, InvalidInput, NotAllowed
 from workflows.escalation import due_steps, next_check
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 1000
 
 
 def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
@@ -51,9 +51,9 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
         if not rows:
             db.session.rollback()
             break
+        seen.update(c.id for c in rows)  # before commit expires them
         escalations = _batch(rows, now, done)
         db.session.commit()
-        seen.update(c.id for c in rows)
         for case_id, step in escalations:
             try:
                 cases.escalate(case_id, level=step.level, reason="overdue", step_key=step.key)
@@ -61,9 +61,11 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
             except (Conflict, NotAllowed, InvalidInput):
                 # Taken meanwhile (another sweep, or the assignee acted): nothing to do.
                 db.session.rollback()
-    pending = delivery.pending_ids()
-    delivery.schedule(pending)
-    done["messages"] += len(pending)
+    while pending := delivery.pending_ids(after=done.get("_last_id", 0)):
+        delivery.schedule(pending)
+        done["messages"] += len(pending)
+        done["_last_id"] = pending[-1]
+    done.pop("_last_id", None)
     beat(finished=clock.now(), result=done)
     return done
 
@@ -74,6 +76,10 @@ def _batch(rows: list[Case], now: datetime, done: dict[str, int]):
     taken = {(s.case_id, s.key) for s in db.session.scalars(
         select(CaseStep).where(CaseStep.case_id.in_([c.id for c in rows])))}
     escalations = []
+    audiences: dict = {}
+    next_checks: list[dict] = []
+    step_rows: list[dict] = []
+    message_rows: list[dict] = []
     for case in rows:
         done["cases"] += 1
         clocks = timers.clocks_of(case)
@@ -84,18 +90,27 @@ def _batch(rows: list[Case], now: datetime, done: dict[str, int]):
             if step.kind == "escalate":
                 escalations.append((case.id, step))
                 continue
-            db.session.add(CaseStep(case_id=case.id, key=step.key, kind="remind", at=now))
+            step_rows.append({"case_id": case.id, "key": step.key, "kind": "remind", "at": now})
             done["reminders"] += 1
-            timers.write_messages(case, step)
+            timers.write_messages(case, step, audience_cache=audiences, sink=message_rows)
         if any(cid == case.id for cid, _ in escalations):
             # Left due until the door has taken the escalation (it then sets the next
             # check itself): a sweep that dies half-way leaves the rest for the next one.
             continue
         moment = next_check(clocks, local_now, cal, policy)
+        next_checks.append({"cid": case.id,
+                            "next": clock.from_local(moment) if moment else None})
+    if step_rows:  # plain bulk INSERTs: one round trip each, not one object each
+        db.session.execute(insert(CaseStep), step_rows)
+    if message_rows:
+        db.session.execute(insert(OutboxMessage), message_rows)
+    if next_checks:
         # Bookkeeping for the scheduler only: a plain UPDATE that does not bump the
         # case's version (no user's form should conflict with the sweep).
-        db.session.execute(update(Case).where(Case.id == case.id).values(
-            next_check_at=clock.from_local(moment) if moment else None))
+        table = Case.__table__
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("cid"))
+            .values(next_check_at=bindparam("next")), next_checks)
     return escalations
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, OutboxMessage, User
 from app.services import clock
 from app.services.calendar import working_calendar
+from app.services.i18n import datetime_in, gettext_in
 from app.services.notifications import display_code
 from workflows.deadlines import Unit
 from workflows.escalation import Audience, Clocks, Policy, Step, next_check
@@ -97,33 +96,53 @@ def recipients(case: Case, audience: Audience) -> list[tuple[str, str, User | No
     return [(u.phone, u.language, u) for u in db.session.scalars(query.order_by(User.id))]
 
 
-def _text(case: Case, step: Step) -> str:
+def _l(message: str) -> str:
+    """Marks a message for extraction; translated later, per recipient."""
+    return message
+
+
+_WHAT = {"response": _l("sign for"), "verify": _l("verify"), "rectify": _l("fix")}
+
+
+def _text(case: Case, step: Step, language: str) -> str:
     code = display_code(case.code)
     if step.kind == "escalate":
-        return _("[roadchief] Supervision (level %(level)s): case %(code)s is overdue since "
-                 "%(due)s.", level=step.level, code=code,
-                 due=format_datetime(case.work_due_at, "short"))
+        return gettext_in(
+            language, "[roadchief] Supervision (level %(level)s): case %(code)s is overdue "
+            "since %(due)s.", level=step.level, code=code,
+            due=datetime_in(language, case.work_due_at))
     due = {"response": case.response_due_at, "verify": case.verify_due_at}.get(
         step.clock, case.work_due_at)
-    what = {"response": _("sign for"), "verify": _("verify")}.get(step.clock, _("fix"))
-    return _("[roadchief] Reminder: %(pct)s%% of the time to %(what)s case %(code)s has "
-             "passed; due %(due)s.", pct=int(round((step.threshold or 0) * 100)), what=what,
-             code=code, due=format_datetime(due, "short"))
+    what = gettext_in(language, _WHAT.get(step.clock, _WHAT["rectify"]))
+    return gettext_in(
+        language, "[roadchief] Reminder: %(pct)s%% of the time to %(what)s case %(code)s has "
+        "passed; due %(due)s.", pct=int(round((step.threshold or 0) * 100)), what=what,
+        code=code, due=datetime_in(language, due))
 
 
-def write_messages(case: Case, step: Step, event_id: int | None = None) -> int:
-    """Outbox rows for a step, one per recipient; the dedupe key makes a second attempt
-    write nothing."""
+def write_messages(case: Case, step: Step, event_id: int | None = None,
+                   audience_cache: dict | None = None, sink: list | None = None) -> int:
+    """Outbox rows for a step, one per recipient. The step's own unique row, written in the
+    same transaction, keeps a step from being written twice; the messages' unique dedupe
+    keys are the safety net."""
     n = 0
-    for phone, language, user in recipients(case, step.audience):
+    if audience_cache is not None and step.audience is not Audience.ASSIGNEE:
+        key = (step.audience, case.street_id, case.district_id)
+        if key not in audience_cache:
+            audience_cache[key] = recipients(case, step.audience)
+        people = audience_cache[key]
+    else:
+        people = recipients(case, step.audience)
+    for phone, language, user in people:
         key = f"step:{case.id}:{step.key}:{user.id if user else phone}"[:120]
-        if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-            continue
-        with force_locale(language):
-            body = _text(case, step)
-        db.session.add(OutboxMessage(
-            dedupe_key=key, channel="sms", to_phone=phone, user_id=user.id if user else None,
-            case_id=case.id, event_id=event_id, language=language, body=body,
-            created_at=clock.now()))
+        body = _text(case, step, language)
+        row = dict(dedupe_key=key, channel="sms", to_phone=phone,
+                   user_id=user.id if user else None, case_id=case.id, event_id=event_id,
+                   language=language, body=body, created_at=clock.now(), status="pending",
+                   attempts=0)
+        if sink is not None:
+            sink.append(row)  # inserted in bulk by the caller
+        else:
+            db.session.add(OutboxMessage(**row))
         n += 1
     return n
