@@ -89,5 +89,15 @@ class Config:
     METRICS_TARGET_SATISFACTION = float(os.environ.get("METRICS_TARGET_SATISFACTION", "0.85"))
     METRICS_HOTSPOT_RADIUS_M = int(os.environ.get("METRICS_HOTSPOT_RADIUS_M", "100"))
     CITY_LATITUDE = float(os.environ.get("CITY_LATITUDE", "30.6"))  # scales the hotspot grid
+    # The clock: reminders at these shares of a limit, escalation to the district and the
+    # city after these further hours past the breach (a category may set its own).
+    REMINDER_THRESHOLDS = tuple(
+        float(x) for x in os.environ.get("REMINDER_THRESHOLDS", "0.5,0.8").split(",")
+    )
+    ESCALATE_DISTRICT_AFTER_HOURS = float(os.environ.get("ESCALATE_DISTRICT_AFTER_HOURS", 4))
+    ESCALATE_CITY_AFTER_HOURS = float(os.environ.get("ESCALATE_CITY_AFTER_HOURS", 16))
+    SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
+    # Without Redis the embedded default sweeps in a thread of the web process.
+    SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

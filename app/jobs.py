@@ -74,3 +74,11 @@ def fetch_sms_media(media_ids: list[int] | None = None) -> int:
         from app.services import mms
 
         return mms.fetch(media_ids)
+
+
+def sweep() -> dict:
+    """The every-minute sweep (scheduled by ``rq cron app/cron.py``)."""
+    with _context():
+        from app.services import sweep as sweep_service
+
+        return sweep_service.sweep()

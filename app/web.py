@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale, refresh
 
 from app import labels
@@ -19,10 +19,11 @@ def register(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
     @app.before_request
-    def fresh_locale():
-        # Babel caches the locale on the app context, which a request may share (CLI,
-        # tests); each request chooses its own.
+    def fresh_request_state():
+        # Babel and Flask-Login cache the locale and the user on the app context, which a
+        # request may share (CLI, tests); each request decides its own.
         refresh()
+        g.pop("_login_user", None)
 
     @app.context_processor
     def helpers():

@@ -155,7 +155,10 @@ def next_check(c: Clocks, after: datetime, cal: WorkingCalendar, policy: Policy 
     if _working(c):
         moments += _threshold_times(c.work_started or c.dispatched_at, c.work_due, c.unit,
                                     cal, policy)
-        moments += [at for level, at in _levels(c, policy, cal) if level > c.escalation_level]
+        pending = [at for level, at in _levels(c, policy, cal) if level > c.escalation_level]
+        if any(at <= after for at in pending):
+            return after  # a level already reached and not yet taken: due now
+        moments += pending
     if c.state == "rectified":
         moments += _threshold_times(c.rectified_at, c.verify_due, c.unit, cal, policy)
     later = [m for m in moments if m > after]

@@ -10,12 +10,13 @@ from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
+from app.models.timers import CaseStep, JobHeartbeat
 
 __all__ = [
     "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
     "CalendarDay", "CalendarYear",
-    "Case", "CaseEvent", "CaseFollower", "CaseRequest", "Category", "Contact", "District",
-    "InboundMessage", "MetricCase", "MetricDay", "MetricDayStreet", "OfficeHours",
+    "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact", "District",
+    "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet", "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",
 ]

@@ -100,6 +100,9 @@ class Case(Base):
     rework_count: Mapped[int] = mapped_column(default=0)
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the sweep next needs to look at this case (a reminder or escalation may fall
+    # due then); None while no clock runs. Kept by the door on every action.
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, jsonify, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attachment, Case, Category
@@ -24,12 +24,6 @@ def index():
     categories = db.session.scalars(select(Category).order_by(Category.sort)).all()
     return render_template("public/index.html", counts=counts, states=list(State),
                            recent=recent, categories=categories)
-
-
-@bp.get("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
 
 
 @bp.get("/photos/<key>")

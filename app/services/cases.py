@@ -32,6 +32,7 @@ from app.models import (
     CaseEvent,
     CaseFollower,
     CaseRequest,
+    CaseStep,
     Category,
     Contact,
     OutboxMessage,
@@ -40,12 +41,13 @@ from app.models import (
     User,
 )
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX, REASON_MAX
-from app.services import clock, delivery, media, metrics, notifications
+from app.services import clock, delivery, media, metrics, notifications, timers
 from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from workflows import deadlines
+from workflows.escalation import LEVEL_AUDIENCE, Step
 from workflows.lifecycle import (
     ASSIGNED_STATES,
     OPEN_STATES,
@@ -171,6 +173,8 @@ class _Change:
     photos: list = field(default_factory=list)
     photo_kind: str = "note"
     replied: Contact | None = None  # the resident answered in the SMS webhook's own reply
+    #: More writes that need the event's id, done in the same transaction.
+    after_event: list = field(default_factory=list)
 
 
 def _begin(
@@ -234,6 +238,7 @@ def _write(change: _Change) -> list[int]:
     # autoflushes a half-made change.
     case.state = event.to_state
     case.updated_at = event.at  # every action bumps the version, even a note
+    timers.refresh_next_check(case, event.at)
     db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
     event.case_id = case.id
     event.version = case.version
@@ -244,6 +249,8 @@ def _write(change: _Change) -> list[int]:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)
     notifications.for_event(case, event, change.notify_extra, change.replied)
+    for write in change.after_event:
+        write(event)
     db.session.flush()
     return list(db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
@@ -888,16 +895,28 @@ def add_photos(ref: CaseRef, actor: Actor, *, photos: Sequence[media.Photo],
     return _commit(change)
 
 
-def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True) -> Case:
-    """督办: raise the case one level of command (street 1, district 2, city 3)."""
+def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True,
+             step_key: str | None = None) -> Case:
+    """督办: raise the case to a level of command (street 1, district 2, city 3), mark it
+    overdue and tell that level's supervisors. With ``step_key`` (from the sweep) the step
+    is recorded in the same transaction, so it is taken once however often it is tried."""
     case = get_case(ref)
     if not (1 <= level <= 3) or level <= case.escalation_level:
         _abort(InvalidInput(_l("Escalation goes up one level at a time, to at most 3."),
                             field="level"))
     change = _begin(case, Actor.system(), Action.ESCALATE, [Input.LEVEL], None, reason=reason)
-    change.event.data = {"level": level, "from_level": case.escalation_level}
+    change.event.data = {"level": level, "from_level": case.escalation_level,
+                         "due_at": _iso(case.work_due_at)}
     case.escalation_level = level
     case.overdue = case.overdue or overdue
+    step = Step(step_key or f"escalate:{level}:manual", "escalate", "rectify",
+                LEVEL_AUDIENCE[level], level=level)
+
+    def record(event: CaseEvent) -> None:
+        db.session.add(CaseStep(case_id=case.id, key=step.key, kind="escalate", at=event.at))
+        timers.write_messages(case, step, event.id)
+
+    change.after_event.append(record)
     return _commit(change)
 
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -15,8 +16,17 @@ _frozen: ContextVar[datetime | None] = ContextVar("roadchief_now", default=None)
 
 
 def now() -> datetime:
-    """Aware UTC now (or the travelled-to moment)."""
-    return _frozen.get() or datetime.now(UTC)
+    """Aware UTC now (or the travelled-to moment; ROADCHIEF_FROZEN_NOW freezes a whole
+    process, which tests use for worker processes)."""
+    frozen = _frozen.get()
+    if frozen is not None:
+        return frozen
+    if _FROZEN_ENV:
+        return datetime.fromisoformat(_FROZEN_ENV).astimezone(UTC)
+    return datetime.now(UTC)
+
+
+_FROZEN_ENV = os.environ.get("ROADCHIEF_FROZEN_NOW")
 
 
 @contextlib.contextmanager

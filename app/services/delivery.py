@@ -170,6 +170,12 @@ def _finish(message_id: int, token: str, **values) -> None:
     db.session.commit()
 
 
+def pending_ids(after: int = 0, limit: int = 2000) -> list[int]:
+    return list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status == "pending", OutboxMessage.id > after)
+        .order_by(OutboxMessage.id).limit(limit)))
+
+
 def deliver(message_ids: list[int] | None = None) -> int:
     """Send the due pending messages (the given ones, or all). Returns how many were sent.
     Also the sweep: with no ids it first fails rows abandoned in 'sending'."""

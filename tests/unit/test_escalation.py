@@ -45,8 +45,12 @@ def test_next_check_is_the_next_threshold_or_level():
     assert next_check(c, start, CAL) == datetime(2026, 11, 25, 10, 0)  # 50 %
     assert next_check(c, datetime(2026, 11, 25, 10, 0), CAL) == datetime(2026, 11, 25, 10, 36)
     assert next_check(c, datetime(2026, 11, 25, 10, 36), CAL) == datetime(2026, 11, 25, 11, 0)
-    # After the breach: the district 4 working hours later (lunch skipped), then the city.
-    assert next_check(c, datetime(2026, 11, 25, 11, 0), CAL) == datetime(2026, 11, 25, 17, 0)
+    # At the breach the street level is due now; once taken, the district comes 4 working
+    # hours later (lunch skipped).
+    assert next_check(c, datetime(2026, 11, 25, 11, 0), CAL) == datetime(2026, 11, 25, 11, 0)
+    street = Clocks(**{**c.__dict__, "escalation_level": 1})
+    assert next_check(street, datetime(2026, 11, 25, 11, 0), CAL) == datetime(
+        2026, 11, 25, 17, 0)
 
 
 def test_breach_escalates_street_then_district_then_city():
@@ -112,3 +116,14 @@ def test_policy_is_checked():
         Policy(thresholds=(0.5, 1.2))
     with pytest.raises(ValueError):
         Policy(district_after_hours=10, city_after_hours=5)
+
+
+def test_a_level_reached_but_not_taken_keeps_the_case_due():
+    # Street taken, district and city both reached: the case must stay due so that a
+    # sweep that died after the street level still finishes the job.
+    start = datetime(2026, 11, 25, 9, 0)
+    c = working(start, TimeLimit(2, Unit.WORKING_HOURS), escalation_level=1)
+    late = datetime(2026, 12, 10, 9, 0)
+    assert next_check(c, late, CAL) == late
+    done = working(start, TimeLimit(2, Unit.WORKING_HOURS), escalation_level=3)
+    assert next_check(done, late, CAL) is None

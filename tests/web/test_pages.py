@@ -40,8 +40,10 @@ def test_an_unknown_page_is_a_404_in_the_users_language(ctx, client):
     assert "您访问的页面不存在" in response.get_data(as_text=True)
 
 
-def test_healthz_answers(ctx, client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+def test_healthz_answers_with_the_operational_facts(ctx, client):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["outbox"]["pending"] == 0 and "last_sweep" in body
 
 
 def test_dates_are_shown_in_shanghai_time(city, client, t0):
