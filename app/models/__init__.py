@@ -15,8 +15,10 @@ from app.models.timers import CaseStep, JobHeartbeat
 __all__ = [
     "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
     "CalendarDay", "CalendarYear",
-    "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact", "District",
-    "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet", "OfficeHours",
+    "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
+    "District",
+    "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet",
+    "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",
 ]

@@ -13,7 +13,7 @@ from workflows.deadlines import TimeLimit, Unit
 from workflows.routing import LimitKind, Urgency
 
 DEFAULT_REMINDER_THRESHOLDS = (0.5, 0.8)
-DEFAULT_ESCALATION_DELAYS = {"district": 24, "city": 72}
+DEFAULT_ESCALATION_DELAYS = {"district": 4, "city": 16}
 
 
 def _in(column: str, values) -> str:

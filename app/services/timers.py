@@ -19,12 +19,12 @@ from workflows.escalation import Audience, Clocks, Policy, Step, next_check
 
 
 def policy_for(case: Case) -> Policy:
-    """Thresholds and escalation delays: the category's own when it has them, else the
-    city's defaults from configuration."""
+    """Thresholds and escalation delays: the category's own (kept by the administrator),
+    else the city's defaults from configuration."""
     cfg = current_app.config
     category = case.category
-    thresholds = getattr(category, "reminder_thresholds", None) or cfg["REMINDER_THRESHOLDS"]
-    delays = getattr(category, "escalation_delays", None) or {}
+    thresholds = category.reminder_thresholds or cfg["REMINDER_THRESHOLDS"]
+    delays = category.escalation_delays or {}
     return Policy(
         thresholds=tuple(float(t) for t in thresholds),
         district_after_hours=float(delays.get("district", cfg["ESCALATE_DISTRICT_AFTER_HOURS"])),

@@ -75,7 +75,7 @@ def upgrade():
                                       server_default=sa.text("'[0.5, 0.8]'")))
         batch_op.add_column(sa.Column('escalation_delays', sa.JSON(), nullable=False,
                                       server_default=sa.text(
-                                          '\'{"district": 24, "city": 72}\'')))
+                                          '\'{"district": 4, "city": 16}\'')))
     with op.batch_alter_table('category', schema=None) as batch_op:
         batch_op.alter_column('reminder_thresholds', server_default=None)
         batch_op.alter_column('escalation_delays', server_default=None)
