@@ -48,7 +48,8 @@ def get(client, path, lang="en", **kw):
 
 
 def test_the_dashboard_needs_a_signed_in_user(client, city):
-    assert get(client, "/supervise/").status_code == 401
+    response = get(client, "/supervise/")
+    assert response.status_code == 302 and "/auth/login" in response.location
 
 
 @pytest.mark.parametrize("who", ["chief", "dispatcher", "inspector", "traffic_staff"])

@@ -87,7 +87,10 @@ def test_photos_are_served_to_who_may_see_the_case_only(city, app, t0):
     assert chief.get("/work/photos/999999").status_code == 404
 
 
-def test_the_map_falls_back_to_coordinates_area_and_a_link(city, app, t0):
+def test_the_map_falls_back_to_coordinates_area_and_a_link(city, app, t0, monkeypatch):
+    from app.work import routes
+
+    monkeypatch.setattr(routes, "_leaflet_available", lambda: False)
     case = report(city, t0)
     page = client_for(app, city.dispatcher).get(f"/work/cases/{case.id}").get_data(as_text=True)
     figure = page[page.index('<figure class="map"'):page.index("</figure>")]
