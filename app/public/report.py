@@ -100,6 +100,12 @@ def _categories() -> list[Category]:
         select(Category).where(Category.active.is_(True)).order_by(Category.sort)))
 
 
+def _active_codes() -> frozenset[str]:
+    """The codes a resident may choose (kept with the other reference data, a minute)."""
+    return places.memo("active-category-codes", lambda: frozenset(db.session.scalars(
+        select(Category.code).where(Category.active.is_(True)))))
+
+
 def _float(text: str | None) -> float | None:
     try:
         value = float(text) if text not in (None, "") else None
@@ -137,8 +143,7 @@ class Draft:
                 for m in messages:
                     self.error(name, m)
         code = (form.category.data or "").strip().upper()
-        self.category = db.session.scalar(select(Category).where(
-            Category.code == code, Category.active.is_(True))) if code else None
+        self.category = code if code in _active_codes() else None
         if code and self.category is None:
             self.error("category", _l("Unknown category."))
         self._check_location()
@@ -196,16 +201,18 @@ class Draft:
 
     def signature(self) -> str:
         """What "is it one of these?" was asked for: asked again when this changes."""
-        return signature(self.category.code if self.category else "", self.lat, self.lng,
+        return signature(self.category or "", self.lat, self.lng,
                          self.area.id if self.area else None)
 
     def candidates(self) -> list[nearby.Candidate]:
-        if self.category is None:
+        category = db.session.scalar(select(Category).where(Category.code == self.category)
+                                     ) if self.category else None
+        if category is None:
             return []
         if self.lat is not None and self.lng is not None:
-            return nearby.near_point(self.category, self.lat, self.lng)
+            return nearby.near_point(category, self.lat, self.lng)
         if self.area is not None:
-            return nearby.in_area(self.category, self.area.id)
+            return nearby.in_area(category, self.area.id)
         return []
 
 
@@ -281,7 +288,7 @@ def _submit(form: ReportForm, draft: Draft):
     pinned = draft.lat is not None and draft.lng is not None
     try:
         case = cases.submit(
-            Actor.resident(), category_code=draft.category.code,
+            Actor.resident(), category_code=draft.category,
             description=form.description.data, lat=draft.lat if pinned else None,
             lng=draft.lng if pinned else None, address=form.address.data or "",
             area_id=None if pinned else draft.area.id, phone=form.phone.data,

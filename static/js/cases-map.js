@@ -6,10 +6,22 @@
   el.hidden = false;
   var map = L.map(el);
   var b = JSON.parse(el.dataset.bounds || "null");
-  if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24] });
   else map.setView([30.593, 114.305], 12);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+  }
+  // The areas' outlines: something to see even when no map tiles load.
+  if (el.dataset.areas) {
+    fetch(el.dataset.areas, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (gj) {
+        L.geoJSON(gj, {
+          style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.05 },
+          onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name); }
+        }).addTo(map).bringToBack();
+      })
+      .catch(function () {});
   }
   var colours = { submitted: "#d97706", closed: "#0b6e4f", on_hold: "#6b7280" };
   JSON.parse(el.dataset.points || "[]").forEach(function (p) {

@@ -37,7 +37,7 @@
     document.getElementById("map-hint").hidden = false;
     map = L.map(mapEl);
     var b = JSON.parse(mapEl.dataset.bounds || "null");
-    if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24] });
     else map.setView([30.593, 114.305], 12);
     if (mapEl.dataset.tiles) {
       L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: mapEl.dataset.attribution }).addTo(map);
