@@ -20,6 +20,15 @@ YEAR_2027 = """date,kind,name
 2027-10-09,workday,国庆节调休
 """
 
+@pytest.fixture(autouse=True)
+def _messages_in_english(ctx):
+    """These tests read the messages' English wording (Chinese is the default)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 
 def test_the_warning_names_the_first_uncovered_day_within_60_days(city):
     gap = calendar_service.coverage_warning(date(2026, 11, 25))

@@ -24,6 +24,15 @@ chenjing,陈静,inspector,,JA02,,yes,en
 zhaolei,赵磊,dispatcher,,JA99,,yes,zh_Hans_CN
 """
 
+@pytest.fixture(autouse=True)
+def _messages_in_english(ctx):
+    """These tests read the messages' English wording (Chinese is the default)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 
 def users() -> int:
     return db.session.scalar(select(func.count()).select_from(User))

@@ -13,6 +13,16 @@ from app.services.admin import Invalid, area_map, commit, places
 from tests.factories import box
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_english(ctx):
+    """These tests read the messages' English wording (Chinese is the default)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+
 def _area(**overrides):
     data = {"code": "JA01-03", "street": "JA01", "name_zh": "胜利街沿线",
             "name_en": "Shengli Street", "polygon": json.dumps(box(114.308, 30.600)),

@@ -13,6 +13,16 @@ from app.services.errors import Conflict, InvalidInput
 from tests.work_helpers import in_progress, report
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_english(ctx):
+    """These tests read the messages' English wording (Chinese is the default)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+
 def test_an_extension_to_a_time_already_past_is_refused(city, t0):
     case = in_progress(city, t0, code="LD04")  # 4 working hours: due the same afternoon
     late = case.due_at + timedelta(hours=2)  # the deadline has passed ...
