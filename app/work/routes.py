@@ -75,7 +75,7 @@ def work_helpers():
                  "active": request.endpoint == endpoint}
                 for endpoint, label, roles in NAV if role in roles]
 
-    return {"work_nav": work_nav, "leaflet": _leaflet_available()}
+    return {"work_nav": work_nav, "leaflet": lambda: _leaflet_available()}
 
 
 def _leaflet_available() -> bool:
