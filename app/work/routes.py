@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth.access import require_roles, safe_next
 from app.extensions import db
@@ -75,7 +76,7 @@ def work_helpers():
                  "active": request.endpoint == endpoint}
                 for endpoint, label, roles in NAV if role in roles]
 
-    return {"work_nav": work_nav, "leaflet": _leaflet_available()}
+    return {"work_nav": work_nav, "leaflet": lambda: _leaflet_available()}
 
 
 def _leaflet_available() -> bool:
@@ -242,6 +243,15 @@ def photo(attachment_id: int):
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    flash(_("That was too much to send at once (at most %(mb)s MB). Send fewer or smaller "
+            "photos.", mb=mb), "error")
+    return redirect(safe_next(request.referrer and _path(request.referrer))
+                    or url_for("work.home"), 303)
 
 
 @bp.errorhandler(CSRFError)

@@ -28,6 +28,9 @@ NEEDS_PENDING = {
     Action.APPROVE_HOLD: "hold", Action.REFUSE_HOLD: "hold",
 }
 NEEDS_NONE_PENDING = {Action.REQUEST_EXTENSION: "extension", Action.REQUEST_HOLD: "hold"}
+#: The step that moves the case on comes first on a phone screen; a note comes last.
+MAIN_STEPS = (Action.DISPATCH, Action.SIGN_FOR, Action.RECTIFY, Action.VERIFY_PASS,
+              Action.APPROVE_EXTENSION, Action.APPROVE_HOLD, Action.RESUME, Action.REOPEN)
 
 SCORE = {1: _l("Satisfied"), 2: _l("Basically satisfied"), 3: _l("Dissatisfied")}
 
@@ -65,7 +68,13 @@ def available_actions(case: Case, actor: Actor, pending: dict[str, CaseRequest |
         except ServiceError:
             continue
         out.append(action)
-    return out
+
+    def rank(action: Action) -> tuple[int, int]:
+        if action in MAIN_STEPS:
+            return (0, MAIN_STEPS.index(action))
+        return (2, 0) if action is Action.ADD_NOTE else (1, 0)
+
+    return sorted(out, key=rank)  # stable: otherwise the state machine's order
 
 
 def _parse(moment: Any) -> datetime | None:

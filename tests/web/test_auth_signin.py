@@ -92,6 +92,14 @@ def test_a_disabled_account_cannot_sign_in(city, app):
     assert "This account is disabled" in response.get_data(as_text=True)
 
 
+def test_an_account_disabled_while_signed_in_loses_its_pages(city, app):
+    client = client_for(app, city.member)
+    city.member.active = False
+    db.session.commit()
+    response = client.get("/work/queue")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
 def test_an_old_hash_is_upgraded_at_sign_in(city, app):
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     city.chief.password_hash = weak

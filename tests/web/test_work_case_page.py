@@ -126,3 +126,31 @@ def test_a_closed_case_has_nothing_to_do_but_a_note(city, app, t0):
     page = chief.get(f"/work/cases/{case.id}").get_data(as_text=True)
     assert 'data-state="closed"' in page
     assert buttons(page) == {"add_note"}
+
+
+def test_words_typed_by_people_are_shown_as_text_never_as_markup(city, app, t0):
+    case = in_progress(city, t0)
+    evil = '<script>alert("x")</script>'
+    with clock.travel(t0 + timedelta(hours=1)):
+        cases.request_extension(case, city.actor(city.chief), reason=evil,
+                                new_due_at=case.due_at + timedelta(days=1))
+    for user, url in [(city.chief, f"/work/cases/{case.id}"),
+                      (city.street_supervisor, "/work/supervise"),
+                      (city.street_supervisor, f"/work/cases/{case.id}")]:
+        page = client_for(app, user).get(url).get_data(as_text=True)
+        assert "<script>alert" not in page and "&lt;script&gt;" in page, url
+
+
+def test_too_much_at_once_is_refused_kindly(city, app, t0):
+    case = in_progress(city, t0)
+    client = client_for(app, city.chief)
+    app.config["MAX_CONTENT_LENGTH"], before = 10_000, app.config["MAX_CONTENT_LENGTH"]
+    try:
+        response = client.post(f"/work/cases/{case.id}/rectify", data={
+            "csrf_token": client.csrf, "version": "3", "note": "x" * 20_000},
+            headers={"Referer": f"http://localhost/work/cases/{case.id}"})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = before
+    assert response.status_code == 303
+    assert "That was too much to send at once" in client.get(response.location).get_data(
+        as_text=True)

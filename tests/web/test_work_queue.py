@@ -105,6 +105,14 @@ def test_the_case_page_shows_only_the_buttons_the_state_machine_allows(city, app
         "add_note"}
 
 
+def test_the_step_that_moves_the_case_on_comes_first(city, app, t0):
+    case = in_progress(city, t0)
+    page = client_for(app, city.chief).get(f"/work/cases/{case.id}").get_data(as_text=True)
+    panel = page[page.index('id="actions"'):]
+    assert re.findall(r'data-action="([a-z_]+)"', panel)[:1] == ["rectify"]
+    assert 'data-action="rectify" open' in panel
+
+
 def test_rectify_needs_a_note_and_an_after_photo(city, app, t0):
     case = in_progress(city, t0)
     client = client_for(app, city.chief)
