@@ -34,7 +34,6 @@ from app.models import (
     CaseRequest,
     Category,
     Contact,
-    OutboxMessage,
     Rating,
     TeamMembership,
     User,
@@ -242,11 +241,9 @@ def _commit(change: _Change) -> Case:
         if change.photos:
             for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
                 db.session.add(attachment)
-        notifications.for_event(case, event, change.notify_extra, change.replied)
+        messages = notifications.for_event(case, event, change.notify_extra, change.replied)
         db.session.flush()
-        message_ids = list(db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
-                                           OutboxMessage.status == "pending")))
+        message_ids = [m.id for m in messages if m.status == "pending"]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
