@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -242,8 +242,7 @@ def _commit(change: _Change) -> Case:
             for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
                 db.session.add(attachment)
         messages = notifications.for_event(case, event, change.notify_extra, change.replied)
-        db.session.flush()
-        message_ids = [m.id for m in messages if m.status == "pending"]
+        to_send = [m for m in messages if m.status == "pending"]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -256,7 +255,8 @@ def _commit(change: _Change) -> Case:
     except Exception:
         db.session.rollback()
         raise
-    delivery.schedule(message_ids)
+    # Their keys, read without reloading the rows the commit expired.
+    delivery.schedule([inspect(m).identity[0] for m in to_send])
     return case
 
 
