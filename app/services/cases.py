@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,7 +35,6 @@ from app.models import (
     CaseStep,
     Category,
     Contact,
-    OutboxMessage,
     Rating,
     TeamMembership,
     User,
@@ -230,9 +229,9 @@ def _begin(
     return _Change(case, actor, transition, event)  # type: ignore[arg-type]
 
 
-def _write(change: _Change) -> list[int]:
+def _write(change: _Change) -> list[OutboxMessage]:
     """Apply the change's state, event, photos and outbox rows to the session (flushed, not
-    committed); returns the outbox message ids to deliver after commit."""
+    committed); returns the outbox messages to deliver after commit."""
     case, event = change.case, change.event
     # The state changes here, with every other effect, so that no query in between
     # autoflushes a half-made change.
@@ -248,13 +247,11 @@ def _write(change: _Change) -> list[int]:
     if change.photos:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)
-    notifications.for_event(case, event, change.notify_extra, change.replied)
+    messages = notifications.for_event(case, event, change.notify_extra, change.replied)
     for write in change.after_event:
         write(event)
     db.session.flush()
-    return list(db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.event_id == event.id,
-                                       OutboxMessage.status == "pending")))
+    return [m for m in messages if m.status == "pending"]
 
 
 def _commit(change: _Change) -> Case:
@@ -266,7 +263,7 @@ def _commit(change: _Change) -> Case:
 def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     """Several changes in one transaction: all of them, or (on any failure) none."""
     try:
-        message_ids = [i for change in changes for i in _write(change)]
+        to_send = [m for change in changes for m in _write(change)]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -279,7 +276,8 @@ def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     except Exception:
         db.session.rollback()
         raise
-    delivery.schedule(message_ids)
+    # Their keys, read without reloading the rows the commit expired.
+    delivery.schedule([inspect(m).identity[0] for m in to_send])
     return [change.case for change in changes]
 
 

@@ -21,19 +21,20 @@ def display_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def _followers(case: Case) -> list[Contact]:
+def _followers(case: Case) -> list[tuple[Contact, bool]]:
+    """The case's followers, each with whether their number opted out (one query)."""
     from sqlalchemy import select
 
     from app.models import CaseFollower
 
-    return list(
-        db.session.scalars(
-            select(Contact)
-            .join(CaseFollower, CaseFollower.contact_id == Contact.id)
-            .where(CaseFollower.case_id == case.id)
-            .order_by(CaseFollower.id)
-        )
+    rows = db.session.execute(
+        select(Contact, SmsOptOut.id)
+        .join(CaseFollower, CaseFollower.contact_id == Contact.id)
+        .outerjoin(SmsOptOut, SmsOptOut.phone == Contact.phone)
+        .where(CaseFollower.case_id == case.id)
+        .order_by(CaseFollower.id)
     )
+    return [(contact, stop is not None) for contact, stop in rows]
 
 
 def _unit_name(case: Case) -> str:
@@ -128,10 +129,9 @@ def opted_out(phones: list[str]) -> set[str]:
 
 def _add(key: str, phone: str, language: str, body: str, case: Case, event: CaseEvent,
          contact: Contact | None = None, user: User | None = None,
-         in_reply: bool = False) -> None:
+         in_reply: bool = False) -> OutboxMessage:
     now = clock.now()
-    db.session.add(
-        OutboxMessage(
+    message = OutboxMessage(
             dedupe_key=key, channel="sms", to_phone=phone,
             contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
@@ -139,36 +139,46 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
             # Delivered as the reply to the resident's own text (TwiML), not sent again.
             status="sent" if in_reply else "pending",
             provider_id="twiml" if in_reply else None, sent_at=now if in_reply else None,
-        )
     )
+    db.session.add(message)
+    return message
 
 
 def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
-              replied: Contact | None = None) -> None:
-    """Write the outbox rows an event causes (the event must already have an id).
-    ``replied``: the resident whose message is being answered right now (SMS webhook)."""
-    recipients = _followers(case) + [c for c in extra_contacts if c is not None]
-    assignee = case.assignee_user
-    phone = assignee.phone if assignee else (
-        case.assignee_agency.duty_phone if case.assignee_agency else None
-    )
-    stopped = opted_out([c.phone for c in recipients] + ([phone] if phone else []))
+              replied: Contact | None = None) -> list[OutboxMessage]:
+    """Write the outbox rows an event causes (the event must already have an id) and
+    return them. ``replied``: the resident whose message is being answered right now (the
+    SMS webhook): their row is the reply itself."""
+    extra = [c for c in extra_contacts if c is not None]
+    recipients = _followers(case) + list(zip(extra, _opted_out_flags(extra), strict=True))
+    rows: list[OutboxMessage] = []
     seen = set()
-    for contact in recipients:
+    for contact, stopped in recipients:
         if contact.id in seen:
             continue
         seen.add(contact.id)
         in_reply = replied is not None and contact.id == replied.id
-        if contact.phone in stopped and not in_reply:
+        if stopped and not in_reply:
             continue
         with force_locale(contact.language):
             body = _resident_text(case, event, contact)
         if body:
-            _add(f"e{event.id}:c{contact.id}", contact.phone, contact.language, body, case,
-                 event, contact=contact, in_reply=in_reply)
-    if phone and phone not in stopped:
+            rows.append(_add(f"e{event.id}:c{contact.id}", contact.phone, contact.language,
+                             body, case, event, contact=contact, in_reply=in_reply))
+    assignee = case.assignee_user
+    phone = assignee.phone if assignee else (
+        case.assignee_agency.duty_phone if case.assignee_agency else None
+    )
+    if phone and not opted_out([phone]):
         language = assignee.language if assignee else "zh_Hans_CN"
         with force_locale(language):
             body = _staff_text(case, event)
         if body:
-            _add(f"e{event.id}:staff", phone, language, body, case, event, user=assignee)
+            rows.append(_add(f"e{event.id}:staff", phone, language, body, case, event,
+                             user=assignee))
+    return rows
+
+
+def _opted_out_flags(contacts: list[Contact]) -> list[bool]:
+    stopped = opted_out([c.phone for c in contacts])
+    return [c.phone in stopped for c in contacts]

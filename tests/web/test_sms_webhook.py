@@ -378,3 +378,31 @@ def test_photos_are_stored_with_the_message_and_not_fetched_in_the_request(city,
     media = db.session.scalars(select(SmsMedia)).one()
     assert media.status == "pending" and media.case_id == only_case().id
     assert twilio.calls == []
+
+
+def test_a_keyword_the_city_adds_to_its_catalogue_is_understood(city, client, twilio):
+    from app.models import Category
+
+    category = db.session.scalars(select(Category).where(Category.code == "HF08")).one()
+    category.keywords = [*category.keywords, "充电桩"]
+    db.session.commit()
+    sms.invalidate()  # (otherwise within a minute)
+    text(client, "中山大道的充电桩坏了")
+    assert only_case().category.code == "HF08"
+
+
+def test_a_category_the_city_switched_off_is_not_chosen(city, client, twilio):
+
+    db.session.execute(update_category("LD09", active=False))
+    db.session.commit()
+    sms.invalidate()
+    text(client, "中山大道电线杆上贴满了小广告")
+    assert only_case().category.code != "LD09"
+
+
+def update_category(code, **values):
+    from sqlalchemy import update
+
+    from app.models import Category
+
+    return update(Category).where(Category.code == code).values(**values)

@@ -160,32 +160,32 @@ class Classifier:
                 continue
             for phrase, weight in phrases:
                 weights[(normalize(phrase), code)] = weight  # the table's weight is deliberate
-        # Longest first: that is what makes the longest phrase win its stretch of text.
-        self.phrases = sorted(weights.items(), key=lambda kv: (-len(kv[0][0]), kv[0][0]))
+        self._weights: dict[str, list[tuple[str, float]]] = {}
+        for (phrase, code), weight in weights.items():
+            self._weights.setdefault(phrase, []).append((code, weight))
+        # One regular expression, longest phrases first: a single pass finds, at each
+        # place in the message, the longest phrase that starts there; what it covers is
+        # not read again (that is how "共享单车" hides its "单车").
+        self._pattern = re.compile("|".join(
+            re.escape(p) for p in sorted(self._weights, key=lambda p: (-len(p), p))))
         self.threshold = threshold
 
     def classify(self, text: str) -> Classification:
         norm = normalize(text)
-        taken = bytearray(len(norm))
         hits: list[tuple[int, str, str, float]] = []
-        for (phrase, code), weight in self.phrases:
-            start = norm.find(phrase)
-            while start != -1:
-                end = start + len(phrase)
-                if any(taken[start:end]) or not _whole_word(norm, phrase, start, end):
-                    start = norm.find(phrase, start + 1)
-                    continue
-                taken[start:end] = b"\x01" * len(phrase)
-                if not _negated(norm, start):
-                    hits.append((start, phrase, code, weight))
-                start = norm.find(phrase, end)
+        for match in self._pattern.finditer(norm):
+            phrase, start = match.group(), match.start()
+            if not _whole_word(norm, phrase, start, match.end()) or _negated(norm, start):
+                continue
+            for code, weight in self._weights[phrase]:
+                hits.append((start, phrase, code, weight))
         scores: dict[str, float] = {}
         first: dict[str, int] = {}
-        for start, _phrase, code, weight in sorted(hits):
+        for start, _phrase, code, weight in hits:
             scores[code] = scores.get(code, 0) + weight
             first.setdefault(code, start)
         ranked = sorted(scores, key=lambda c: (-scores[c], first[c], self.order[c]))
-        matched = tuple(p for _s, p, _c, w in sorted(hits) if w > 0)
+        matched = tuple(p for _s, p, _c, w in hits if w > 0)
         if not ranked or scores[ranked[0]] < self.threshold:
             return Classification(None, scores[ranked[0]] if ranked else 0.0, matched,
                                   ranked[0] if ranked else None, scores)

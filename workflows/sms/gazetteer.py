@@ -99,7 +99,11 @@ class Gazetteer:
         for stem, roads in bare.items():
             if len(roads) == 1:
                 names.setdefault(stem, ("road", next(iter(roads))))
-        self._names = sorted(names.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+        # One regular expression, longest names first: a single pass over the message
+        # finds, at each place, the longest name that starts there.
+        self._lookup = names
+        self._pattern = re.compile("|".join(
+            re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)) if n))
 
     @classmethod
     def from_data(cls, areas: Iterable[Mapping]) -> Gazetteer:
@@ -118,22 +122,17 @@ class Gazetteer:
         return self._by_id[area_id]
 
     def mentions(self, text: str) -> list[tuple[int, int, str, str]]:
-        """(start, end, kind, key) of every name in the text, longest match first, in text
-        order; kind is "road" (key: its name) or "area" (key: its id)."""
+        """(start, end, kind, key) of every name in the text, in text order; at each place
+        the longest name wins; kind is "road" (key: its name) or "area" (key: its id)."""
         norm = normalize(text)
-        taken = bytearray(len(norm))
         found = []
-        for name, (kind, key) in self._names:
-            start = norm.find(name)
-            while start != -1:
-                end = start + len(name)
-                if any(taken[start:end]) or not _whole_word(norm, name, start, end):
-                    start = norm.find(name, start + 1)
-                    continue
-                taken[start:end] = b"\x01" * len(name)
-                found.append((start, end, kind, key))
-                start = norm.find(name, end)
-        return sorted(found)
+        for match in self._pattern.finditer(norm):
+            start, end = match.span()
+            if not _whole_word(norm, match.group(), start, end):
+                continue
+            kind, key = self._lookup[match.group()]
+            found.append((start, end, kind, key))
+        return found
 
     def locate(self, text: str) -> Place | None:
         norm = normalize(text)
