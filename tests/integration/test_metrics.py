@@ -356,6 +356,22 @@ def _history(city):
     rectify(city, parking, "2026-11-20 10:30")
     verify(city, parking, "2026-11-20 14:00")
     rate(parking, "2026-11-20 15:00", 1)
+    supported = dispatched(city, "2026-11-17 09:00", phone="13900001010")
+    with clock.travel(at("2026-11-17 09:10")):
+        cases.support(supported, Actor.resident(), phone="13900001011")
+        cases.reassign(supported, Actor.staff(city.chief), assignee_user_id=city.member.id)
+    sign(city, supported, "2026-11-17 09:20")
+    duplicate = report(city, "2026-11-17 09:30", phone="13900001012")
+    with clock.travel(at("2026-11-17 09:40")):
+        cases.merge(duplicate, Actor.staff(city.dispatcher), into=supported)
+    rectify(city, supported, "2026-11-17 15:00")
+    verify(city, supported, "2026-11-17 16:00")
+    rate(supported, "2026-11-17 17:00", 2, contact=cases.find_contact("13900001011"))
+    bounced = dispatched(city, "2026-11-10 09:00", phone=None)
+    with clock.travel(at("2026-11-10 09:30")):
+        cases.return_case(bounced, Actor.staff(city.chief), reason="不是本区域")
+    with clock.travel(at("2026-11-10 10:00")):
+        cases.dispatch(bounced, Actor.staff(city.dispatcher), area_id=city.area2.id)
     reopened = closed(city, "2026-11-19 09:00", rectified="2026-11-19 10:00",
                       verified="2026-11-19 11:00", phone="13900009999")
     rate(reopened, "2026-11-19 12:00", 3)
