@@ -18,7 +18,7 @@ otherwise); days are in the city's time zone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -117,17 +117,9 @@ def facts(case: CaseRecord, zone: tzinfo) -> CaseFacts:
         and case.state not in NOT_DUE_STATES
     )
     accepted = case.rectified_at if closed else None
-    out = CaseFacts(
-        district_id=case.district_id or 0,
-        street_id=case.street_id or 0,
-        area_id=case.area_id or 0,
-        category_id=case.category_id or 0,
-        assignee_user_id=case.assignee_user_id or 0,
-        assignee_agency_id=case.assignee_agency_id or 0,
-    )
+    values: dict[str, Any] = {}
     if due:
-        out = replace(
-            out,
+        values.update(
             due_day=_day(case.due_at, zone),
             on_time=int(accepted is not None and accepted <= case.due_at),
             extended=int(case.extension_count > 0),
@@ -135,16 +127,24 @@ def facts(case: CaseRecord, zone: tzinfo) -> CaseFacts:
             handling_s=_seconds(case.dispatched_at, accepted),
         )
     if closed:
-        out = replace(
-            out,
+        scores = case.scores
+        values.update(
             closed_day=_day(case.closed_at, zone),
             reworked=int(case.rework_count > 0),
             with_contact=int(case.has_contact),
-            r1=sum(1 for s in case.scores if s == 1),
-            r2=sum(1 for s in case.scores if s == 2),
-            r3=sum(1 for s in case.scores if s == 3),
+            r1=scores.count(1),
+            r2=scores.count(2),
+            r3=scores.count(3),
         )
-    return out
+    return CaseFacts(
+        district_id=case.district_id or 0,
+        street_id=case.street_id or 0,
+        area_id=case.area_id or 0,
+        category_id=case.category_id or 0,
+        assignee_user_id=case.assignee_user_id or 0,
+        assignee_agency_id=case.assignee_agency_id or 0,
+        **values,
+    )
 
 
 # -- adding up -------------------------------------------------------------------------------

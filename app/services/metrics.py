@@ -173,24 +173,39 @@ def rebuild(batch: int = 20000, echo=None) -> int:
     db.session.execute(delete(MetricDayStreet))
     db.session.execute(delete(MetricCase))
     counted = 0
-    pending: list[dict] = []
+    pending: list[tuple] = []
     result = db.session.execute(_records_query().execution_options(yield_per=batch))
     for row in result:
         f = policy.facts(_record(row), zone)
         if not f.counts:
             continue
-        pending.append({"case_id": row.id} | {c: getattr(f, c) for c in FACT_COLUMNS})
+        pending.append((row.id, *(getattr(f, c) for c in FACT_COLUMNS)))
         counted += 1
         if len(pending) >= batch:
-            db.session.execute(insert(MetricCase), pending)
+            _write_facts(pending)
             pending.clear()
             if echo:
                 echo(f"  {counted} cases booked")
-    if pending:
-        db.session.execute(insert(MetricCase), pending)
+    _write_facts(pending)
     _roll_up()
     db.session.commit()
     return counted
+
+
+def _write_facts(rows: list[tuple]) -> None:
+    """Insert ``metric_case`` rows: by COPY on PostgreSQL (a rebuild writes millions)."""
+    if not rows:
+        return
+    columns = ("case_id", *FACT_COLUMNS)
+    if db.engine.dialect.name == "postgresql":
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+            f"COPY metric_case ({', '.join(columns)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    db.session.execute(insert(MetricCase), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
 def _roll_up() -> None:

@@ -203,7 +203,7 @@ def hotspot_map(polygons: Sequence[dict], spots: Sequence[Spot], title: str,
         out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{RED}" '
                    f'fill-opacity="0.45" stroke="{RED}" stroke-width="1">'
                    f"<title>{s.rank}. {escape(s.label)}: {s.count}</title></circle>")
-    for s in spots:
+    for s in sorted(spots, key=lambda s: -s.rank):  # the first drawn last, on top
         if s.rank > labelled:
             continue
         cx, cy = px(s.lng, s.lat)

@@ -18,6 +18,7 @@ from app.services.metrics import DIMENSIONS, Period, Slice
 from workflows.lifecycle import Role
 
 MAX_YEARS = 5
+YEARS = (2000, 2099)  # the dates a period may take (and the trend before it)
 PLACE_PARAMS = ("district", "street", "area")
 FILTER_PARAMS = ("chief", "agency", "category")
 #: The place level below each level: what a drill-down shows by default.
@@ -88,7 +89,7 @@ def _int(name: str) -> int | None:
         value = int(raw)
     except ValueError:
         raise NotFound(_l("Unknown %(what)s in the address.", what=name)) from None
-    if value <= 0:
+    if not 0 < value < 2**31:
         raise NotFound(_l("Unknown %(what)s in the address.", what=name))
     return value
 
@@ -200,6 +201,7 @@ def read_period() -> Period:
             raise InvalidInput(_l("Give both the first and the last day of the period."),
                                field="from")
         first, last = _date(raw_from, "from"), _date(raw_to, "to")
+        _within_years(first, last)
         if last < first:
             raise InvalidInput(_l("The period ends before it begins."), field="to")
         if last >= _years_after(first, MAX_YEARS):
@@ -213,10 +215,17 @@ def read_period() -> Period:
             first = date(year, month, 1)
         except ValueError:
             raise InvalidInput(_l("That is not a month (use YYYY-MM)."), field="month") from None
+        _within_years(first, first)
     else:
         yesterday = clock.to_local(clock.now()).date() - timedelta(days=1)
         first = yesterday.replace(day=1)
     return Period.of(first, metrics.month_end(first))
+
+
+def _within_years(first: date, last: date) -> None:
+    if not (YEARS[0] <= first.year and last.year <= YEARS[1]):
+        raise InvalidInput(_l("Choose days between %(first)s and %(last)s.", first=YEARS[0],
+                              last=YEARS[1]), field="from")
 
 
 def _years_after(day: date, years: int) -> date:

@@ -148,7 +148,7 @@ def _page() -> int:
         page = int(request.args.get("page") or 1)
     except ValueError:
         page = 0
-    if page < 1:
+    if not 1 <= page <= 100_000:
         raise InvalidInput(_l("There is no such page."), field="page")
     return page
 

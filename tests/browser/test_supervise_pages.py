@@ -120,5 +120,6 @@ def test_the_bulletin_prints_on_a4_and_the_dashboard_fits_a_phone(browser, live_
     page = signed_in(browser, live_server, app, lived_city.street_supervisor, width=390,
                      height=844)
     page.goto(f"{live_server}/supervise/?month=2026-10")
-    assert page.locator("svg.trend").bounding_box()["width"] <= 390
+    assert page.locator(".chart-frame").first.bounding_box()["width"] <= 390
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390  # no sideways page
     shot(page, "supervise-dashboard-phone-zh")

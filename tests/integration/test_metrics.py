@@ -356,6 +356,22 @@ def _history(city):
     rectify(city, parking, "2026-11-20 10:30")
     verify(city, parking, "2026-11-20 14:00")
     rate(parking, "2026-11-20 15:00", 1)
+    supported = dispatched(city, "2026-11-17 09:00", phone="13900001010")
+    with clock.travel(at("2026-11-17 09:10")):
+        cases.support(supported, Actor.resident(), phone="13900001011")
+        cases.reassign(supported, Actor.staff(city.chief), assignee_user_id=city.member.id)
+    sign(city, supported, "2026-11-17 09:20")
+    duplicate = report(city, "2026-11-17 09:30", phone="13900001012")
+    with clock.travel(at("2026-11-17 09:40")):
+        cases.merge(duplicate, Actor.staff(city.dispatcher), into=supported)
+    rectify(city, supported, "2026-11-17 15:00")
+    verify(city, supported, "2026-11-17 16:00")
+    rate(supported, "2026-11-17 17:00", 2, contact=cases.find_contact("13900001011"))
+    bounced = dispatched(city, "2026-11-10 09:00", phone=None)
+    with clock.travel(at("2026-11-10 09:30")):
+        cases.return_case(bounced, Actor.staff(city.chief), reason="不是本区域")
+    with clock.travel(at("2026-11-10 10:00")):
+        cases.dispatch(bounced, Actor.staff(city.dispatcher), area_id=city.area2.id)
     reopened = closed(city, "2026-11-19 09:00", rectified="2026-11-19 10:00",
                       verified="2026-11-19 11:00", phone="13900009999")
     rate(reopened, "2026-11-19 12:00", 3)
@@ -443,3 +459,39 @@ def test_hotspots_are_reports_of_one_category_recurring_within_the_radius(city):
         assert abs(spots[0].lat - (lat + 0.0002 / 3)) < 1e-6
         assert metrics.hotspots(Slice(), *NOVEMBER, radius_m=10, min_count=3) == []
         assert metrics.hotspots(Slice(street_id=city.street2.id), *NOVEMBER, 50, 1)[0].count == 1
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+def test_the_rebuild_and_check_commands(city, app):
+    _history(city)
+    runner = app.test_cli_runner()
+    with clock.travel(at(NOW)):
+        rebuilt = runner.invoke(args=["metrics", "rebuild"])
+        assert rebuilt.exit_code == 0 and "cases count" in rebuilt.output
+        checked = runner.invoke(args=["metrics", "check", "--from", "2026-11-01",
+                                      "--to", "2026-11-30"])
+    assert checked.exit_code == 0, checked.output
+    assert "differs" not in checked.output and "on-time rate" in checked.output
+
+
+def test_the_check_command_fails_when_a_case_was_changed_behind_the_door(city, app):
+    from sqlalchemy import update
+
+    from app.models import Case
+
+    case = closed(city, "2026-11-25 09:00", rectified="2026-11-26 10:00",
+                  verified="2026-11-26 11:00")
+    db.session.execute(update(Case).where(Case.id == case.id).values(
+        due_at=at("2026-11-26 09:00"), version=Case.version + 1))  # a forged deadline
+    db.session.commit()
+    with clock.travel(at(NOW)):
+        checked = app.test_cli_runner().invoke(args=["metrics", "check", "--from",
+                                                     "2026-11-01", "--to", "2026-11-30"])
+    assert checked.exit_code == 0  # the events still say on time: the forgery changed nothing
+    with clock.travel(at(NOW)):
+        metrics.rebuild()  # ... until the daily tables are rebuilt from the forged row
+        checked = app.test_cli_runner().invoke(args=["metrics", "check", "--from",
+                                                     "2026-11-01", "--to", "2026-11-30"])
+    assert checked.exit_code == 1 and "differs" in checked.output

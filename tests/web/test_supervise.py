@@ -117,6 +117,9 @@ def test_a_person_outside_the_scope_is_refused(client, city):
     ("from=2026-02-30&to=2026-03-01", 422, "That is not a date"),
     ("month=2026-13", 422, "That is not a month"),
     ("month=soon", 422, "That is not a month"),
+    ("month=0001-01", 422, "Choose days between 2000 and 2099."),
+    ("from=2026-01-01&to=9999-12-31", 422, "Choose days between 2000 and 2099."),
+    ("chief=99999999999999999999", 404, "Unknown chief in the address."),
     ("by=planet", 422, "Unknown dimension"),
     ("sort=luck", 422, "Rankings are by on-time rate or satisfaction rate."),
     ("district=999", 404, "No such district."),
@@ -158,6 +161,7 @@ def test_bad_hotspot_settings_are_refused_clearly(client, city):
     assert get(client, "/supervise/hotspots?min=x").status_code == 422
     assert get(client, "/supervise/cases?which=everything").status_code == 422
     assert get(client, "/supervise/overdue?page=0").status_code == 422
+    assert get(client, "/supervise/cases?page=99999999999999999999").status_code == 422
     assert get(client, "/supervise/export/secrets.csv").status_code == 404
     assert get(client, "/supervise/export/summary.pdf").status_code == 404
 
