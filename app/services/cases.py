@@ -35,6 +35,7 @@ from app.models import (
     CaseStep,
     Category,
     Contact,
+    OutboxMessage,
     Rating,
     TeamMembership,
     User,
