@@ -171,8 +171,12 @@ def _finish(message_id: int, token: str, **values) -> None:
 
 
 def pending_ids(after: int = 0, limit: int = 2000) -> list[int]:
+    """Pending messages whose backoff has passed, in id order after ``after`` (the sweep
+    hands them to delivery page by page)."""
+    now = clock.now()
     return list(db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending", OutboxMessage.id > after)
+        OutboxMessage.status == "pending", OutboxMessage.id > after,
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .order_by(OutboxMessage.id).limit(limit)))
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
+from app import jobs
 from app.extensions import db
 from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
-from app.services import cases, clock, delivery, timers
+from app.services import cases, clock, delivery, mms, sms, timers
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, InvalidInput, NotAllowed
 from workflows.escalation import due_steps, next_check
@@ -61,6 +63,15 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
             except (Conflict, NotAllowed, InvalidInput):
                 # Taken meanwhile (another sweep, or the assignee acted): nothing to do.
                 db.session.rollback()
+    # The SMS channel's own minute: conversations whose time ran out, MMS photos to fetch.
+    done["conversations_closed"] = sms.expire_conversations()
+    if current_app.config.get("REDIS_URL"):
+        try:
+            jobs.enqueue("app.jobs.fetch_sms_media")
+        except Exception:  # Redis down: the photos wait for the next minute
+            log.warning("could not queue the MMS fetch", exc_info=True)
+    else:
+        mms.fetch()
     while pending := delivery.pending_ids(after=done.get("_last_id", 0)):
         delivery.schedule(pending)
         done["messages"] += len(pending)
