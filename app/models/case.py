@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from app.models.places import Area
 
 DESCRIPTION_MAX = 2000
+_LIVE = ("state IN ('submitted', 'dispatched', 'in_progress', 'returned', 'on_hold', "
+         "'rectified')")
 ADDRESS_MAX = 200
 REASON_MAX = 500
 
@@ -61,6 +63,19 @@ class Case(Base):
         Index("ix_case_district_created", "district_id", "created_at"),
         # City-wide reports of a period (hotspots): a month is a few % of the table.
         Index("ix_case_created", "created_at"),
+        # Staff screens at a million cases (bench/bench_work.py): triage lists, nearby open
+        # cases, escalated and rectified-awaiting-check lists.
+        Index("ix_case_triage", "district_id", "state", "created_at",
+              postgresql_where=text("state IN ('submitted', 'returned')"),
+              sqlite_where=text("state IN ('submitted', 'returned')")),
+        Index("ix_case_live_point", "lat", "lng",
+              postgresql_where=text(_LIVE), sqlite_where=text(_LIVE)),
+        Index("ix_case_escalated", "district_id", "escalation_level",
+              postgresql_where=text("escalation_level > 0"),
+              sqlite_where=text("escalation_level > 0")),
+        Index("ix_case_rectified", "street_id", "verify_due_at",
+              postgresql_where=text("state = 'rectified'"),
+              sqlite_where=text("state = 'rectified'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -213,6 +228,8 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "contact_id"),
         CheckConstraint("score IN (1, 2, 3)", name="score"),
+        Index("ix_rating_follow_up", "at", "id", postgresql_where=text("needs_follow_up"),
+              sqlite_where=text("needs_follow_up")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
