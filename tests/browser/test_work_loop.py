@@ -1,18 +1,24 @@
 """The closed loop in a real headless Chromium on phone-sized screens, each actor signed
 in as themselves in their own browser context.
 
-The resident's steps (report, rate) are made by calling the one door
-(``cases.submit``, ``cases.rate``) from the test: the public report page is built on
-another branch; once merged, these two steps should drive that page instead."""
+In the whole loop the resident reports on the public page and rates through the signed
+link of the closing text message; the other scenarios start from a case made through the
+one door, since their subject is the staff screens."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from PIL import Image
 
+from app.extensions import db
+from app.models import OutboxMessage
 from app.services import cases, clock
 from app.services.actors import Actor
 from tests.browser.conftest import shot
+from tests.browser.test_resident_channel import _at, _fill_report
+from tests.factories import photo as factory_photo
+from tests.resident_helpers import the_case
 from tests.work_helpers import PASSWORD, fresh, in_progress, photo
 
 
@@ -52,7 +58,17 @@ def state_of(page) -> str:
 
 @pytest.mark.browser
 def test_the_whole_loop_on_phones(live_server, new_page, city, jpeg):
-    case = resident_reports(city)  # the resident reports (through the door, see above)
+    # The resident reports on the public page, from their phone.
+    resident = new_page("zh-CN")
+    _at(resident, live_server, city.POINT)
+    resident.goto(live_server + "/report")
+    _fill_report(resident, city, "灯杆上贴满了小广告", phone="13900007777", category="LD09")
+    resident.set_input_files("#photos", files=[{"name": "before.jpg", "mimeType": "image/jpeg",
+                                                "buffer": factory_photo(size=(640, 480)).data}])
+    resident.click("#send")
+    resident.wait_for_selector("#tracking-code")
+    case = the_case(resident.locator("#tracking-code").inner_text().replace("-", "").strip())
+    shot(resident, "work-00-resident-reported")
 
     dispatcher = signed_in(new_page, live_server, city.dispatcher, "zh-CN")
     assert dispatcher.url.endswith("/work/triage")
@@ -88,8 +104,14 @@ def test_the_whole_loop_on_phones(live_server, new_page, city, jpeg):
     inspector.click("form[data-action=verify_pass] button[type=submit]")
     inspector.wait_for_selector("#case-state[data-state=closed]")
 
-    case = fresh(case)
-    cases.rate(case, Actor.resident(case.reporter), score=1, comment="很及时")  # the resident
+    # The resident rates through the signed link that the closing text message carries.
+    sms = db.session.query(OutboxMessage).filter_by(
+        case_id=case.id, to_phone="+8613900007777").order_by(OutboxMessage.id.desc()).first()
+    resident.goto(live_server + re.search(r"/rate/\S+", sms.body).group(0))
+    resident.check("input[name=score][value='1']")
+    resident.fill("#comment", "很及时")
+    resident.click("#rating-form button[type=submit]")
+    resident.wait_for_selector("#rated")
     inspector.reload()
     assert inspector.is_visible("#history li[data-action=rate]")
     shot(inspector, "work-07-closed-and-rated")
