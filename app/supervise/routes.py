@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -31,7 +32,8 @@ def _context(view: View, **extra) -> dict:
         "view": view, "targets": (on_time_target, satisfaction_target), "link": link,
         "scope_label": tables.scope_label(view), "period_label": tables.period_label(view),
         "place_name": tables.place_name, "dimension_labels": tables.DIMENSION_LABELS,
-        "pct": _pct, "hours": _hours, "breadcrumbs": _breadcrumbs(view, link),
+        "pct": _pct, "hours": _hours, "num": format_decimal,
+        "breadcrumbs": _breadcrumbs(view, link),
         "prev_month": (view.period.first - timedelta(days=1)).strftime("%Y-%m"),
         "next_month": (view.period.last + timedelta(days=1)).strftime("%Y-%m"),
         "now": clock.now(),
