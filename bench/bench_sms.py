@@ -16,7 +16,7 @@ What it does:
    labelled set, and stops gunicorn.
 
 Run: ``DATABASE_URL=postgresql://postgres@127.0.0.1:5432/rc_sms .venv/bin/python
-bench/bench_sms.py [--messages 3000] [--concurrency 8] [--workers 4]``.
+bench/bench_sms.py [--messages 5000] [--concurrency 6] [--workers 3]``.
 """
 
 from __future__ import annotations
@@ -146,9 +146,9 @@ def accuracy() -> tuple[float, float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--time-cap", type=float, default=120.0)
     parser.add_argument("--priority", type=int, default=0,
