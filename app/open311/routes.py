@@ -22,11 +22,13 @@ FMT = "<any(json, xml):fmt>"
 
 def _key():
     """The active key presented with this request, if any (looked up once)."""
-    if "open311_key" not in g:
-        from app.services.admin import api_keys
+    from app.services.admin import api_keys
 
-        g.open311_key = api_keys.authenticate(request.values.get("api_key"))
-    return g.open311_key
+    token = request.values.get("api_key")
+    cached = g.get("open311_key")  # (token, key): g may outlive a request (tests, CLI)
+    if cached is None or cached[0] != token:
+        g.open311_key = cached = (token, api_keys.authenticate(token))
+    return cached[1]
 
 
 def _client() -> str:
