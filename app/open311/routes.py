@@ -127,6 +127,13 @@ def get_token(token: str, fmt: str):
     return render(fmt, "service_requests", open311.token(token))
 
 
+@bp.route("/<path:anything>", methods=["GET", "POST"])
+def unknown(anything: str):
+    """Any other path under /open311/v2 (another format, a typo): 404 in the spec's format,
+    JSON for a .json path, else XML (the specification's required format)."""
+    raise open311.Open311Error(404, _l("No such method or format."))
+
+
 @bp.get("/openapi.json")
 def openapi():
     from app.open311.openapi import document

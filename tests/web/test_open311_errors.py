@@ -173,3 +173,8 @@ def test_each_key_has_its_own_rate_limit(city, client):
     refused(post(client, slow, "xml", **report_fields(city)), 429)
     assert counts() == before
     assert post(client, other, **report_fields(city)).status_code == 200
+
+
+def test_an_unknown_method_or_format_is_not_found_in_the_spec_format(city, client):
+    refused(client.get(f"{BASE}/requests.csv"), 404)
+    refused(client.get(f"{BASE}/nothing.json"), 404)
