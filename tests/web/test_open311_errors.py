@@ -178,3 +178,10 @@ def test_each_key_has_its_own_rate_limit(city, client):
 def test_an_unknown_method_or_format_is_not_found_in_the_spec_format(city, client):
     refused(client.get(f"{BASE}/requests.csv"), 404)
     refused(client.get(f"{BASE}/nothing.json"), 404)
+
+
+def test_errors_are_described_in_the_client_language(city, client):
+    assert refused(post(client, None, **report_fields(city)), 403) == "未提供 api_key（接口密钥）。"
+    english = client.post(f"{BASE}/requests.json", data=report_fields(city),
+                          headers={"Accept-Language": "en"})
+    assert refused(english, 403) == "api_key was not provided."
