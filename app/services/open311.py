@@ -253,6 +253,8 @@ def parse_datetime(value: str | None, name: str) -> datetime | None:
     if value is None or not value.strip():
         return None
     text = value.strip().replace("z", "Z")
+    # A "+" left unescaped in a query string arrives as a space: 2026-11-01T00:00:00 08:00
+    text = re.sub(r"^(\S+) (\d\d:?\d\d)$", r"\1+\2", text)
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:

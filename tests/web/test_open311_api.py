@@ -188,6 +188,8 @@ def test_the_list_defaults_to_the_last_90_days(city, client, t0):
                            ).get_json()
         assert {r["service_request_id"] for r in since} == {display_code(old.code),
                                                             display_code(recent.code)}
+        unescaped = client.get(f"{BASE}/requests.json?start_date=2026-08-01T00:00:00+08:00")
+        assert unescaped.get_json() == since
         until = client.get(f"{BASE}/requests.json?end_date=2026-08-27T00:00:00Z").get_json()
         assert [r["service_request_id"] for r in until] == [display_code(old.code)]
 
