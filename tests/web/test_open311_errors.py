@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services.admin import api_keys
 from tests.open311_helpers import BASE, counts, errors_of, new_token, post, report_fields
 
@@ -164,7 +164,16 @@ def test_an_unknown_service_request_or_token_is_not_found(city, client, fmt):
     refused(client.get(f"{BASE}/tokens/ABCD2345.{fmt}"), 404)
 
 
-def test_each_key_has_its_own_rate_limit(city, client):
+@pytest.fixture()
+def limits_on(app, monkeypatch):
+    """Limits on (the browser tests turn them off for the session's app), counters empty."""
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def test_each_key_has_its_own_rate_limit(city, client, limits_on):
     slow, other = new_token(city, rate=2, name="slow"), new_token(city, rate=60, name="other")
     for _ in range(2):
         assert post(client, slow, **report_fields(city)).status_code == 200
