@@ -370,25 +370,45 @@ def _area_code(case: Case) -> str | None:
 
 def records(found: list[Case]) -> list[dict[str, Any]]:
     """Service requests as GeoReport records, in the specification's element order.
-    Nothing personal: no reporter, no staff name."""
+    Nothing personal: no reporter, no staff name. Words shared by many records (state,
+    unit, place, time-limit notice) are worked out once per answer."""
     media = _submitted_media([c.id for c in found])
+    zh, now = _zh(), clock.now()
+    states = {s: str(labels.STATE[s]) for s in State}
+    seen: dict[tuple, Any] = {}
+
+    def once(key: tuple, make):
+        if key not in seen:
+            seen[key] = make()
+        return seen[key]
+
     out = []
     for case in found:
         state = State(case.state)
+        notice_key = ("notice", case.category_id, case.urgency, case.limit_rule_id, state,
+                      case.due_at, case.rectified_at is None,
+                      case.rectified_at is not None and case.due_at is not None
+                      and case.rectified_at <= case.due_at,
+                      case.due_at is not None and now > case.due_at)
         out.append({
             "service_request_id": display_code(case.code),
             "status": "closed" if state in CLOSED_STATES else "open",
-            "status_notes": str(labels.STATE[state]),
-            "service_name": case.category.name_zh if _zh() else case.category.name_en,
+            "status_notes": states[state],
+            "service_name": case.category.name_zh if zh else case.category.name_en,
             "service_code": case.category.code,
             "description": None,  # the reporter's own words: only they see them
-            "agency_responsible": _agency(case),
-            "service_notice": public_view.deadline(case).text or None,
+            "agency_responsible": once(("unit", case.assignee_user_id, case.assignee_agency_id,
+                                        case.district_id, case.area_id),
+                                       lambda c=case: _agency(c)),
+            "service_notice": once(notice_key,
+                                   lambda c=case: public_view.deadline(c).text or None),
             "requested_datetime": w3c(case.created_at),
             "updated_datetime": w3c(case.updated_at),
             "expected_datetime": w3c(case.due_at),
-            "address": public_view.place_words(case),  # never the reporter's own words
-            "address_id": _area_code(case),
+            # the place as the public sees it, never the reporter's own words
+            "address": once(("place", case.area_id),
+                            lambda c=case: public_view.place_words(c)),
+            "address_id": once(("area", case.area_id), lambda c=case: _area_code(c)),
             "zipcode": None,
             "lat": case.lat,
             "long": case.lng,
