@@ -84,6 +84,15 @@ class Config:
                                               "20 per hour; 60 per day")
     REPORT_LIMIT_PER_PHONE = os.environ.get("REPORT_LIMIT_PER_PHONE", "5 per hour; 20 per day")
     CHECK_LIMIT_PER_ADDRESS = os.environ.get("CHECK_LIMIT_PER_ADDRESS", "120 per minute")
+    # Open311 GeoReport v2 (/open311/v2): the jurisdiction this server answers for, what
+    # discovery tells clients, and the limit for requests without an API key (per client
+    # address; a key has its own limit, set by an administrator).
+    OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "wuhan.gov.cn")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12345")
+    OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE",
+                                         "Ask the city's system administrator for an API key.")
+    OPEN311_CHANGESET = os.environ.get("OPEN311_CHANGESET", "2026-11-25T00:00:00+08:00")
+    OPEN311_PUBLIC_LIMIT = os.environ.get("OPEN311_PUBLIC_LIMIT", "300 per minute")
     # The SLA targets (限时整改率, 群众满意率) and the hotspot radius supervisors start with.
     METRICS_TARGET_ON_TIME = float(os.environ.get("METRICS_TARGET_ON_TIME", "0.95"))
     METRICS_TARGET_SATISFACTION = float(os.environ.get("METRICS_TARGET_SATISFACTION", "0.85"))

@@ -307,6 +307,7 @@ def submit(
     photos: Sequence[media.Photo] = (),
     link: Callable[[Case], None] | None = None,
     receipt_in_reply: bool = False,
+    source: dict[str, Any] | None = None,
 ) -> Case:
     """A new report. It is always kept: a point outside every area makes it *unrouted*,
     for a dispatcher to place.
@@ -314,7 +315,8 @@ def submit(
     ``link`` is called inside the transaction once the case has its id, to record what
     caused it (the SMS that reported it), so both are committed together or not at all.
     ``receipt_in_reply``: the reporter hears "received" in the reply to their own text
-    message; the outbox keeps that message as already sent."""
+    message; the outbox keeps that message as already sent. ``source``: more facts about
+    where the report came from (the Open311 key, a media URL), kept on its event."""
     try:
         category = db.session.scalar(
             select(Category).where(Category.code == (category_code or "").strip().upper(),
@@ -366,7 +368,7 @@ def submit(
     change.case = case
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": case.area_id,
-                         "unrouted": case.unrouted_reason}
+                         "unrouted": case.unrouted_reason, **(source or {})}
     change.replied = contact if receipt_in_reply else None
     if link is not None:
         link(case)

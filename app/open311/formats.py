@@ -1,0 +1,54 @@
+"""GeoReport records as JSON or XML. XML follows the specification's elements: a root
+(``services``, ``service_definition``, ``service_requests``, ``discovery``, ``errors``),
+one element per field in the given order, empty elements for empty values."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from flask import Response
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+#: The element name of each item of a list, by the list's own name.
+ITEM = {"services": "service", "service_requests": "request", "errors": "error",
+        "endpoints": "endpoint", "formats": "format", "attributes": "attribute",
+        "values": "value"}
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fill(element: ET.Element, name: str, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _fill(ET.SubElement(element, key), key, inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _fill(ET.SubElement(element, ITEM[name]), ITEM[name], inner)
+    else:
+        element.text = _text(value)
+
+
+def to_xml(root: str, data: Any) -> str:
+    element = ET.Element(root)
+    _fill(element, root, data)
+    return DECLARATION + ET.tostring(element, encoding="unicode")
+
+
+def render(fmt: str, root: str, data: Any, status: int = 200) -> Response:
+    """``data`` is a dict (a single record: discovery, a service definition) or a list of
+    records under ``root``."""
+    body = json.dumps(data, ensure_ascii=False) if fmt == "json" else to_xml(root, data)
+    return Response(body, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def errors(fmt: str, status: int, description: str) -> Response:
+    return render(fmt, "errors", [{"code": status, "description": description}], status)
