@@ -3,7 +3,6 @@ on a case, its history told as who/what/when/why, and a resident's number masked
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from app.models import Attachment, Case, CaseEvent, CaseRequest
 from app.services import clock, queues, triage
 from app.services.actors import Actor, authorize
 from app.services.errors import ServiceError
+from app.services.privacy import mask_phone
 from workflows.lifecycle import Action, Role, State, allowed_actions, find
 from workflows.routing import Urgency
 
@@ -33,20 +33,6 @@ MAIN_STEPS = (Action.DISPATCH, Action.SIGN_FOR, Action.RECTIFY, Action.VERIFY_PA
               Action.APPROVE_EXTENSION, Action.APPROVE_HOLD, Action.RESUME, Action.REOPEN)
 
 SCORE = {1: _l("Satisfied"), 2: _l("Basically satisfied"), 3: _l("Dissatisfied")}
-
-
-def mask_phone(phone: str | None) -> str:
-    """A resident's number as staff may see it: 139****1111. (A shared ``mask_phone`` is
-    coming in ``app.services.privacy``; this one keeps the staff screens safe until then.)"""
-    if not phone:
-        return ""
-    digits = re.sub(r"\D", "", phone)
-    if phone.startswith("+86") and len(digits) == 13:
-        digits = digits[2:]
-    if len(digits) <= 6:
-        return "*" * len(digits)
-    keep_end = 4 if len(digits) >= 11 else 2
-    return digits[:3] + "*" * (len(digits) - 3 - keep_end) + digits[-keep_end:]
 
 
 def available_actions(case: Case, actor: Actor, pending: dict[str, CaseRequest | None]
