@@ -133,15 +133,16 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * 2 ** max(0, attempts - 1))
 
 
-def _due_query(message_ids: list[int] | None):
+def _due_query(message_ids: list[int] | None, after: int = 0, limit: int = 500):
+    """Pending messages whose backoff has passed (the given ones, or all), in id order."""
     now = clock.now()
     query = select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending",
+        OutboxMessage.status == "pending", OutboxMessage.id > after,
         or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
     if message_ids is not None:
         query = query.where(OutboxMessage.id.in_(message_ids))
     # Reading is not claiming: two sweeps may read the same ids; ``claim`` decides.
-    return query.order_by(OutboxMessage.id).limit(500)
+    return query.order_by(OutboxMessage.id).limit(limit)
 
 
 def claim(message_id: int) -> str | None:
@@ -171,13 +172,8 @@ def _finish(message_id: int, token: str, **values) -> None:
 
 
 def pending_ids(after: int = 0, limit: int = 2000) -> list[int]:
-    """Pending messages whose backoff has passed, in id order after ``after`` (the sweep
-    hands them to delivery page by page)."""
-    now = clock.now()
-    return list(db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending", OutboxMessage.id > after,
-        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-        .order_by(OutboxMessage.id).limit(limit)))
+    """Due messages after ``after`` (the sweep hands them to delivery page by page)."""
+    return list(db.session.scalars(_due_query(None, after=after, limit=limit)))
 
 
 def deliver(message_ids: list[int] | None = None) -> int:

@@ -72,6 +72,8 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
             log.warning("could not queue the MMS fetch", exc_info=True)
     else:
         mms.fetch()
+    # Rows a dead worker left in 'sending' are failed (visible to staff), never resent.
+    delivery.release_abandoned()
     while pending := delivery.pending_ids(after=done.get("_last_id", 0)):
         delivery.schedule(pending)
         done["messages"] += len(pending)

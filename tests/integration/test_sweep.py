@@ -165,3 +165,18 @@ def test_the_sweep_records_its_heartbeat(city, t0, minutes):
     run(t0 + timedelta(minutes=minutes))
     beat = db.session.get(JobHeartbeat, "sweep")
     assert beat.finished_at is not None and beat.result["cases"] == 0
+
+
+def test_the_sweep_fails_a_message_a_dead_worker_left_sending(city, t0):
+    """A worker that died after claiming a message leaves it 'sending': the sweep marks it
+    failed (visible on the outbox page) instead of leaving it, or sending it twice."""
+    from sqlalchemy import update
+
+    parking_case(city, t0)
+    message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+        status="sending", claim_token="dead-worker", claimed_at=t0))
+    db.session.commit()
+    run(t0 + timedelta(hours=1))
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == "failed"
