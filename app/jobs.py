@@ -20,13 +20,24 @@ def _context():
     return _app.app_context()
 
 
-def queue():
+def redis_connection():
+    """The process's one Redis client (its pool keeps the connections open between
+    requests; a new client per call would connect, handshake and close every time)."""
     from redis import Redis
+
+    app = current_app._get_current_object()
+    url = app.config["REDIS_URL"]
+    known = app.extensions.get("roadchief.redis")
+    if known is None or known[0] != url:
+        known = app.extensions["roadchief.redis"] = (
+            url, Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5))
+    return known[1]
+
+
+def queue():
     from rq import Queue
 
-    cfg = current_app.config
-    return Queue(cfg["RQ_QUEUE"], connection=Redis.from_url(cfg["REDIS_URL"],
-                                                             socket_connect_timeout=2))
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
 
 
 def enqueue(func: str, *args, **kwargs):
@@ -34,6 +45,45 @@ def enqueue(func: str, *args, **kwargs):
 
     return queue().enqueue(func, *args, retry=Retry(max=3, interval=[10, 60, 300]),
                            job_timeout=120, **kwargs)
+
+
+def _kick_key() -> str:
+    return f"{current_app.config['RQ_QUEUE']}:outbox-kick"
+
+
+#: While set, a job that will deliver every due message is queued and has not started:
+#: more messages need no job of their own. Expires, so a lost job costs at most this.
+KICK_SECONDS = 30
+
+
+def kick_delivery() -> bool:
+    """After a commit that wrote outbox rows: make sure one delivery job is on its way.
+    Under load this is one SET NX per request instead of one job per request; the job
+    clears the mark *before* it looks for due messages, so a row committed after that
+    look sets the mark again and gets a job of its own. Returns whether it queued one."""
+    conn = redis_connection()
+    if not conn.set(_kick_key(), "1", nx=True, ex=KICK_SECONDS):
+        return False
+    try:
+        enqueue("app.jobs.deliver_due")
+    except Exception:
+        conn.delete(_kick_key())
+        raise
+    return True
+
+
+def deliver_due() -> int:
+    """Deliver every due message (the job kick_delivery queues), page by page."""
+    with _context():
+        from app.services import delivery
+
+        redis_connection().delete(_kick_key())
+        sent, after = 0, 0
+        while ids := delivery.pending_ids(after=after, limit=500):
+            sent += delivery.deliver(ids)
+            _again_later(ids)
+            after = ids[-1]
+        return sent
 
 
 def deliver_outbox(message_ids: list[int] | None = None) -> int:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.extensions import db, limit_headers
 from app.models import Attachment, Case, Category
 from app.public import bp
 from app.services import media, public_view
@@ -42,6 +42,12 @@ def photo(key: str, thumb: bool = False):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.immutable = True
     return response
+
+
+@bp.after_request
+def retry_after(response):
+    """A 429 says when to try again (Retry-After); other answers carry no limit figures."""
+    return limit_headers(response, always=False)
 
 
 @bp.errorhandler(RateLimitExceeded)

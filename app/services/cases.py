@@ -20,11 +20,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import labels
-from app.extensions import db
+from app.extensions import db, upsert
 from app.models import (
     Agency,
     Area,
@@ -65,6 +64,7 @@ from workflows.routing import LimitKind, Urgency
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
 CODE_LENGTH = 8
+CODE_ATTEMPTS = 8  # codes drawn before giving up (one clash is already ~1 in 10^5)
 CHANNELS = ("web", "sms", "open311", "staff", "demo")
 
 CaseRef = Case | int | str
@@ -121,15 +121,22 @@ def get_case(ref: CaseRef) -> Case:
 
 
 def find_contact(phone: str | None, language: str = "zh_Hans_CN") -> Contact | None:
+    """The contact for this number, made if new: one upsert, so two first reports from
+    the same new number at once both get the one row."""
     phone = normalize_phone(phone)
     if phone is None:
         return None
-    contact = db.session.scalar(select(Contact).where(Contact.phone == phone))
-    if contact is None:
-        contact = Contact(phone=phone, language=language, created_at=clock.now())
-        db.session.add(contact)
-        db.session.flush()
-    return contact
+    def build():
+        stmt = upsert(Contact)
+        # DO UPDATE (to the same value), not DO NOTHING: so the existing row is returned.
+        return stmt.on_conflict_do_update(index_elements=["phone"],
+                                          set_={"phone": stmt.excluded.phone}
+                                          ).returning(Contact)
+
+    return db.session.scalars(
+        _statement("upsert-contact", build),
+        [{"phone": phone, "language": language, "created_at": clock.now()}],
+        execution_options={"populate_existing": True}).one()
 
 
 def _local(moment: datetime) -> datetime:
@@ -175,6 +182,8 @@ class _Change:
     replied: Contact | None = None  # the resident answered in the SMS webhook's own reply
     #: More writes that need the event's id, done in the same transaction.
     after_event: list = field(default_factory=list)
+    #: The case is being made by this change (nothing about it is stored yet).
+    new: bool = False
 
 
 def _begin(
@@ -231,28 +240,30 @@ def _begin(
 
 
 def _write(change: _Change) -> list[OutboxMessage]:
-    """Apply the change's state, event, photos and outbox rows to the session (flushed, not
-    committed); returns the outbox messages to deliver after commit."""
+    """Apply the change's state, event, photos and outbox rows to the session (not
+    committed; the last rows are flushed by the commit); returns the outbox messages to
+    deliver after commit."""
     case, event = change.case, change.event
     # The state changes here, with every other effect, so that no query in between
     # autoflushes a half-made change.
     case.state = event.to_state
     case.updated_at = event.at  # every action bumps the version, even a note
     timers.refresh_next_check(case, event.at)
-    db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
+    if not change.new or db.session.is_modified(case):
+        db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
     event.case_id = case.id
     event.version = case.version
     db.session.add(event)
     db.session.flush()
-    metrics.book(case)  # the daily SLA figures move with the case, in this transaction
+    # The daily SLA figures move with the case, in this transaction.
+    metrics.book(case, first=change.new)
     if change.photos:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)
     messages = notifications.for_event(case, event, change.notify_extra, change.replied)
     for write in change.after_event:
         write(event)
-    db.session.flush()
-    return [m for m in messages if m.status == "pending"]
+    return [m for m in messages if m.status == "pending"]  # written by the commit's flush
 
 
 def _commit(change: _Change) -> Case:
@@ -263,9 +274,16 @@ def _commit(change: _Change) -> Case:
 
 def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     """Several changes in one transaction: all of them, or (on any failure) none."""
+    session = db.session()
     try:
         to_send = [m for change in changes for m in _write(change)]
-        db.session.commit()
+        # A case made here holds exactly what was just written: keep it loaded rather
+        # than read it straight back (the reporter's page needs only its code).
+        session.expire_on_commit = not all(change.new for change in changes)
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     except StaleDataError:
         db.session.rollback()
         raise Conflict(
@@ -340,32 +358,33 @@ def submit(
         if actor.role is Role.RESIDENT and actor.contact is None and contact is not None:
             actor = Actor.resident(contact)
 
-        area = None
+        place = None
         if area_id is not None:
-            area = db.session.get(Area, area_id,
-                                  options=[joinedload(Area.street), defer(Area.polygon)])
-            if area is None:
+            place = routing_service.placement(area_id)
+            if place is None:
                 raise InvalidInput(_l("Unknown area."), field="area")
         elif lat is not None:
-            area = routing_service.locate(lng, lat)
+            found = routing_service.area_index().locate(lng, lat)
+            place = routing_service.placement(found) if found is not None else None
     except InvalidInput as exc:
         _abort(exc)
 
     change = _begin(None, actor, Action.SUBMIT)
     now = change.event.at
-    case = Case(
-        code=_unique_code(), category=category, urgency=urgency, description=description,
-        lat=lat, lng=lng, address=address, channel=channel, anonymous=bool(anonymous),
+    values = dict(
+        category_id=category.id, urgency=urgency, description=description, lat=lat,
+        lng=lng, address=address, channel=channel, anonymous=bool(anonymous),
         reporter_contact_id=contact.id if contact else None, state=State.SUBMITTED.value,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, version=1,
+        area_id=place[0] if place else None, street_id=place[1] if place else None,
+        district_id=place[2] if place else None,
+        unrouted_reason=None if place else "no_area",
     )
-    _place(case, area)
-    db.session.add(case)
-    db.session.flush()
+    case = _insert_case(values)
     if contact is not None:
         db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
                                     since=now))
-    change.case = case
+    change.case, change.new = case, True
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": case.area_id,
                          "unrouted": case.unrouted_reason, **(source or {})}
@@ -400,11 +419,29 @@ def support_count(case: Case) -> int:
         CaseEvent.case_id == case.id, CaseEvent.action == Action.SUPPORT.value)) or 0
 
 
-def _unique_code() -> str:
-    while True:
-        code = new_code()
-        if db.session.scalar(select(func.count()).where(Case.code == code)) == 0:
-            return code
+def _insert_case(values: dict[str, Any]) -> Case:
+    """INSERT the case under a fresh random code; a code already taken (rare) makes the
+    database skip the row (ON CONFLICT DO NOTHING) and a new code is drawn — one
+    statement, no look-up first. (The statement is built once and given its values as
+    parameters, which keeps SQLAlchemy's per-call work as small as a plain flush.)"""
+    stmt = _statement("insert-case", lambda: upsert(Case).on_conflict_do_nothing(
+        index_elements=["code"]).returning(Case))
+    for _ in range(CODE_ATTEMPTS):
+        case = db.session.scalars(stmt, [{**values, "code": new_code()}]).first()
+        if case is not None:
+            return case
+    raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
+
+
+_statements: dict[tuple[str, str], Any] = {}
+
+
+def _statement(name: str, build: Callable[[], Any]):
+    """A statement built once per database dialect (upserts differ by dialect)."""
+    key = (name, db.engine.dialect.name)
+    if key not in _statements:
+        _statements[key] = build()
+    return _statements[key]
 
 
 def _place(case: Case, area: Area | None) -> None:

@@ -112,14 +112,15 @@ def no_inline_sending():
 
 
 def schedule(message_ids: list[int]) -> None:
-    """Called after commit: hand the new messages to a worker, or send them now."""
+    """Called after commit: hand the new messages to a worker (one queued job delivers
+    every due message, however many requests wrote them), or send them now."""
     if not message_ids or not current_app.config.get("OUTBOX_DELIVERY", True):
         return
     if current_app.config.get("REDIS_URL"):
         from app import jobs
 
         try:
-            jobs.enqueue("app.jobs.deliver_outbox", message_ids)
+            jobs.kick_delivery()
         except Exception:  # Redis down: the rows stay pending for the next sweep
             log.warning("could not queue outbox delivery; %d message(s) stay pending",
                         len(message_ids), exc_info=True)

@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Integer, and_, cast, delete, exists, func, insert, or_, select
 
-from app.extensions import db
+from app.extensions import db, upsert
 from app.models import (
     Agency,
     Area,
@@ -80,11 +80,12 @@ def _facts_of_row(row: MetricCase | None) -> CaseFacts | None:
     return CaseFacts(**{c: getattr(row, c) for c in FACT_COLUMNS})
 
 
-def book(case: Case) -> None:
+def book(case: Case, *, first: bool = False) -> None:
     """Bring the daily tables in step with the case, in the caller's transaction: take
-    back what the case contributed when last booked, add what it contributes now."""
+    back what the case contributed when last booked, add what it contributes now.
+    ``first``: the case is being made in this transaction, so it was never booked."""
+    row = None if first else db.session.get(MetricCase, case.id)
     new = policy.facts(record_of(case), clock.zone())
-    row = db.session.get(MetricCase, case.id)
     old = _facts_of_row(row)
     if old == new or (old is None and not new.counts):
         return
@@ -118,10 +119,6 @@ def _add(table, keys: tuple[str, ...], items: list[tuple[tuple, Totals]]) -> Non
     items = [(k, t) for k, t in items if any(t.as_dict().values())]
     if not items:
         return
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     rows = [dict(zip(keys, key, strict=True)) | totals.as_dict() for key, totals in items]
     stmt = upsert(table)
     stmt = stmt.on_conflict_do_update(
@@ -234,10 +231,6 @@ def _roll_up() -> None:
 
 
 def _add_select(table, keys, names, sel) -> None:
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     stmt = upsert(table).from_select([*keys, *names], sel)
     stmt = stmt.on_conflict_do_update(index_elements=list(keys),
                                       set_={c: stmt.excluded[c] for c in names})

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app import jobs
-from app.extensions import db
+from app.extensions import db, upsert
 from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
 from app.services import cases, clock, delivery, mms, sms, timers
 from app.services.calendar import working_calendar
@@ -129,12 +129,12 @@ def _batch(rows: list[Case], now: datetime, done: dict[str, int]):
 
 def beat(started: datetime | None = None, finished: datetime | None = None,
          result: dict | None = None, name: str = "sweep") -> None:
-    row = db.session.get(JobHeartbeat, name) or JobHeartbeat(name=name, result={})
-    if started:
-        row.started_at = started
-    if finished:
-        row.finished_at = finished
-    if result is not None:
-        row.result = dict(result)
-    db.session.merge(row)
+    """Record a run's start or end; one upsert, so two sweeps starting at once (two
+    schedulers, a manual run beside the cron) never collide on the first heartbeat."""
+    fields = {k: v for k, v in (("started_at", started), ("finished_at", finished),
+                                ("result", None if result is None else dict(result)))
+              if v is not None}
+    stmt = upsert(JobHeartbeat.__table__).values(name=name, **({"result": {}} | fields))
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=fields)
+                       if fields else stmt.on_conflict_do_nothing(index_elements=["name"]))
     db.session.commit()

@@ -61,6 +61,31 @@ def test_messages_are_queued_on_redis_and_sent_by_a_worker(city, t0, redis_queue
     assert db.session.get(OutboxMessage, message.id).status == "sent"
 
 
+@pytest.mark.redis
+def test_many_reports_at_once_need_one_delivery_job_and_none_is_missed(city, t0, redis_queue,
+                                                                       monkeypatch):
+    from rq import SimpleWorker
+
+    from app import jobs
+
+    def report(n):
+        with clock.travel(t0):
+            return cases.submit(Actor.resident(), category_code="LD09", description="小广告",
+                                lat=city.POINT[1], lng=city.POINT[0], phone=f"1390000{n:04d}")
+
+    first = [report(n) for n in range(5)]
+    assert redis_queue.count == 1  # one job on its way delivers all five
+    monkeypatch.setattr(jobs, "_context", lambda: city_app_context(None))
+    SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    later = report(9)  # after the job ran: a job of its own
+    assert redis_queue.count == 1
+    SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    db.session.expire_all()
+    statuses = db.session.scalars(select(OutboxMessage.status).where(
+        OutboxMessage.case_id.in_([c.id for c in [*first, later]]))).all()
+    assert statuses == ["sent"] * 6
+
+
 def city_app_context(case):
     from flask import current_app
 

@@ -473,3 +473,43 @@ def test_tracking_codes_are_unique_and_easy_to_read(city, t0):
     assert len(codes) == 20
     assert all(set(c) <= set(cases.CODE_ALPHABET) for c in codes)
     assert cases.get_case(f"{next(iter(codes))[:4].lower()}-{next(iter(codes))[4:]}")
+
+
+def test_a_code_already_taken_is_drawn_again_and_nothing_is_lost(city, t0, monkeypatch):
+    taken = report(city, t0).code
+    drawn = iter([taken, taken, "K7QM4D2X"])
+    monkeypatch.setattr(cases, "new_code", lambda: next(drawn))
+    case = report(city, t0, phone="13900002468")
+    assert case.code == "K7QM4D2X" and cases.get_case(taken).id != case.id
+    assert events(case) == ["submit"] and count(Case) == 2
+    assert count(CaseFollower, CaseFollower.case_id == case.id) == 1
+
+
+def test_two_first_reports_from_one_new_number_at_once_share_one_contact(city, t0, app):
+    """All reports are kept and the number gets one contact row (the upsert waits for
+    the other transaction instead of failing on the unique phone)."""
+    import threading
+
+    from app.models import Contact
+    from tests.conftest import IS_POSTGRES, need
+
+    need("PostgreSQL", IS_POSTGRES)
+    db.session.commit()
+    db.session.remove()
+    made, failed = [], []
+
+    def one():
+        with app.app_context():
+            try:
+                made.append(report(city, t0, phone="13900013579").id)
+            except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+                failed.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert failed == [] and len(made) == 4
+    assert count(Contact, Contact.phone == "+8613900013579") == 1
+    assert count(CaseFollower, CaseFollower.case_id.in_(made)) == 4

@@ -155,6 +155,7 @@ def test_two_sweeps_at_once_take_each_step_once(city, t0, app):
         dupes = db.session.execute(select(OutboxMessage.dedupe_key, func.count()).group_by(
             OutboxMessage.dedupe_key).having(func.count() > 1)).all()
         assert dupes == []
+    assert len(results) == 2  # neither sweep failed (not even on the first heartbeat)
     assert sum(r["escalations"] for r in results) == 90
 
 

@@ -175,10 +175,16 @@ def limits_on(app, monkeypatch):
 
 def test_each_key_has_its_own_rate_limit(city, client, limits_on):
     slow, other = new_token(city, rate=2, name="slow"), new_token(city, rate=60, name="other")
+    left = []
     for _ in range(2):
-        assert post(client, slow, **report_fields(city)).status_code == 200
+        answer = post(client, slow, **report_fields(city))
+        assert answer.status_code == 200 and answer.headers["X-RateLimit-Limit"] == "2"
+        left.append(answer.headers["X-RateLimit-Remaining"])
+    assert left == ["1", "0"]  # a client can pace itself
     before = counts()
-    refused(post(client, slow, **report_fields(city)), 429)
+    over = post(client, slow, **report_fields(city))
+    assert int(over.headers["Retry-After"]) > 0
+    refused(over, 429)
     refused(post(client, slow, "xml", **report_fields(city)), 429)
     assert counts() == before
     assert post(client, other, **report_fields(city)).status_code == 200
