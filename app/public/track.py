@@ -12,10 +12,10 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Case, CaseFollower, Contact, OutboxMessage, Rating
+from app.models import Attachment, Case, CaseEvent, CaseFollower, Contact, OutboxMessage, Rating
 from app.public import bp
 from app.public.forms import TRACKING_CODE_HINT, RatingForm, RatingLinkForm, TrackForm
 from app.public.report import limited, my_contact_id
@@ -103,9 +103,15 @@ def _public_parts(case: Case) -> dict[str, str]:
         if hit is not None and time.monotonic() - hit[0] < _PARTS_TTL_SECONDS:
             _parts.move_to_end(key)
             return hit[1]
-    full = db.session.scalar(select(Case).where(Case.id == case.id).options(
-        selectinload(Case.events), selectinload(Case.attachments),
-        selectinload(Case.category)))
+    # The case is loaded already: read its events and photos (two queries) and take its
+    # category from the kept catalogue.
+    full = case
+    set_committed_value(full, "events", db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all())
+    set_committed_value(full, "attachments", db.session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all())
+    cases.category_of(full)
     supporters = sum(1 for e in full.events if e.action == Action.SUPPORT.value)
     values = dict(
         case=full, steps=public_view.timeline(full), deadline=public_view.deadline(full),

@@ -15,11 +15,14 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import labels
@@ -336,10 +339,7 @@ def submit(
     message; the outbox keeps that message as already sent. ``source``: more facts about
     where the report came from (the Open311 key, a media URL), kept on its event."""
     try:
-        category = db.session.scalar(
-            select(Category).where(Category.code == (category_code or "").strip().upper(),
-                                   Category.active.is_(True))
-        )
+        category = _active_category((category_code or "").strip().upper())
         if category is None:
             raise InvalidInput(_l("Unknown category."), field="category")
         description = _text(description, "description", DESCRIPTION_MAX, required=True)
@@ -417,6 +417,50 @@ def support_count(case: Case) -> int:
     """How many times residents reported this same problem again (support events)."""
     return db.session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.action == Action.SUPPORT.value)) or 0
+
+
+def _catalogue() -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Every category's columns, by code (the active ones) and by id (all), kept with
+    the area index (a minute, or until an administrator changes the catalogue)."""
+    from app.services import places
+
+    def load():
+        rows = [{col.key: getattr(c, col.key) for col in Category.__table__.columns}
+                for c in db.session.scalars(select(Category))]
+        return ({r["code"]: r for r in rows if r["active"]}, {r["id"]: r for r in rows})
+
+    return places.memo("categories", load)
+
+
+def _in_session(values: dict[str, Any]) -> Category:
+    """The kept category as this session's object, without a query."""
+    category = Category(**values)
+    make_transient_to_detached(category)
+    return db.session.merge(category, load=False)
+
+
+def _active_category(code: str) -> Category | None:
+    """The category by code if residents may choose it."""
+    values = _catalogue()[0].get(code)
+    return _in_session(values) if values is not None else None
+
+
+def category_facts(category_id: int) -> SimpleNamespace | None:
+    """A category's columns from the kept catalogue (for read-only lists of many cases:
+    no ORM object, no query)."""
+    values = _catalogue()[1].get(category_id)
+    return SimpleNamespace(**values) if values is not None else None
+
+
+def category_of(case: Case) -> Category:
+    """The case's category from the kept catalogue (so ``case.category`` needs no query)."""
+    values = _catalogue()[1].get(case.category_id)
+    if values is None:
+        return case.category
+    category = _in_session(values)
+    # Held by the case (the session itself keeps its objects only weakly).
+    set_committed_value(case, "category", category)
+    return category
 
 
 def _insert_case(values: dict[str, Any]) -> Case:
