@@ -185,8 +185,10 @@ class _Change:
     replied: Contact | None = None  # the resident answered in the SMS webhook's own reply
     #: More writes that need the event's id, done in the same transaction.
     after_event: list = field(default_factory=list)
-    #: The case is being made by this change (nothing about it is stored yet).
+    #: The case is being made by this change (nothing about it is stored yet), followed
+    #: by these contacts only.
     new: bool = False
+    followers: list[Contact] = field(default_factory=list)
 
 
 def _begin(
@@ -263,7 +265,8 @@ def _write(change: _Change) -> list[OutboxMessage]:
     if change.photos:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)
-    messages = notifications.for_event(case, event, change.notify_extra, change.replied)
+    messages = notifications.for_event(case, event, change.notify_extra, change.replied,
+                                       followers=change.followers if change.new else None)
     for write in change.after_event:
         write(event)
     return [m for m in messages if m.status == "pending"]  # written by the commit's flush
@@ -384,7 +387,7 @@ def submit(
     if contact is not None:
         db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
                                     since=now))
-    change.case, change.new = case, True
+    change.case, change.new, change.followers = case, True, [contact] if contact else []
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": case.area_id,
                          "unrouted": case.unrouted_reason, **(source or {})}

@@ -145,12 +145,17 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
 
 
 def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
-              replied: Contact | None = None) -> list[OutboxMessage]:
+              replied: Contact | None = None,
+              followers: list[Contact] | None = None) -> list[OutboxMessage]:
     """Write the outbox rows an event causes (the event must already have an id) and
     return them. ``replied``: the resident whose message is being answered right now (the
-    SMS webhook): their row is the reply itself."""
+    SMS webhook): their row is the reply itself. ``followers``: the case's followers when
+    the caller knows them all (a case made in this transaction), saving their query."""
     extra = [c for c in extra_contacts if c is not None]
-    recipients = _followers(case) + list(zip(extra, _opted_out_flags(extra), strict=True))
+    known = [c for c in followers or [] if c is not None]
+    recipients = (_followers(case) if followers is None
+                  else list(zip(known, _opted_out_flags(known), strict=True)))
+    recipients += list(zip(extra, _opted_out_flags(extra), strict=True))
     rows: list[OutboxMessage] = []
     seen = set()
     for contact, stopped in recipients:
