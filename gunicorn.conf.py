@@ -1,16 +1,21 @@
 """gunicorn settings: ``.venv/bin/gunicorn wsgi:app`` (this file is read automatically).
 
-Every value can be changed from the environment. The defaults suit a small server: one
-worker process per core, each with 4 threads, so that a worker waiting on PostgreSQL or
-Redis still serves other requests (on the 2-core benchmark machine this beat 4 sync
-workers by about 2x; see bench/bench_resident.py)."""
+Every value can be changed from the environment. The default is what measured best on
+the 2-core benchmark machine (bench/bench_resident.py, bench_open311.py, bench_sms.py):
+sync workers, one more than the cores. A request here is mostly Python work, so threads
+in one process wait for each other's interpreter lock; and a threaded worker keeps each
+keep-alive connection to itself, so a few busy clients can pile onto one worker while
+another idles (POST requests.json: 504/s with 3 sync workers, 214/s with 2 x 2 threads).
+Sync workers do not shield themselves from slow clients: run them behind a buffering
+proxy (nginx), as gunicorn's documentation advises. ``GUNICORN_THREADS`` > 1 switches to
+threaded workers for a deployment without such a proxy."""
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 keepalive = 5

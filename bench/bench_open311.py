@@ -6,7 +6,7 @@ Targets (issue 8), with at least 1 million existing cases on this machine:
      at most 1000 requests): p95 < 250 ms.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> \\
-        .venv/bin/python bench/bench_open311.py [--workers 2] [--threads 4] [--seconds 20]
+        .venv/bin/python bench/bench_open311.py [--workers 3] [--threads 1] [--seconds 20]
 
 The database must hold the bulk cases first (``bench/make_million.py``). The script
 creates API keys (as the first administrator; each key is limited to 10,000 a minute, so
@@ -146,8 +146,8 @@ def python(code: str, env: dict, *args: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--get-connections", type=int, default=4)

@@ -5,7 +5,7 @@ Targets (issue 3), with at least 1 million existing cases on this 2-core machine
   2. tracking page (GET /track/<code>): >= 600 per second.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> \\
-        .venv/bin/python bench/bench_resident.py [--workers 2] [--threads 4] [--seconds 20]
+        .venv/bin/python bench/bench_resident.py [--workers 3] [--threads 1] [--seconds 20]
 
 The database must hold the bulk cases first (``bench/make_million.py``). The script starts
 gunicorn on a free local port, takes a CSRF token and session like a browser, then drives
@@ -188,8 +188,8 @@ def run_wrk(base: str, lua: str, env: dict, seconds: int, connections: int) -> d
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--only", choices=["submit", "track"], default=None)
