@@ -73,6 +73,10 @@ class Config:
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
     NEARBY_RADIUS_M = int(os.environ.get("NEARBY_RADIUS_M", 150))
+    # Behind a reverse proxy (nginx): how many proxies to trust for X-Forwarded-For/-Proto/
+    # -Host. 0 (the default) trusts none, so a client cannot forge its address to dodge the
+    # per-address limits; set 1 behind one nginx, or every client shares nginx's address.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
     # Rate limits (Flask-Limiter syntax). Storage: Redis when REDIS_URL is set, else memory.
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() not in (
         "0", "false", "no", "off")
@@ -83,6 +87,7 @@ class Config:
     REPORT_LIMIT_PER_ADDRESS = os.environ.get("REPORT_LIMIT_PER_ADDRESS",
                                               "20 per hour; 60 per day")
     REPORT_LIMIT_PER_PHONE = os.environ.get("REPORT_LIMIT_PER_PHONE", "5 per hour; 20 per day")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
     CHECK_LIMIT_PER_ADDRESS = os.environ.get("CHECK_LIMIT_PER_ADDRESS", "120 per minute")
     # Open311 GeoReport v2 (/open311/v2): the jurisdiction this server answers for, what
     # discovery tells clients, and the limit for requests without an API key (per client

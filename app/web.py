@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale, refresh
 
@@ -13,10 +15,15 @@ from app.services.notifications import display_code
 
 def register(app: Flask) -> None:
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """The user a session names, if its password is still the one signed in with."""
         from app.models import User
 
-        return db.session.get(User, int(user_id))
+        user_id, _, fingerprint = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint()):
+            return None
+        return user
 
     @app.before_request
     def fresh_request_state():

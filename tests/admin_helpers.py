@@ -15,7 +15,7 @@ from tests.factories import box
 
 def sign_in(client, user) -> None:
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = user.get_id()
         s["_fresh"] = True
     # The tests' app context outlives a request, and Flask-Login remembers the user it
     # loaded on ``g``: forget it so the next request loads this one.

@@ -79,6 +79,7 @@ def _wipe():
 @pytest.fixture()
 def ctx(app):
     """An application context with empty tables, wiped again afterwards."""
+    from app.extensions import limiter
     from app.services import calendar as calendar_service
     from app.services import routing as routing_service
 
@@ -86,6 +87,7 @@ def ctx(app):
         _wipe()
         calendar_service.invalidate()
         routing_service.invalidate()
+        limiter.reset()  # every test starts with empty rate-limit counters
         yield app
         db.session.rollback()
         db.session.remove()

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from app.auth import bp
 from app.auth.access import safe_next
 from app.auth.forms import LoginForm, PasswordForm
+from app.extensions import limit_headers, limiter
 from app.services import accounts
 from app.services.errors import InvalidInput
 
 
+def _limits_off() -> bool:
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+# Besides each account's lockout: one address may not try many accounts (or lock them all).
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               exempt_when=_limits_off, scope="login")
 def login():
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
@@ -55,12 +64,24 @@ def password():
         except InvalidInput as exc:
             error, status = exc.message, exc.status
         else:
+            # The new password ends every other session; this one signs in again.
+            login_user(current_user._get_current_object(), remember=False)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("work.home"))
     elif request.method == "POST":
         status = 422
     return render_template("auth/password.html", form=form, error=error,
                            min_length=accounts.MIN_PASSWORD_LENGTH), status
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_sign_ins(exc: RateLimitExceeded):
+    error = _("Too many sign-in attempts from this network. Please wait a few minutes and "
+              "try again.")
+    response = current_app.make_response((render_template(
+        "auth/login.html", form=LoginForm(), error=error,
+        next_url=safe_next(request.values.get("next"))), 429))
+    return limit_headers(response, always=False)
 
 
 @bp.errorhandler(CSRFError)

@@ -244,7 +244,7 @@ def test_a_rejection_tells_the_reason(city, t0, twilio, client):
 
 def login(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -217,6 +217,34 @@ def test_a_person_changes_their_password(city, app):
         == 302
 
 
+def test_a_new_password_ends_every_other_session_but_this_one(city, app):
+    phone = client_for(app, city.chief)
+    remembered = client_for(app)
+    sign_in(remembered, city.chief, remember=True)
+    remembered.delete_cookie("session")  # only the remember-me cookie is left
+    desk = client_for(app, city.chief)
+    assert _change(desk, PASSWORD, "a much longer secret").status_code == 302
+    assert desk.get("/work/queue").status_code == 200  # the one who changed it stays in
+    for other in (phone, remembered):
+        response = other.get("/work/queue")
+        assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_one_address_may_not_try_sign_in_after_sign_in(city, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 15 minutes")
+    client = client_for(app)
+    answers = [sign_in(client, name, password="not the password", lang="zh_Hans_CN").status_code
+               for name in ("chief", "member", "dispatcher")]
+    blocked = sign_in(client, city.chief, lang="zh_Hans_CN")  # even the right password
+    assert answers == [401, 401, 401] and blocked.status_code == 429
+    page = blocked.get_data(as_text=True)
+    assert "登录尝试过多" in page and 'name="username"' in page
+    assert 0 < int(blocked.headers["Retry-After"]) <= 900
+    # The accounts tried are not locked by it: the limit is the address's, not theirs.
+    assert _user("member").failed_logins == 1 and _user("member").locked_until is None
+
+
 @pytest.mark.parametrize("current, new, repeat, message", [
     ("not it", "a much longer secret", None, "Your current password is not right."),
     (PASSWORD, "short", None, "A password needs at least 10 characters."),

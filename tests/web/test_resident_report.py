@@ -348,6 +348,33 @@ def test_the_json_check_is_limited_too(city, client, app):
     assert answers == [200, 200, 429]
 
 
+@pytest.mark.parametrize("hops, forwarded_apart", [(0, False), (1, True)])
+def test_the_per_address_limit_sees_the_client_behind_a_proxy_only_when_told(
+        city, app, monkeypatch, hops, forwarded_apart):
+    """PROXY_HOPS=1 (behind nginx): each client's X-Forwarded-For address has its own
+    limit. Unset: the header is ignored, so nobody dodges the limit by forging it."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app import create_app
+
+    proxied = create_app({**app.config, "PROXY_HOPS": hops})
+    assert isinstance(proxied.wsgi_app, ProxyFix) == bool(hops)
+    if hops:  # the same wiring on the tests' app (whose limiter settings the test sets)
+        assert proxied.wsgi_app.x_for == 1
+        monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1,
+                                                      x_host=1))
+    monkeypatch.setitem(app.config, "CHECK_LIMIT_PER_ADDRESS", "2 per minute")
+    client = app.test_client()
+
+    def ask(address):
+        return client.get("/report/check.json?category=LD03&area_id=1",
+                          headers={"Accept": "application/json",
+                                   "X-Forwarded-For": address}).status_code
+
+    assert [ask("203.0.113.7"), ask("203.0.113.7"), ask("203.0.113.7")] == [200, 200, 429]
+    assert ask("198.51.100.9") == (200 if forwarded_apart else 429)
+
+
 def test_too_many_reports_from_one_address_get_a_friendly_message(city, client, app):
     app.config["REPORT_LIMIT_PER_ADDRESS"] = "2 per hour"
     try:

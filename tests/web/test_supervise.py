@@ -34,7 +34,7 @@ def history(city):
 
 def login(client, user):
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = user.get_id()
         s["_fresh"] = True
     return client
 
