@@ -26,7 +26,7 @@ def sign_in(client, user) -> None:
 def session_cookie(app, user) -> str:
     """The signed session cookie of a signed-in user (for a browser context)."""
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
-    return serializer.dumps({"_user_id": str(user.id), "_fresh": True})
+    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
 
 
 def csrf(client, path: str = "/admin/api-keys") -> str:

@@ -16,7 +16,7 @@ from tests.browser.conftest import shot
 def sign_in(app, context, base: str, user) -> None:
     """What the sign-in page will do: a Flask-Login session cookie for this user."""
     serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": str(user.id), "_fresh": True})
+    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
     context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"),
                           "value": cookie, "url": base}])
 

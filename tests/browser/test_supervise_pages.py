@@ -61,7 +61,7 @@ def signed_in(browser, live_server, app, user, locale="zh-CN", width=1280, heigh
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height},
                                   extra_http_headers={"Accept-Language": locale})
     cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(
-        {"_user_id": str(user.id), "_fresh": True})
+        {"_user_id": user.get_id(), "_fresh": True})
     context.add_cookies([{"name": "session", "value": cookie, "url": live_server}])
     return context.new_page()
 
