@@ -17,7 +17,8 @@ def create_app(config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Address and scheme only: the host comes from PUBLIC_BASE_URL where it matters.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app import models  # noqa: F401 - register the models with the metadata
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -72,17 +72,34 @@ def kick_delivery() -> bool:
     return True
 
 
+#: How long one delivery job works before it hands the rest to a fresh job (well inside
+#: its timeout, so RQ never has to interrupt it in the middle of a send).
+DELIVER_SECONDS = 45
+
+
 def deliver_due() -> int:
-    """Deliver every due message (the job kick_delivery queues), page by page."""
+    """Deliver the due messages (the job kick_delivery queues), page by page: those
+    written before it started — later ones kicked a job of their own — and for at most
+    DELIVER_SECONDS, then the rest goes to a new job."""
+    import time
+
+    from sqlalchemy import func, select
+
     with _context():
+        from app.extensions import db
+        from app.models import OutboxMessage
         from app.services import delivery
 
         redis_connection().delete(_kick_key())
-        sent, after = 0, 0
-        while ids := delivery.pending_ids(after=after, limit=500):
+        last = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+        started, sent, after = time.monotonic(), 0, 0
+        while ids := [i for i in delivery.pending_ids(after=after, limit=500) if i <= last]:
             sent += delivery.deliver(ids)
             _again_later(ids)
             after = ids[-1]
+            if time.monotonic() - started > DELIVER_SECONDS:
+                kick_delivery()
+                break
         return sent
 
 

@@ -10,6 +10,7 @@ locking) and writes the outbox rows, all in one transaction. Nothing else writes
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from app import labels
 from app.extensions import db, upsert
@@ -124,22 +126,18 @@ def get_case(ref: CaseRef) -> Case:
 
 
 def find_contact(phone: str | None, language: str = "zh_Hans_CN") -> Contact | None:
-    """The contact for this number, made if new: one upsert, so two first reports from
-    the same new number at once both get the one row."""
+    """The contact for this number, made if new. A new number costs one statement
+    (INSERT … ON CONFLICT DO NOTHING RETURNING); a known one, or one that another
+    transaction is adding this instant (the insert waits for it), a plain read after —
+    no write to a row that exists, and two first reports at once share one row."""
     phone = normalize_phone(phone)
     if phone is None:
         return None
-    def build():
-        stmt = upsert(Contact)
-        # DO UPDATE (to the same value), not DO NOTHING: so the existing row is returned.
-        return stmt.on_conflict_do_update(index_elements=["phone"],
-                                          set_={"phone": stmt.excluded.phone}
-                                          ).returning(Contact)
-
-    return db.session.scalars(
-        _statement("upsert-contact", build),
-        [{"phone": phone, "language": language, "created_at": clock.now()}],
-        execution_options={"populate_existing": True}).one()
+    stmt = _statement("insert-contact", lambda: upsert(Contact).on_conflict_do_nothing(
+        index_elements=["phone"]).returning(Contact))
+    made = db.session.scalars(stmt, [{"phone": phone, "language": language,
+                                      "created_at": clock.now()}]).first()
+    return made or db.session.scalar(select(Contact).where(Contact.phone == phone))
 
 
 def _local(moment: datetime) -> datetime:
@@ -383,7 +381,13 @@ def submit(
         district_id=place[2] if place else None,
         unrouted_reason=None if place else "no_area",
     )
-    case = _insert_case(values)
+    try:
+        case = _insert_case(values)
+    except IntegrityError:
+        # The place was removed by an administrator in the minute this worker keeps the
+        # area index: forget it and let the resident choose again.
+        routing_service.invalidate()
+        _abort(InvalidInput(_l("Unknown area."), field="area"))
     if contact is not None:
         db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
                                     since=now))
@@ -436,8 +440,12 @@ def _catalogue() -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, Any]]]:
 
 
 def _in_session(values: dict[str, Any]) -> Category:
-    """The kept category as this session's object, without a query."""
-    category = Category(**values)
+    """The kept category as this session's object, without a query (the session's own
+    object if it holds one already: never overwritten with the kept values)."""
+    held = db.session.identity_map.get(identity_key(Category, values["id"]))
+    if held is not None:
+        return held
+    category = Category(**copy.deepcopy(values))  # its JSON lists are this request's own
     make_transient_to_detached(category)
     return db.session.merge(category, load=False)
 
@@ -448,11 +456,13 @@ def _active_category(code: str) -> Category | None:
     return _in_session(values) if values is not None else None
 
 
-def category_facts(category_id: int) -> SimpleNamespace | None:
+def category_facts(category_id: int) -> SimpleNamespace | Category | None:
     """A category's columns from the kept catalogue (for read-only lists of many cases:
     no ORM object, no query)."""
     values = _catalogue()[1].get(category_id)
-    return SimpleNamespace(**values) if values is not None else None
+    if values is None:  # made in the last minute by another worker
+        return db.session.get(Category, category_id)
+    return SimpleNamespace(**copy.deepcopy(values))
 
 
 def category_of(case: Case) -> Category:

@@ -86,6 +86,27 @@ def test_many_reports_at_once_need_one_delivery_job_and_none_is_missed(city, t0,
     assert statuses == ["sent"] * 6
 
 
+@pytest.mark.redis
+def test_a_delivery_job_out_of_time_hands_the_rest_to_a_new_job(city, t0, redis_queue,
+                                                               monkeypatch):
+    from rq import SimpleWorker
+    from rq.registry import FinishedJobRegistry
+
+    from app import jobs
+
+    monkeypatch.setattr(jobs, "DELIVER_SECONDS", -1)
+    with clock.travel(t0):
+        made = [cases.submit(Actor.resident(), category_code="LD09", description="小广告",
+                             lat=city.POINT[1], lng=city.POINT[0], phone=f"1390000{n:04d}")
+                for n in range(3)]
+    monkeypatch.setattr(jobs, "_context", lambda: city_app_context(None))
+    SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    db.session.expire_all()
+    assert FinishedJobRegistry(queue=redis_queue).count == 2  # the first kicked a second
+    assert db.session.scalars(select(OutboxMessage.status).where(
+        OutboxMessage.case_id.in_([c.id for c in made]))).all() == ["sent"] * 3
+
+
 def city_app_context(case):
     from flask import current_app
 

@@ -513,3 +513,32 @@ def test_two_first_reports_from_one_new_number_at_once_share_one_contact(city, t
     assert failed == [] and len(made) == 4
     assert count(Contact, Contact.phone == "+8613900013579") == 1
     assert count(CaseFollower, CaseFollower.case_id.in_(made)) == 4
+
+
+def test_a_report_on_an_area_removed_meanwhile_is_refused_and_nothing_is_stored(city, t0):
+    """This worker still has the area in its one-minute index; the database no longer."""
+    from sqlalchemy import text
+
+    from app.models import Area, Contact
+    from app.services import routing
+    from tests.conftest import IS_POSTGRES, need
+    from tests.factories import box
+
+    need("PostgreSQL (foreign keys enforced)", IS_POSTGRES)
+    area = Area(code="JA01-09", street_id=city.area.street_id, name_zh="临时区域",
+                name_en="Temporary", polygon=box(114.320, 30.620))
+    db.session.add(area)
+    db.session.commit()
+    spare = area.id
+    routing.invalidate()
+    assert routing.placement(spare) is not None  # now kept by this worker
+    db.session.execute(text("DELETE FROM road WHERE area_id = :a"), {"a": spare})
+    db.session.execute(text("DELETE FROM area WHERE id = :a"), {"a": spare})
+    db.session.commit()
+    with pytest.raises(InvalidInput) as refused, clock.travel(t0):
+        cases.submit(Actor.resident(), category_code="LD09", description="小广告",
+                     area_id=spare, phone="13900005757")
+    assert refused.value.field == "area"
+    assert count(Case) == 0 and count(Contact) == 0  # nothing half-written
+    assert routing.placement(spare) is None  # and the worker forgot the area
+
