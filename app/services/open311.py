@@ -306,9 +306,11 @@ class CaseLine:
     kept catalogue, its area read only if a record asks (a thousand full ORM objects per
     answer were most of a GET's cost)."""
 
-    def __init__(self, row):
+    def __init__(self, row, categories: dict):
         self.__dict__.update(row._mapping)
-        self.category = cases.category_facts(self.category_id)
+        if self.category_id not in categories:  # one copy per category per answer
+            categories[self.category_id] = cases.category_facts(self.category_id)
+        self.category = categories[self.category_id]
 
     @property
     def area(self) -> Area | None:
@@ -343,7 +345,8 @@ def find(q: Query) -> list[CaseLine]:
 
 
 def _lines(query) -> list[CaseLine]:
-    return [CaseLine(row) for row in db.session.execute(query)]
+    categories: dict = {}
+    return [CaseLine(row, categories) for row in db.session.execute(query)]
 
 
 def one(code: str) -> Case:
