@@ -100,12 +100,6 @@ def _categories() -> list[Category]:
         select(Category).where(Category.active.is_(True)).order_by(Category.sort)))
 
 
-def _active_codes() -> frozenset[str]:
-    """The codes a resident may choose (kept with the other reference data, a minute)."""
-    return places.memo("active-category-codes", lambda: frozenset(db.session.scalars(
-        select(Category.code).where(Category.active.is_(True)))))
-
-
 def _float(text: str | None) -> float | None:
     try:
         value = float(text) if text not in (None, "") else None
@@ -143,7 +137,7 @@ class Draft:
                 for m in messages:
                     self.error(name, m)
         code = (form.category.data or "").strip().upper()
-        self.category = code if code in _active_codes() else None
+        self.category = code if code in cases.active_category_codes() else None
         if code and self.category is None:
             self.error("category", _l("Unknown category."))
         self._check_location()

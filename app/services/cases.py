@@ -450,6 +450,11 @@ def _in_session(values: dict[str, Any]) -> Category:
     return db.session.merge(category, load=False)
 
 
+def active_category_codes():
+    """The codes residents may choose (the kept catalogue's keys)."""
+    return _catalogue()[0].keys()
+
+
 def _active_category(code: str) -> Category | None:
     """The category by code if residents may choose it."""
     values = _catalogue()[0].get(code)
