@@ -21,9 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app import models  # noqa: F401 - register the models with the metadata
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, ping_after_idle
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]

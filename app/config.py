@@ -36,7 +36,9 @@ def _secret_key() -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection idle this long is checked before use (see ping_after_idle).
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SECRET_KEY = _secret_key()
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None

@@ -45,6 +45,88 @@ def limit_headers(response, always: bool = True):
     return response
 
 
+def ping_after_idle(engine, seconds: float) -> None:
+    """Check a pooled connection before use only when it has sat idle for ``seconds``
+    (a restarted or failed-over database closes idle connections). SQLAlchemy's
+    ``pool_pre_ping`` would check on every checkout, one more round trip per request;
+    a connection in steady use has just proved itself. A dead one is replaced: raising
+    DisconnectionError in a checkout hook makes the pool discard it and connect anew."""
+    import time
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+
+
+def reads_only() -> None:
+    """This request only reads (a public page): its statements run without a transaction,
+    which saves the BEGIN and ROLLBACK round trips. Call it before the first query; once
+    the session has begun a transaction it changes nothing."""
+    session = db.session()
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def insert_now(obj, statement=None) -> bool:
+    """INSERT a new ORM object at once with one plain statement and keep it in the session
+    as if just loaded (persistent, nothing pending): for the hot write paths, where the
+    unit of work's flush costs about four times the statement itself. Columns the object
+    leaves unset take their Python default, as a flush would give them.
+
+    ``statement``: an INSERT … RETURNING of the primary key for this table (an ON CONFLICT
+    DO NOTHING variant, say); False when that skipped the row, and the object stays
+    transient. Only for tables whose defaults are Python-side (none in this schema is
+    computed by the server, which would leave the object short of a value)."""
+    from sqlalchemy import insert, inspect
+    from sqlalchemy.orm import make_transient_to_detached
+
+    state = inspect(obj)
+    mapper, given = state.mapper, state.dict
+    table = mapper.local_table
+    values = {}
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if column.primary_key:
+            continue
+        if prop.key in given:
+            values[column.key] = given[prop.key]
+            continue
+        default = column.default
+        value = None
+        if default is not None:
+            value = default.arg(None) if default.is_callable else default.arg
+        setattr(obj, prop.key, value)
+        values[column.key] = value
+    if statement is None:
+        statement = _insert_statements.get(table)
+        if statement is None:
+            statement = _insert_statements[table] = insert(table).returning(
+                *table.primary_key.columns)
+    key = db.session.execute(statement, values).scalar()
+    if key is None:
+        return False
+    setattr(obj, mapper.primary_key[0].key, key)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return True
+
+
+_insert_statements: dict = {}
+
+
 def upsert(table):
     """The database's own INSERT … ON CONFLICT (PostgreSQL and SQLite share the form)."""
     if db.engine.dialect.name == "postgresql":

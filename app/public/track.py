@@ -11,11 +11,11 @@ from collections import OrderedDict
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
-from app.extensions import db
-from app.models import Attachment, Case, CaseEvent, CaseFollower, Contact, OutboxMessage, Rating
+from app.extensions import db, reads_only
+from app.models import Case, CaseFollower, Contact, OutboxMessage, Rating
 from app.public import bp
 from app.public.forms import TRACKING_CODE_HINT, RatingForm, RatingLinkForm, TrackForm
 from app.public.report import limited, my_contact_id
@@ -26,11 +26,16 @@ from app.services.notifications import display_code
 from workflows.lifecycle import Action, State
 
 _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
+# Built once: the statements of the tracking page, the most visited page of all. The
+# page's own is one round trip: the case with its events and photos joined.
+_BY_CODE = select(Case).where(Case.code == bindparam("code"))
+_WHOLE_BY_CODE = _BY_CODE.options(joinedload(Case.events), joinedload(Case.attachments))
 
 
-def _find(raw: str) -> tuple[Case | None, str | None, int]:
+def _find(raw: str, whole: bool = False) -> tuple[Case | None, str | None, int]:
     """The case for a typed code, or the message saying why there is none (and the HTTP
-    status: 422 for a malformed code, 404 for an unknown one)."""
+    status: 422 for a malformed code, 404 for an unknown one). ``whole``: with its events
+    and photos loaded."""
     code = cases.normalize_code(raw)
     if not raw.strip():
         return None, str(_l("Please type the tracking code from your confirmation or text "
@@ -38,7 +43,8 @@ def _find(raw: str) -> tuple[Case | None, str | None, int]:
     if not _WELL_FORMED.match(code):
         return None, str(_l("A tracking code has 8 letters and digits, like %(example)s.",
                             example=TRACKING_CODE_HINT)), 422
-    case = db.session.scalar(select(Case).where(Case.code == code))
+    case = db.session.scalars(_WHOLE_BY_CODE if whole else _BY_CODE,
+                              {"code": code}).unique().first()
     if case is None:
         return None, str(_l("No case has the tracking code %(code)s. Please check it.",
                             code=raw.strip())), 404
@@ -58,7 +64,8 @@ def track():
 
 @bp.get("/track/<code>")
 def track_case(code: str):
-    case, error, status = _find(code)
+    reads_only()
+    case, error, status = _find(code, whole=True)
     if case is None:
         form = TrackForm(data={"code": code})
         return render_template("public/track.html", form=form, error=error), status
@@ -67,8 +74,21 @@ def track_case(code: str):
     return _case_page(case)
 
 
-def _case_page(case: Case, link_form: RatingLinkForm | None = None, status: int = 200):
+def _case_page(case: Case):
+    """The tracking page. For a visitor with nothing personal about this case (the usual
+    one: no rating to give from this browser) it is the same page for everyone until the
+    case changes, so each worker keeps it rendered; it carries no form and sets no
+    cookie."""
     contact_id = my_contact_id(case.code)
+    mine = case.code in session.get("mine", {})
+    link_sent = request.args.get("sent") == "1"
+    if contact_id is None and not mine and not link_sent:
+        return _kept_page(case)
+    return _render_page(case, contact_id, mine, link_sent)
+
+
+def _render_page(case: Case, contact_id: int | None = None, mine: bool = False,
+                 link_sent: bool = False) -> str:
     rate_path = rated = None
     if contact_id and case.state == State.CLOSED.value:
         contact = db.session.get(Contact, contact_id)
@@ -76,55 +96,46 @@ def _case_page(case: Case, link_form: RatingLinkForm | None = None, status: int 
         if contact and rated is None:
             rate_path = rating_links.path_for(case, contact)
     return render_template(
-        "public/case.html", case=case, parts=_public_parts(case), rate_path=rate_path,
-        rated=rated, mine=case.code in session.get("mine", {}),
-        link_form=link_form or (RatingLinkForm() if case.state == State.CLOSED.value else None),
-        link_sent=request.args.get("sent") == "1",
-        rating_labels=public_view.RATING,
-    ), status
+        "public/case.html", **_public_values(case), rate_path=rate_path, rated=rated,
+        mine=mine, link_sent=link_sent, rating_labels=public_view.RATING)
 
 
-# The public part of a tracking page is the same for every visitor until the case changes
-# (every action bumps its version), so each worker keeps it rendered: a hit costs one
-# indexed query. Entries also expire, so renamed places and units show within a minute.
-_PARTS_TTL_SECONDS = 60
-_PARTS_MAX = 4000
-_parts: OrderedDict = OrderedDict()
-_parts_lock = threading.Lock()
+# Every action bumps the case's version, so (case, version, language, overdue yet) names
+# one page. Entries also expire, so renamed places and units show within a minute.
+_PAGE_TTL_SECONDS = 60
+_PAGE_MAX = 4000
+_pages: OrderedDict = OrderedDict()
+_pages_lock = threading.Lock()
 
 
-def _public_parts(case: Case) -> dict[str, str]:
-    now = clock.now()
-    late = case.due_at is not None and now > case.due_at  # "overdue" appears with time
+def _kept_page(case: Case) -> str:
+    late = case.due_at is not None and clock.now() > case.due_at  # "overdue" comes with time
     key = (current_app.name, case.id, case.code, case.version, case.updated_at,
            str(get_locale()), late)
-    with _parts_lock:
-        hit = _parts.get(key)
-        if hit is not None and time.monotonic() - hit[0] < _PARTS_TTL_SECONDS:
-            _parts.move_to_end(key)
+    with _pages_lock:
+        hit = _pages.get(key)
+        if hit is not None and time.monotonic() - hit[0] < _PAGE_TTL_SECONDS:
+            _pages.move_to_end(key)
             return hit[1]
-    # The case is loaded already: read its events and photos (two queries) and take its
-    # category from the kept catalogue.
-    full = case
-    set_committed_value(full, "events", db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all())
-    set_committed_value(full, "attachments", db.session.scalars(
-        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
-    ).all())
-    cases.category_of(full)
-    supporters = sum(1 for e in full.events if e.action == Action.SUPPORT.value)
-    values = dict(
-        case=full, steps=public_view.timeline(full), deadline=public_view.deadline(full),
-        place=public_view.place_words(full), supporters=supporters,
-        before=public_view.photos_of(full, "before"), after=public_view.photos_of(full, "after"),
-        merged_into=full.merged_into.code if full.merged_into else None)
-    parts = {"summary": render_template("public/_case_summary.html", **values),
-             "progress": render_template("public/_case_progress.html", **values)}
-    with _parts_lock:  # gunicorn's threads share the cache
-        _parts[key] = (time.monotonic(), parts)
-        while len(_parts) > _PARTS_MAX:
-            _parts.popitem(last=False)
-    return parts
+    page = _render_page(case)
+    with _pages_lock:  # gunicorn's threads share the cache
+        _pages[key] = (time.monotonic(), page)
+        while len(_pages) > _PAGE_MAX:
+            _pages.popitem(last=False)
+    return page
+
+
+def _public_values(case: Case) -> dict:
+    """What every visitor may see: the timeline, time limit, place, photos. The case is
+    loaded with its events and photos (``_find(whole=True)``); its category comes from the
+    kept catalogue."""
+    cases.category_of(case)
+    return dict(
+        case=case, steps=public_view.timeline(case), deadline=public_view.deadline(case),
+        place=public_view.place_words(case),
+        supporters=sum(1 for e in case.events if e.action == Action.SUPPORT.value),
+        before=public_view.photos_of(case, "before"), after=public_view.photos_of(case, "after"),
+        merged_into=case.merged_into.code if case.merged_into else None)
 
 
 def _rating(case: Case, contact: Contact) -> Rating | None:
@@ -132,30 +143,39 @@ def _rating(case: Case, contact: Contact) -> Rating | None:
                                                   Rating.contact_id == contact.id))
 
 
-@bp.post("/track/<code>/rating-link")
+@bp.route("/track/<code>/rating-link", methods=["GET", "POST"])
 @limited
 def rating_link(code: str):
-    """Send the signed rating link by SMS to a follower who asks for it on another device.
+    """A reporter or supporter on another device asks for the signed rating link by SMS.
     The answer is the same whether or not the number follows the case."""
     case, error, status = _find(code)
     if case is None:
         return render_template("public/track.html", form=TrackForm(data={"code": code}),
                                error=error), status
+    if case.code != code:
+        return redirect(url_for("public.rating_link", code=case.code))
     form = RatingLinkForm()
+    if case.state != State.CLOSED.value:
+        return redirect(url_for("public.track_case", code=case.code))
+    if request.method == "GET":
+        return _link_page(case, form)
     if not form.validate():
-        return _case_page(case, form, status=422)
+        return _link_page(case, form, 422)
     try:
         phone = cases.normalize_phone(form.phone.data)
     except InvalidInput as exc:
         form.phone.errors = [str(exc.message)]
-        return _case_page(case, form, status=422)
+        return _link_page(case, form, 422)
     contact = db.session.scalar(
         select(Contact).join(CaseFollower, CaseFollower.contact_id == Contact.id)
         .where(CaseFollower.case_id == case.id, Contact.phone == phone))
-    if contact is not None and case.state == State.CLOSED.value \
-            and _rating(case, contact) is None:
+    if contact is not None and _rating(case, contact) is None:
         _send_link(case, contact)
     return redirect(url_for("public.track_case", code=case.code, sent=1), 303)
+
+
+def _link_page(case: Case, form: RatingLinkForm, status: int = 200):
+    return render_template("public/rating_link.html", case=case, form=form), status
 
 
 def _send_link(case: Case, contact: Contact) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from app import labels
-from app.extensions import db, upsert
+from app.extensions import db, insert_now, upsert
 from app.models import (
     Agency,
     Area,
@@ -133,11 +133,12 @@ def find_contact(phone: str | None, language: str = "zh_Hans_CN") -> Contact | N
     phone = normalize_phone(phone)
     if phone is None:
         return None
-    stmt = _statement("insert-contact", lambda: upsert(Contact).on_conflict_do_nothing(
-        index_elements=["phone"]).returning(Contact))
-    made = db.session.scalars(stmt, [{"phone": phone, "language": language,
-                                      "created_at": clock.now()}]).first()
-    return made or db.session.scalar(select(Contact).where(Contact.phone == phone))
+    stmt = _statement("insert-contact", lambda: upsert(Contact.__table__).on_conflict_do_nothing(
+        index_elements=["phone"]).returning(Contact.__table__.c.id))
+    made = Contact(phone=phone, language=language, created_at=clock.now())
+    if insert_now(made, stmt):
+        return made
+    return db.session.scalar(select(Contact).where(Contact.phone == phone))
 
 
 def _local(moment: datetime) -> datetime:
@@ -243,21 +244,23 @@ def _begin(
 
 
 def _write(change: _Change) -> list[OutboxMessage]:
-    """Apply the change's state, event, photos and outbox rows to the session (not
-    committed; the last rows are flushed by the commit); returns the outbox messages to
-    deliver after commit."""
+    """Write the change's state, event, photos and outbox rows in the open transaction
+    (not committed); returns the outbox messages to deliver after commit."""
     case, event = change.case, change.event
     # The state changes here, with every other effect, so that no query in between
     # autoflushes a half-made change.
-    case.state = event.to_state
-    case.updated_at = event.at  # every action bumps the version, even a note
+    # Assigned only when they change (a case made by this change has them already): an
+    # untouched case costs the commit's flush nothing.
+    if case.state != event.to_state:
+        case.state = event.to_state
+    if case.updated_at != event.at:
+        case.updated_at = event.at  # every action bumps the version, even a note
     timers.refresh_next_check(case, event.at)
     if not change.new or db.session.is_modified(case):
         db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
     event.case_id = case.id
     event.version = case.version
-    db.session.add(event)
-    db.session.flush()
+    insert_now(event)  # one INSERT now: its id goes into the outbox rows
     # The daily SLA figures move with the case, in this transaction.
     metrics.book(case, first=change.new)
     if change.photos:
@@ -267,7 +270,7 @@ def _write(change: _Change) -> list[OutboxMessage]:
                                        followers=change.followers if change.new else None)
     for write in change.after_event:
         write(event)
-    return [m for m in messages if m.status == "pending"]  # written by the commit's flush
+    return [m for m in messages if m.status == "pending"]
 
 
 def _commit(change: _Change) -> Case:
@@ -389,8 +392,8 @@ def submit(
         routing_service.invalidate()
         _abort(InvalidInput(_l("Unknown area."), field="area"))
     if contact is not None:
-        db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
-                                    since=now))
+        insert_now(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
+                                since=now))
     change.case, change.new, change.followers = case, True, [contact] if contact else []
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": case.area_id,
@@ -484,13 +487,13 @@ def category_of(case: Case) -> Category:
 def _insert_case(values: dict[str, Any]) -> Case:
     """INSERT the case under a fresh random code; a code already taken (rare) makes the
     database skip the row (ON CONFLICT DO NOTHING) and a new code is drawn — one
-    statement, no look-up first. (The statement is built once and given its values as
-    parameters, which keeps SQLAlchemy's per-call work as small as a plain flush.)"""
-    stmt = _statement("insert-case", lambda: upsert(Case).on_conflict_do_nothing(
-        index_elements=["code"]).returning(Case))
+    statement, no look-up first."""
+    table = Case.__table__
+    stmt = _statement("insert-case", lambda: upsert(table).on_conflict_do_nothing(
+        index_elements=["code"]).returning(table.c.id))
     for _ in range(CODE_ATTEMPTS):
-        case = db.session.scalars(stmt, [{**values, "code": new_code()}]).first()
-        if case is not None:
+        case = Case(**values, code=new_code())
+        if insert_now(case, stmt):
             return case
     raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
 

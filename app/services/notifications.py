@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
-from app.extensions import db
+from app.extensions import db, insert_now
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
 from workflows.lifecycle import Action
@@ -140,7 +140,7 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
             status="sent" if in_reply else "pending",
             provider_id="twiml" if in_reply else None, sent_at=now if in_reply else None,
     )
-    db.session.add(message)
+    insert_now(message)
     return message
 
 

@@ -163,7 +163,7 @@ def test_another_device_asks_for_the_link_by_phone_and_gets_it_by_sms(city, clie
     path = f"/track/{case.code}"
     before = db.session.query(OutboxMessage).count()
     response = client.post(f"{path}/rating-link", data={
-        "csrf_token": csrf(client, path), "phone": "139 0000 1111"})
+        "csrf_token": csrf(client, f"{path}/rating-link"), "phone": "139 0000 1111"})
     assert response.status_code == 303
     page = client.get(response.headers["Location"] + "&lang=en").get_data(as_text=True)
     assert "a rating link is on its way" in page
@@ -172,7 +172,7 @@ def test_another_device_asks_for_the_link_by_phone_and_gets_it_by_sms(city, clie
     assert sent.to_phone == "+8613900001111" and "/rate/" in sent.body
     # A number that does not follow the case gets the same answer, and no message.
     other = client.post(f"{path}/rating-link", data={
-        "csrf_token": csrf(client, path), "phone": "13900005555"})
+        "csrf_token": csrf(client, f"{path}/rating-link"), "phone": "13900005555"})
     assert other.status_code == 303
     assert db.session.query(OutboxMessage).count() == before + 1
 
@@ -182,6 +182,28 @@ def test_asking_for_the_link_with_a_bad_number_says_so(city, client):
     path = f"/track/{case.code}"
     client.get("/?lang=en")
     response = client.post(f"{path}/rating-link", data={
-        "csrf_token": csrf(client, path), "phone": "12"})
+        "csrf_token": csrf(client, f"{path}/rating-link"), "phone": "12"})
     assert response.status_code == 422
     assert "That phone number is not valid." in response.get_data(as_text=True)
+
+
+def test_a_strangers_tracking_page_has_no_form_and_sets_no_cookie(city, app):
+    case = _closed(city)
+    stranger = app.test_client(use_cookies=False)
+    response = stranger.get(f"/track/{case.code}", headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert "<form" not in page and 'id="ask-rating-link"' in page
+    asked = stranger.get(f"/track/{case.code}/rating-link",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="rating-link-form"' in asked and 'name="csrf_token"' in asked
+
+
+def test_the_rating_link_page_is_only_for_a_closed_case(city, client):
+    lng, lat = city.POINT
+    case = cases.submit(Actor.resident(), category_code="LD04", description="杂物堆在人行道",
+                        lat=lat, lng=lng, phone="13900001111")
+    response = client.get(f"/track/{case.code}/rating-link")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/track/{case.code}")
+    assert client.get("/track/ZZZZZZZZ/rating-link").status_code == 404

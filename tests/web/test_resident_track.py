@@ -201,3 +201,17 @@ def test_the_list_pages_through_older_cases(city, client, t0):
     older = first.split('href="/cases?before=')[1].split('"')[0]
     second = client.get(f"/cases?before={older}").get_data(as_text=True)
     assert f'data-code="{made[0].code}"' in second
+
+
+def test_a_kept_tracking_page_changes_as_soon_as_the_case_does(city, app, t0):
+    case = _reported(city, t0)
+    visitor = app.test_client(use_cookies=False)
+    en = {"Accept-Language": "en"}
+    first = visitor.get(f"/track/{case.code}", headers=en).get_data(as_text=True)
+    assert visitor.get(f"/track/{case.code}", headers=en).get_data(as_text=True) == first
+    with clock.travel(t0 + timedelta(minutes=10)):
+        cases.dispatch(case, city.actor(city.dispatcher))
+    after = visitor.get(f"/track/{case.code}", headers=en).get_data(as_text=True)
+    assert "Dispatched to" in after and "Dispatched to" not in first
+    chinese = visitor.get(f"/track/{case.code}", headers={"Accept-Language": "zh-CN"})
+    assert "已派遣至" in chinese.get_data(as_text=True)

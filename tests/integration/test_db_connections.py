@@ -1,0 +1,45 @@
+"""A pooled database connection that the server closed while it sat idle (a restart, a
+fail-over, an idle timeout) is replaced before a request uses it: the resident sees the
+page, not an error."""
+
+from sqlalchemy import create_engine, text
+
+from app.extensions import ping_after_idle
+from tests.conftest import IS_POSTGRES, need
+
+
+def test_a_connection_closed_while_idle_is_replaced_before_use(app):
+    need("PostgreSQL", IS_POSTGRES)
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1)
+    ping_after_idle(engine, seconds=0)
+    try:
+        with engine.connect() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with other.begin() as admin:  # another client ends the idle one
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        other.dispose()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != first
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_checked_first(app):
+    need("PostgreSQL", IS_POSTGRES)
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1)
+    ping_after_idle(engine, seconds=60)
+    statements = []
+    from sqlalchemy import event
+
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        event.listen(engine, "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 2"))
+        assert statements == ["SELECT 2"]  # no ping before it
+    finally:
+        engine.dispose()
