@@ -16,7 +16,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
-worker_class = "gthread" if threads > 1 else "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or ("gthread" if threads > 1 else "sync")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

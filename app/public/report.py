@@ -28,6 +28,7 @@ from app.extensions import db, limiter
 from app.models import Area, Case, Category, Contact
 from app.public import bp
 from app.public.forms import ReportForm
+from app.public.report_limits import limited
 from app.public.uploads import discard, load, preview, stage
 from app.services import cases, media, nearby, places, public_view
 from app.services.actors import Actor
@@ -42,36 +43,11 @@ FIELD_OF = {"photo": "photos", "location": "location", "area": "location",
 MINE_KEEP = 20
 
 
-# -- rate limits: per client address and per phone number; only a stored report counts ----
+# -- rate limits: report_limits.limited on the POST; the JSON check has its own --------------
 
 
 def _limits_off() -> bool:
     return not current_app.config.get("RATELIMIT_ENABLED", True)
-
-
-def _phone_key() -> str:
-    try:
-        return "phone:" + (cases.normalize_phone(request.form.get("phone")) or "")
-    except InvalidInput:
-        return "phone:invalid"
-
-
-def _no_phone() -> bool:
-    return _limits_off() or not (request.form.get("phone") or "").strip()
-
-
-def _stored(response) -> bool:
-    return response.status_code in (302, 303)
-
-
-def limited(view):
-    """The report limits: they count what was stored (a redirect), not a form sent back."""
-    view = limiter.limit(lambda: current_app.config["REPORT_LIMIT_PER_PHONE"],
-                         key_func=_phone_key, methods=["POST"], exempt_when=_no_phone,
-                         deduct_when=_stored, scope="report-phone")(view)
-    return limiter.limit(lambda: current_app.config["REPORT_LIMIT_PER_ADDRESS"],
-                         methods=["POST"], exempt_when=_limits_off, deduct_when=_stored,
-                         scope="report-address")(view)
 
 
 # -- remembering what this browser reported (its rating link, its confirmation page) -------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request, send_file
+from flask import abort, jsonify, make_response, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db, limit_headers
 from app.models import Attachment, Case, Category
 from app.public import bp
+from app.public.report_limits import TooManyReports
 from app.services import media, public_view
 from workflows.lifecycle import State
 
@@ -51,14 +52,19 @@ def retry_after(response):
 
 
 @bp.errorhandler(RateLimitExceeded)
-def too_many(exc: RateLimitExceeded):
+@bp.errorhandler(TooManyReports)
+def too_many(exc: RateLimitExceeded | TooManyReports):
     """A friendly word instead of a bare 429; the report form keeps what was typed."""
     message = _l("You have sent several reports in a short time. Thank you! Please wait a "
                  "while before sending another one. If it is urgent, please call 12345.")
     if request.endpoint == "public.report_post":
         from app.public.report import form_again
 
-        return form_again(message, 429)
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=str(message)), 429
-    return render_template("error.html", message=message), 429
+        response = make_response(form_again(message, 429))
+    elif request.accept_mimetypes.best == "application/json":
+        response = make_response(jsonify(error=str(message)), 429)
+    else:
+        response = make_response(render_template("error.html", message=message), 429)
+    if isinstance(exc, TooManyReports):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response

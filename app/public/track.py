@@ -18,7 +18,8 @@ from app.extensions import db, reads_only
 from app.models import Case, CaseFollower, Contact, OutboxMessage, Rating
 from app.public import bp
 from app.public.forms import TRACKING_CODE_HINT, RatingForm, RatingLinkForm, TrackForm
-from app.public.report import limited, my_contact_id
+from app.public.report import my_contact_id
+from app.public.report_limits import limited
 from app.services import cases, clock, delivery, public_view, rating_links
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError

@@ -448,9 +448,15 @@ def _in_session(values: dict[str, Any]) -> Category:
     held = db.session.identity_map.get(identity_key(Category, values["id"]))
     if held is not None:
         return held
-    category = Category(**copy.deepcopy(values))  # its JSON lists are this request's own
+    category = Category(**_own_copy(values))
     make_transient_to_detached(category)
-    return db.session.merge(category, load=False)
+    db.session.add(category)  # persistent, as if loaded: nothing to write
+    return category
+
+
+def _own_copy(values: dict[str, Any]) -> dict[str, Any]:
+    """The kept values with their JSON lists and maps copied: this request's own."""
+    return {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in values.items()}
 
 
 def active_category_codes():
@@ -470,7 +476,7 @@ def category_facts(category_id: int) -> SimpleNamespace | Category | None:
     values = _catalogue()[1].get(category_id)
     if values is None:  # made in the last minute by another worker
         return db.session.get(Category, category_id)
-    return SimpleNamespace(**copy.deepcopy(values))
+    return SimpleNamespace(**_own_copy(values))
 
 
 def category_of(case: Case) -> Category:
