@@ -90,41 +90,50 @@ def insert_now(obj, statement=None) -> bool:
     DO NOTHING variant, say); False when that skipped the row, and the object stays
     transient. Only for tables whose defaults are Python-side (none in this schema is
     computed by the server, which would leave the object short of a value)."""
-    from sqlalchemy import insert, inspect
+    from sqlalchemy import inspect
     from sqlalchemy.orm import make_transient_to_detached
 
     state = inspect(obj)
     mapper, given = state.mapper, state.dict
-    table = mapper.local_table
+    plan = _insert_plans.get(mapper) or _insert_plan(mapper)
     values = {}
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        if column.primary_key:
+    for attr, column, default in plan.columns:
+        if attr in given:
+            values[column] = given[attr]
             continue
-        if prop.key in given:
-            values[column.key] = given[prop.key]
-            continue
-        default = column.default
         value = None
         if default is not None:
             value = default.arg(None) if default.is_callable else default.arg
-        setattr(obj, prop.key, value)
-        values[column.key] = value
-    if statement is None:
-        statement = _insert_statements.get(table)
-        if statement is None:
-            statement = _insert_statements[table] = insert(table).returning(
-                *table.primary_key.columns)
-    key = db.session.execute(statement, values).scalar()
+        setattr(obj, attr, value)
+        values[column] = value
+    key = db.session.execute(plan.statement if statement is None else statement,
+                             values).scalar()
     if key is None:
         return False
-    setattr(obj, mapper.primary_key[0].key, key)
+    setattr(obj, plan.key_attr, key)
     make_transient_to_detached(obj)
     db.session.add(obj)
     return True
 
 
-_insert_statements: dict = {}
+def _insert_plan(mapper):
+    """(attribute, column, default) of every column but the key, the key's attribute and
+    the plain INSERT … RETURNING key, once per mapped class."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import insert
+
+    table = mapper.local_table
+    plan = SimpleNamespace(
+        columns=[(prop.key, prop.columns[0].key, prop.columns[0].default)
+                 for prop in mapper.column_attrs if not prop.columns[0].primary_key],
+        key_attr=mapper.primary_key[0].key,
+        statement=insert(table).returning(*table.primary_key.columns))
+    _insert_plans[mapper] = plan
+    return plan
+
+
+_insert_plans: dict = {}
 
 
 def upsert(table):

@@ -34,10 +34,11 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
+        locale = str(get_locale())
         return {
             "labels": labels,
-            "locale": str(get_locale()),
-            "is_zh": str(get_locale()).startswith("zh"),
+            "locale": locale,
+            "is_zh": locale.startswith("zh"),
             "display_code": display_code,
             "when": lambda d: format_datetime(d, "short") if d else "",
         }

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -130,15 +130,20 @@ def find_contact(phone: str | None, language: str = "zh_Hans_CN") -> Contact | N
     (INSERT … ON CONFLICT DO NOTHING RETURNING); a known one, or one that another
     transaction is adding this instant (the insert waits for it), a plain read after —
     no write to a row that exists, and two first reports at once share one row."""
+    return _contact(phone, language)[0]
+
+
+def _contact(phone: str | None, language: str) -> tuple[Contact | None, bool]:
+    """find_contact, and whether the contact was made just now."""
     phone = normalize_phone(phone)
     if phone is None:
-        return None
+        return None, False
     stmt = _statement("insert-contact", lambda: upsert(Contact.__table__).on_conflict_do_nothing(
         index_elements=["phone"]).returning(Contact.__table__.c.id))
     made = Contact(phone=phone, language=language, created_at=clock.now())
     if insert_now(made, stmt):
-        return made
-    return db.session.scalar(select(Contact).where(Contact.phone == phone))
+        return made, True
+    return db.session.scalar(select(Contact).where(Contact.phone == phone)), False
 
 
 def _local(moment: datetime) -> datetime:
@@ -188,6 +193,7 @@ class _Change:
     #: by these contacts only.
     new: bool = False
     followers: list[Contact] = field(default_factory=list)
+    followers_fresh: bool = False  # the followers' contacts were made by this change
 
 
 def _begin(
@@ -267,7 +273,8 @@ def _write(change: _Change) -> list[OutboxMessage]:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)
     messages = notifications.for_event(case, event, change.notify_extra, change.replied,
-                                       followers=change.followers if change.new else None)
+                                       followers=change.followers if change.new else None,
+                                       fresh=change.followers_fresh)
     for write in change.after_event:
         write(event)
     return [m for m in messages if m.status == "pending"]
@@ -358,7 +365,7 @@ def submit(
         if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise InvalidInput(_l("That location is not on the map."), field="location")
         prepared = media.prepare(list(photos))
-        contact = actor.contact or find_contact(phone, language)
+        contact, made = (actor.contact, False) if actor.contact else _contact(phone, language)
         if actor.role is Role.RESIDENT and actor.contact is None and contact is not None:
             actor = Actor.resident(contact)
 
@@ -391,10 +398,14 @@ def submit(
         # area index: forget it and let the resident choose again.
         routing_service.invalidate()
         _abort(InvalidInput(_l("Unknown area."), field="area"))
-    if contact is not None:
-        insert_now(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
-                                since=now))
+    if contact is not None:  # no object needed: one plain INSERT
+        db.session.execute(_statement("insert-follower", lambda: insert(CaseFollower.__table__)),
+                           {"case_id": case.id, "contact_id": contact.id, "kind": "reporter",
+                            "since": now})
     change.case, change.new, change.followers = case, True, [contact] if contact else []
+    # A number first seen now cannot have opted out: an opt-out is kept only for a number
+    # that texted us, which made its contact then (and contacts are never deleted).
+    change.followers_fresh = made
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": case.area_id,
                          "unrouted": case.unrouted_reason, **(source or {})}

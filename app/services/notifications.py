@@ -148,15 +148,18 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
 
 def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
               replied: Contact | None = None,
-              followers: list[Contact] | None = None) -> list[OutboxMessage]:
+              followers: list[Contact] | None = None, fresh: bool = False
+              ) -> list[OutboxMessage]:
     """Write the outbox rows an event causes (the event must already have an id) and
     return them. ``replied``: the resident whose message is being answered right now (the
     SMS webhook): their row is the reply itself. ``followers``: the case's followers when
-    the caller knows them all (a case made in this transaction), saving their query."""
+    the caller knows them all (a case made in this transaction), saving their query;
+    ``fresh``: their contacts were made in this transaction, so none has opted out."""
     extra = [c for c in extra_contacts if c is not None]
     known = [c for c in followers or [] if c is not None]
+    flags = [False] * len(known) if fresh else _opted_out_flags(known)
     recipients = (_followers(case) if followers is None
-                  else list(zip(known, _opted_out_flags(known), strict=True)))
+                  else list(zip(known, flags, strict=True)))
     recipients += list(zip(extra, _opted_out_flags(extra), strict=True))
     rows: list[OutboxMessage] = []
     seen = set()
