@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale, refresh
+from flask_babel import format_datetime, get_locale, get_translations, refresh
 
 from app import labels
 from app.extensions import db, login_manager
@@ -31,6 +31,28 @@ def register(app: Flask) -> None:
         # request may share (CLI, tests); each request decides its own.
         refresh()
         g.pop("_login_user", None)
+
+    # Jinja's _() asks Flask-Babel for the catalogue on every string, three look-ups of
+    # its request context each; here the locale is asked once per string and each
+    # locale's catalogue is kept (the same object Flask-Babel keeps; force_locale holds).
+    catalogues: dict = {}
+
+    def catalogue():
+        locale = get_locale()
+        found = catalogues.get(locale)
+        if found is None:
+            found = get_translations()
+            if locale is not None:
+                catalogues[locale] = found
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.context_processor
     def helpers():

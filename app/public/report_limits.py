@@ -7,13 +7,14 @@ production), so ``limiter.reset()`` clears them too. What is ours is only the or
 the calls: Flask-Limiter asks the storage once per window before the view and once per
 window after it (eight Redis round trips for the four default windows; with its
 bookkeeping, a quarter of a report's cost, measured with bench/bench_resident.py), while
-here all the windows are read in one pipelined round trip and counted in one more. A
+here all the windows are read in one round trip (MGET) and counted in one more (one script). A
 storage that fails never stops a report: it goes through unlimited, and that is logged."""
 
 from __future__ import annotations
 
 import logging
 import time
+import weakref
 from functools import lru_cache, wraps
 
 from flask import current_app, make_response, request
@@ -62,10 +63,8 @@ def check(found: list[tuple[RateLimitItem, str]]) -> None:
     storage = limiter.storage
     keys = [key for _, key in found]
     if isinstance(storage, RedisStorage):
-        pipe = storage.get_connection().pipeline(transaction=False)
-        for key in keys:
-            pipe.get(storage.prefixed_key(key))
-        counts = [int(value or 0) for value in pipe.execute()]
+        values = storage.get_connection().mget([storage.prefixed_key(k) for k in keys])
+        counts = [int(value or 0) for value in values]
     else:
         counts = [storage.get(key) for key in keys]
     full = [key for (item, key), count in zip(found, counts, strict=True)
@@ -75,19 +74,29 @@ def check(found: list[tuple[RateLimitItem, str]]) -> None:
         raise TooManyReports(max(1, int(reset - time.time())))
 
 
+# The library's increment (a window starts with its first report and expires with it),
+# for every window in one call: EVALSHA, one round trip.
+_INCR_EXPIRE_ALL = """
+for i, key in ipairs(KEYS) do
+  if redis.call('incrby', key, 1) == 1 then
+    redis.call('expire', key, ARGV[i])
+  end
+end
+return #KEYS
+"""
+_incr_script: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per storage
+
+
 def count(found: list[tuple[RateLimitItem, str]]) -> None:
     """One more stored report in every window."""
     storage = limiter.storage
     if isinstance(storage, RedisStorage):
-        # What the library's own increment does (the window starts with its first
-        # report), as plain commands: a pipelined script would ask Redis first whether
-        # the script is loaded, one more round trip each time.
-        pipe = storage.get_connection().pipeline(transaction=False)
-        for item, key in found:
-            name = storage.prefixed_key(key)
-            pipe.set(name, 0, ex=item.get_expiry(), nx=True)
-            pipe.incrby(name, 1)
-        pipe.execute()
+        script = _incr_script.get(storage)
+        if script is None:
+            script = _incr_script[storage] = storage.get_connection().register_script(
+                _INCR_EXPIRE_ALL)
+        script(keys=[storage.prefixed_key(key) for _, key in found],
+               args=[item.get_expiry() for item, _ in found])
     else:
         for item, key in found:
             storage.incr(key, item.get_expiry(), amount=1)
