@@ -11,6 +11,7 @@ from collections import OrderedDict
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -76,14 +77,15 @@ def track_case(code: str):
 
 
 def _case_page(case: Case):
-    """The tracking page. For a visitor with nothing personal about this case (the usual
-    one: no rating to give from this browser) it is the same page for everyone until the
-    case changes, so each worker keeps it rendered; it carries no form and sets no
-    cookie."""
+    """The tracking page. For a resident with nothing personal about this case (the usual
+    visitor: not signed in, no rating to give from this browser) it is the same page for
+    everyone until the case changes, so each worker keeps it rendered; it carries no
+    form and sets no cookie. Staff get theirs rendered (their pages carry notices)."""
     contact_id = my_contact_id(case.code)
     mine = case.code in session.get("mine", {})
     link_sent = request.args.get("sent") == "1"
-    if contact_id is None and not mine and not link_sent:
+    if contact_id is None and not mine and not link_sent \
+            and not current_user.is_authenticated:
         return _kept_page(case)
     return _render_page(case, contact_id, mine, link_sent)
 

@@ -215,3 +215,15 @@ def test_a_kept_tracking_page_changes_as_soon_as_the_case_does(city, app, t0):
     assert "Dispatched to" in after and "Dispatched to" not in first
     chinese = visitor.get(f"/track/{case.code}", headers={"Accept-Language": "zh-CN"})
     assert "已派遣至" in chinese.get_data(as_text=True)
+
+
+def test_a_staff_members_view_of_a_tracking_page_is_not_kept_for_residents(city, app, t0):
+    from tests.admin_helpers import sign_in
+
+    case = _reported(city, t0)
+    staff = app.test_client()
+    sign_in(staff, city.dispatcher)  # staff pages carry the calendar notice (test city)
+    assert "data-calendar-warning" in staff.get(f"/track/{case.code}").get_data(as_text=True)
+    resident = app.test_client(use_cookies=False)
+    assert "data-calendar-warning" not in resident.get(f"/track/{case.code}").get_data(
+        as_text=True)
