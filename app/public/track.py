@@ -81,13 +81,11 @@ def _case_page(case: Case):
     visitor: not signed in, no rating to give from this browser) it is the same page for
     everyone until the case changes, so each worker keeps it rendered; it carries no
     form and sets no cookie. Staff get theirs rendered (their pages carry notices)."""
-    contact_id = my_contact_id(case.code)
-    mine = case.code in session.get("mine", {})
+    mine = case.code in session.get("mine", {})  # this browser reported or supported it
     link_sent = request.args.get("sent") == "1"
-    if contact_id is None and not mine and not link_sent \
-            and not current_user.is_authenticated:
+    if not mine and not link_sent and not current_user.is_authenticated:
         return _kept_page(case)
-    return _render_page(case, contact_id, mine, link_sent)
+    return _render_page(case, my_contact_id(case.code), mine, link_sent)
 
 
 def _render_page(case: Case, contact_id: int | None = None, mine: bool = False,
