@@ -83,7 +83,7 @@ def reads_only() -> None:
 def insert_now(obj, statement=None) -> bool:
     """INSERT a new ORM object at once with one plain statement and keep it in the session
     as if just loaded (persistent, nothing pending): for the hot write paths, where the
-    unit of work's flush costs about four times the statement itself. Columns the object
+    unit of work's flush costs about three times as much (measured). Columns the object
     leaves unset take their Python default, as a flush would give them.
 
     ``statement``: an INSERT … RETURNING of the primary key for this table (an ON CONFLICT
