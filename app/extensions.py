@@ -90,30 +90,49 @@ def insert_now(obj, statement=None) -> bool:
     DO NOTHING variant, say); False when that skipped the row, and the object stays
     transient. Only for tables whose defaults are Python-side (none in this schema is
     computed by the server, which would leave the object short of a value)."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import make_transient_to_detached
+    values = row_values(obj)
+    key = db.session.execute(_plan(obj).statement if statement is None else statement,
+                             values).scalar()
+    if key is None:
+        return False
+    keep_as_loaded(obj, key)
+    return True
 
-    state = inspect(obj)
-    mapper, given = state.mapper, state.dict
-    plan = _insert_plans.get(mapper) or _insert_plan(mapper)
+
+def row_values(obj) -> dict:
+    """A new (transient) ORM object's row as {column: value}; columns the object leaves
+    unset take their Python default, set on the object too (as a flush would give them)."""
+    given = obj.__dict__
     values = {}
-    for attr, column, default in plan.columns:
+    for attr, column, default in _plan(obj).columns:
         if attr in given:
             values[column] = given[attr]
             continue
         value = None
         if default is not None:
             value = default.arg(None) if default.is_callable else default.arg
-        setattr(obj, attr, value)
+        # Straight into the new object's state: no change history to keep for an object
+        # the session does not hold yet (a flush reads the same dictionary).
+        given[attr] = value
         values[column] = value
-    key = db.session.execute(plan.statement if statement is None else statement,
-                             values).scalar()
-    if key is None:
-        return False
-    setattr(obj, plan.key_attr, key)
+    return values
+
+
+def keep_as_loaded(obj, key) -> None:
+    """A new object just written by a statement of our own, with this primary key: kept
+    in the session as if loaded (persistent, nothing pending)."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    setattr(obj, _plan(obj).key_attr, key)
     make_transient_to_detached(obj)
     db.session.add(obj)
-    return True
+
+
+def _plan(obj):
+    from sqlalchemy import inspect
+
+    mapper = inspect(obj).mapper
+    return _insert_plans.get(mapper) or _insert_plan(mapper)
 
 
 def _insert_plan(mapper):

@@ -132,8 +132,17 @@ _OPTED_OUT = select(SmsOptOut.phone).where(SmsOptOut.phone.in_(bindparam("phones
 def _add(key: str, phone: str, language: str, body: str, case: Case, event: CaseEvent,
          contact: Contact | None = None, user: User | None = None,
          in_reply: bool = False) -> OutboxMessage:
+    message = message_row(key, phone, language, body, case, event, contact, user, in_reply)
+    insert_now(message)
+    return message
+
+
+def message_row(key: str | None, phone: str, language: str, body: str, case: Case,
+                event: CaseEvent, contact: Contact | None = None, user: User | None = None,
+                in_reply: bool = False) -> OutboxMessage:
+    """The outbox row, not yet written."""
     now = clock.now()
-    message = OutboxMessage(
+    return OutboxMessage(
             dedupe_key=key, channel="sms", to_phone=phone,
             contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
@@ -142,8 +151,21 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
             status="sent" if in_reply else "pending",
             provider_id="twiml" if in_reply else None, sent_at=now if in_reply else None,
     )
-    insert_now(message)
-    return message
+
+
+def resident_key(event_id: int, contact_id: int) -> str:
+    """The dedupe key of the message an event sends a resident."""
+    return f"e{event_id}{contact_key(contact_id)}"
+
+
+def contact_key(contact_id: int) -> str:
+    return f":c{contact_id}"
+
+
+def resident_body(case: Case, event: CaseEvent, contact: Contact) -> str | None:
+    """What an event tells a resident, in their language."""
+    with force_locale(contact.language):
+        return _resident_text(case, event, contact)
 
 
 def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
@@ -170,10 +192,9 @@ def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
         in_reply = replied is not None and contact.id == replied.id
         if stopped and not in_reply:
             continue
-        with force_locale(contact.language):
-            body = _resident_text(case, event, contact)
+        body = resident_body(case, event, contact)
         if body:
-            rows.append(_add(f"e{event.id}:c{contact.id}", contact.phone, contact.language,
+            rows.append(_add(resident_key(event.id, contact.id), contact.phone, contact.language,
                              body, case, event, contact=contact, in_reply=in_reply))
     assignee = case.assignee_user
     phone = assignee.phone if assignee else (
