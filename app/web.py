@@ -5,11 +5,13 @@ from __future__ import annotations
 import hmac
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale, get_translations, refresh
+from flask_babel import get_locale, get_translations, refresh
+from jinja2 import pass_context
 
 from app import labels
 from app.extensions import db, login_manager
 from app.services.errors import ServiceError
+from app.services.i18n import datetime_in
 from app.services.notifications import display_code
 
 
@@ -46,8 +48,14 @@ def register(app: Flask) -> None:
                 catalogues[locale] = found
         return found
 
+    # Within a page the catalogue is looked up once (helpers() below puts it in the
+    # page's context); a macro imported without context looks it up per string.
+    @pass_context
+    def gettext(context, s):
+        return (context.get("_catalogue") or catalogue()).ugettext(s)
+
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
+        gettext=gettext,
         ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
         pgettext=lambda c, s: catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
@@ -62,7 +70,8 @@ def register(app: Flask) -> None:
             "locale": locale,
             "is_zh": locale.startswith("zh"),
             "display_code": display_code,
-            "when": lambda d: format_datetime(d, "short") if d else "",
+            "when": lambda d: datetime_in(locale, d),
+            "_catalogue": catalogue(),
         }
 
     @app.errorhandler(ServiceError)

@@ -182,9 +182,9 @@ def timeline(case: Case) -> list[Step]:
 
 
 def _fmt(moment: datetime) -> str:
-    from flask_babel import format_datetime
+    from app.services.i18n import datetime_in
 
-    return format_datetime(moment, "short")
+    return datetime_in(str(get_locale()), moment)
 
 
 def deadline(case: Case) -> Deadline:
