@@ -170,6 +170,14 @@ WHERE c.oid IN ('case'::regclass, 'case_event'::regclass, 'attachment'::regclass
 """
 
 
+def speed_probe() -> float:
+    """Seconds one core takes for a fixed piece of pure Python: this VM's speed varies
+    with its host's load, and the figures with it; printed beside them to compare runs."""
+    start = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return time.perf_counter() - start
+
+
 def prewarm(env: dict) -> str:
     """Read the tables and indexes the tracking page uses (about 1.3 GB at a million cases)
     into the operating system's cache, as on a server that holds its working set in
@@ -266,7 +274,8 @@ def main() -> None:
         print(f"data: {facts['cases']:,} cases in PostgreSQL · rate limits counted in "
               f"{'Redis' if redis else 'memory'} · {prewarm(env)}")
         print("load average before: {:.1f} {:.1f} {:.1f} (other processes on this machine "
-              "share its cores)".format(*os.getloadavg()))
+              "share its cores) · speed probe {:.2f} s (a fixed Python loop on one core; "
+              "lower is faster)".format(*os.getloadavg(), speed_probe()))
         print(f"server: gunicorn, {args.workers} worker(s) x {args.threads} thread(s) · "
               f"load: wrk, {args.connections} connections, {args.seconds}s each, 127.0.0.1")
         # Warm-up: every worker opens its connections and caches the area index.
@@ -291,7 +300,8 @@ def main() -> None:
                       f"{r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} "
                       f"ms, {r['requests']} requests, {r['bad_status']} non-2xx/3xx -> target "
                       f">= 600/s: {verdict}")
-        print("load average after: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        print("load average after: {:.1f} {:.1f} {:.1f} · speed probe {:.2f} s".format(
+            *os.getloadavg(), speed_probe()))
         cost = in_process_cost(env)
         for name, label in (("submit", "report submission"), ("track_first",
                             "tracking, first view"), ("track_repeat", "tracking, repeat view")):

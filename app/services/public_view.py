@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -113,9 +114,9 @@ def _unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
             area = case.area or (db.session.get(Area, user.area_id) if user.area_id else None)
             role = labels.ROLE[Role(user.role)]
             if area is not None and user.role in (Role.ROAD_CHIEF.value, Role.TEAM_MEMBER.value):
-                return str(_l("%(role)s of %(area)s", role=role, area=_name(area)))
+                return _("%(role)s of %(area)s", role=role, area=_name(area))
             return str(role)
-    return str(_l("the responsible unit"))
+    return _("the responsible unit")
 
 
 def _actor_unit(case: Case, event: CaseEvent) -> str:
@@ -136,45 +137,45 @@ def timeline(case: Case) -> list[Step]:
         action, data = Action(e.action), e.data or {}
         text, kind, link = None, e.action, None
         if action is Action.SUBMIT:
-            text, kind = _l("Report received."), "received"
+            text, kind = _("Report received."), "received"
         elif action is Action.DISPATCH:
             unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"))
-            text, kind = _l("Dispatched to %(unit)s.", unit=unit), "dispatched"
+            text, kind = _("Dispatched to %(unit)s.", unit=unit), "dispatched"
         elif action is Action.REASSIGN:
             unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"))
-            text, kind = _l("Passed on to %(unit)s.", unit=unit), "dispatched"
+            text, kind = _("Passed on to %(unit)s.", unit=unit), "dispatched"
         elif action is Action.SIGN_FOR:
-            text, kind = _l("Signed for by %(unit)s.", unit=_actor_unit(case, e)), "signed"
+            text, kind = _("Signed for by %(unit)s.", unit=_actor_unit(case, e)), "signed"
         elif action is Action.RETURN:
-            text = _l("Returned to the dispatch centre to be sent to the right unit.")
+            text = _("Returned to the dispatch centre to be sent to the right unit.")
         elif action is Action.REJECT:
-            text, kind = _l("Not accepted: %(reason)s", reason=e.reason or ""), "rejected"
+            text, kind = _("Not accepted: %(reason)s", reason=e.reason or ""), "rejected"
         elif action is Action.MERGE:
             link = data.get("into")
-            text, kind = _l("The same problem was already reported: follow that case."), "merged"
+            text, kind = _("The same problem was already reported: follow that case."), "merged"
         elif action is Action.APPROVE_EXTENSION:
             due = data.get("due_at")
-            text = _l("Time limit extended to %(due)s.",
-                      due=_fmt(datetime.fromisoformat(due)) if due else "")
+            text = _("Time limit extended to %(due)s.",
+                     due=_fmt(datetime.fromisoformat(due)) if due else "")
         elif action is Action.APPROVE_HOLD:
-            text = _l("Put on hold (for example for a legal procedure); the clock is stopped.")
+            text = _("Put on hold (for example for a legal procedure); the clock is stopped.")
         elif action is Action.RESUME:
-            text = _l("Work resumed; the clock runs again.")
+            text = _("Work resumed; the clock runs again.")
         elif action is Action.RECTIFY:
-            text, kind = _l("Reported fixed by %(unit)s.", unit=_actor_unit(case, e)), "rectified"
+            text, kind = _("Reported fixed by %(unit)s.", unit=_actor_unit(case, e)), "rectified"
         elif action is Action.VERIFY_FAIL:
-            text = _l("Checked on site: not fixed yet. Sent back for rework.")
+            text = _("Checked on site: not fixed yet. Sent back for rework.")
         elif action is Action.VERIFY_PASS:
-            text, kind = _l("Checked on site and confirmed fixed. Case closed."), "closed"
+            text, kind = _("Checked on site and confirmed fixed. Case closed."), "closed"
         elif action is Action.CLOSE:
-            text, kind = _l("Closed by the supervisor."), "closed"
+            text, kind = _("Closed by the supervisor."), "closed"
         elif action is Action.RATE:
-            text = _l("A resident rated the result: %(rating)s.",
-                      rating=RATING.get(data.get("score"), ""))
+            text = _("A resident rated the result: %(rating)s.",
+                     rating=RATING.get(data.get("score"), ""))
         elif action is Action.REOPEN:
-            text = _l("Reopened after a resident's follow-up: being handled again.")
+            text = _("Reopened after a resident's follow-up: being handled again.")
         elif action is Action.ESCALATE:
-            text = _l("Escalated to %(level)s.", level=LEVEL.get(data.get("level"), ""))
+            text = _("Escalated to %(level)s.", level=LEVEL.get(data.get("level"), ""))
         if text is None:
             continue  # support (counted above the timeline), notes, requests
         steps.append(Step(e.at, kind, str(text), photos.get(e.id, []), link))
@@ -195,22 +196,22 @@ def deadline(case: Case) -> Deadline:
         return Deadline(None, limit, "none", "")
     if case.due_at is None:
         return Deadline(None, limit, "pending",
-                        str(_l("Time limit: %(limit)s once dispatched.", limit=limit)))
+                        _("Time limit: %(limit)s once dispatched.", limit=limit))
     due = _fmt(case.due_at)
     if case.rectified_at is not None:
         if case.rectified_at <= case.due_at:
             return Deadline(case.due_at, limit, "met",
-                            str(_l("Fixed within the time limit (due %(due)s).", due=due)))
+                            _("Fixed within the time limit (due %(due)s).", due=due))
         return Deadline(case.due_at, limit, "missed",
-                        str(_l("Fixed after the time limit (due %(due)s).", due=due)))
+                        _("Fixed after the time limit (due %(due)s).", due=due))
     if state is State.ON_HOLD:
         return Deadline(case.due_at, limit, "held",
-                        str(_l("On hold: the clock is stopped.")))
+                        _("On hold: the clock is stopped."))
     if clock.now() > case.due_at:
         return Deadline(case.due_at, limit, "overdue",
-                        str(_l("Overdue: it was due %(due)s.", due=due)))
+                        _("Overdue: it was due %(due)s.", due=due))
     return Deadline(case.due_at, limit, "running",
-                    str(_l("To be fixed by %(due)s (%(limit)s).", due=due, limit=limit)))
+                    _("To be fixed by %(due)s (%(limit)s).", due=due, limit=limit))
 
 
 def photos_of(case: Case, kind: str) -> list[Attachment]:
@@ -223,7 +224,7 @@ def place_words(case: Case) -> str:
     area = choice(case.area_id)
     if area is not None:
         return area.words(str(get_locale()))
-    return str(_l("Not yet placed in a responsibility area"))
+    return _("Not yet placed in a responsibility area")
 
 
 def recent(category: str | None = None, state: str | None = None, district: str | None = None,
