@@ -83,9 +83,19 @@ def _case_page(case: Case):
     form and sets no cookie. Staff get theirs rendered (their pages carry notices)."""
     mine = case.code in session.get("mine", {})  # this browser reported or supported it
     link_sent = request.args.get("sent") == "1"
-    if not mine and not link_sent and not current_user.is_authenticated:
+    if not mine and not link_sent and not _signed_in():
         return _kept_page(case)
     return _render_page(case, my_contact_id(case.code), mine, link_sent)
+
+
+def _signed_in() -> bool:
+    """Whether a staff member is signed in. A visitor with neither a signed-in session nor a
+    remember-me cookie (nearly every resident) is not: Flask-Login is not asked, which
+    would first hash their address and browser for its session protection."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and cookie not in request.cookies:
+        return False
+    return current_user.is_authenticated
 
 
 def _render_page(case: Case, contact_id: int | None = None, mine: bool = False,

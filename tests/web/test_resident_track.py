@@ -227,3 +227,19 @@ def test_a_staff_members_view_of_a_tracking_page_is_not_kept_for_residents(city,
     resident = app.test_client(use_cookies=False)
     assert "data-calendar-warning" not in resident.get(f"/track/{case.code}").get_data(
         as_text=True)
+
+
+def test_staff_signed_in_only_by_their_remember_me_cookie_get_their_own_view(city, app, t0):
+    """The browser was closed (no session cookie): the remember-me cookie still signs the
+    dispatcher in, and the tracking page is theirs, not the residents' kept one."""
+    from tests.work_helpers import client_for, sign_in
+
+    case = _reported(city, t0)
+    resident = app.test_client(use_cookies=False)
+    assert "data-calendar-warning" not in resident.get(f"/track/{case.code}").get_data(
+        as_text=True)  # the residents' page is kept now
+    staff = client_for(app)
+    sign_in(staff, city.dispatcher, remember=True)
+    assert staff.get_cookie("remember_token") is not None
+    staff.delete_cookie("session")
+    assert "data-calendar-warning" in staff.get(f"/track/{case.code}").get_data(as_text=True)
