@@ -447,20 +447,21 @@ def _write_report(change: _Change) -> list[OutboxMessage]:
     case_row, event_row = row_values(case), row_values(event)
     for _ in range(CODE_ATTEMPTS):
         case.code = case_row["code"] = new_code()
-        message = message_row = None
+        message = message_values = None
         if contact is not None:  # a report always has a "received" text
             body = notifications.resident_body(case, event, contact)
             message = notifications.message_row(None, contact.phone, contact.language, body,
                                                 case, event, contact)
-            message_row = row_values(message)
+            message_values = row_values(message)
         shape = (report_statement.given(case_row, "case"),
                  report_statement.given(event_row, "event"),
-                 None if message_row is None else report_statement.given(message_row, "outbox"))
+                 None if message_values is None
+                 else report_statement.given(message_values, "outbox"))
         stmt = _statement(("insert-report", shape),
                           lambda shape=shape: report_statement.build(*shape))
         try:
             ids = db.session.execute(stmt, report_statement.parameters(
-                case_row, event_row, message_row, contact_id=contact.id if contact else None,
+                case_row, event_row, message_values, contact_id=contact.id if contact else None,
                 since=event.at, key_tail=notifications.contact_key(contact.id)
                 if contact else "")).first()
         except IntegrityError:
