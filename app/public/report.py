@@ -33,6 +33,7 @@ from app.public.uploads import discard, load, preview, stage
 from app.services import cases, media, nearby, places, public_view
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
+from app.services.i18n import local_time
 from app.services.notifications import display_code
 from app.services.privacy import mask_phone
 
@@ -377,7 +378,7 @@ def check_json():
         "category": c.case.category.name(locale),
         "state": str(public_view.labels.STATE[c.case.state_enum]),
         "distance_m": c.distance_m, "supporters": cases.support_count(c.case),
-        "reported": public_view._fmt(c.case.created_at),
+        "reported": local_time(c.case.created_at),
         "url": url_for("public.track_case", code=c.case.code),
     } for c in found]
     return jsonify(out)

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.models import User
 from app.services import clock
 from app.services.errors import Forbidden, InvalidInput
+from app.services.i18n import local_time
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -49,7 +49,7 @@ def _matches(password_hash: str, password: str) -> bool:
 def _locked_message(until: datetime):
     return _l("Too many failed sign-ins: this account is locked until %(time)s. "
               "Try again then, or ask an administrator.",
-              time=format_datetime(until, "short"))
+              time=local_time(until))
 
 
 def authenticate(username: str, password: str) -> User:

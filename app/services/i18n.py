@@ -40,6 +40,13 @@ def datetime_in(language: str, moment: datetime | None) -> str:
         .replace("{1}", date.apply(local, locale))
 
 
+def local_time(moment: datetime | None) -> str:
+    """A time as the current reader sees it (their language, the city's zone)."""
+    from flask_babel import get_locale
+
+    return datetime_in(str(get_locale()), moment)
+
+
 @lru_cache(maxsize=8)
 def _short_patterns(language: str):
     """Babel's short date-time joining pattern, date and time patterns for a language."""

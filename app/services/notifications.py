@@ -8,13 +8,14 @@ the record is complete and nothing is sent twice."""
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from app.extensions import db, insert_now
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
+from app.services.i18n import local_time
 from workflows.lifecycle import Action
 
 
@@ -52,7 +53,7 @@ def _is_zh() -> bool:
 
 
 def _when(moment) -> str:
-    return format_datetime(moment, "short") if moment else ""
+    return local_time(moment)
 
 
 def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None) -> str | None:

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import clock
 from app.services import routing as routing_service
+from app.services.i18n import local_time
 from workflows.deadlines import Unit
 from workflows.lifecycle import Action, Role, State
 from workflows.routing import LimitKind, Urgency
@@ -156,7 +157,7 @@ def timeline(case: Case) -> list[Step]:
         elif action is Action.APPROVE_EXTENSION:
             due = data.get("due_at")
             text = _("Time limit extended to %(due)s.",
-                     due=_fmt(datetime.fromisoformat(due)) if due else "")
+                     due=local_time(datetime.fromisoformat(due)) if due else "")
         elif action is Action.APPROVE_HOLD:
             text = _("Put on hold (for example for a legal procedure); the clock is stopped.")
         elif action is Action.RESUME:
@@ -182,12 +183,6 @@ def timeline(case: Case) -> list[Step]:
     return steps
 
 
-def _fmt(moment: datetime) -> str:
-    from app.services.i18n import datetime_in
-
-    return datetime_in(str(get_locale()), moment)
-
-
 def deadline(case: Case) -> Deadline:
     """The time limit and whether it was (or is being) met."""
     limit = rectify_limit(case)
@@ -197,7 +192,7 @@ def deadline(case: Case) -> Deadline:
     if case.due_at is None:
         return Deadline(None, limit, "pending",
                         _("Time limit: %(limit)s once dispatched.", limit=limit))
-    due = _fmt(case.due_at)
+    due = local_time(case.due_at)
     if case.rectified_at is not None:
         if case.rectified_at <= case.due_at:
             return Deadline(case.due_at, limit, "met",

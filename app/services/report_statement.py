@@ -29,7 +29,8 @@ FOLLOWER = CaseFollower.__table__
 OUTBOX = OutboxMessage.__table__
 
 #: Columns whose value comes from the statement itself (the ids just made).
-FROM_STATEMENT = {"case": (), "event": {"case_id"}, "outbox": {"case_id", "event_id", "dedupe_key"}}
+FROM_STATEMENT = {"case": frozenset(), "event": frozenset({"case_id"}),
+                  "outbox": frozenset({"case_id", "event_id", "dedupe_key"})}
 
 
 def _params(table, prefix: str, columns):
@@ -43,7 +44,7 @@ def given(row: dict, table: str) -> tuple[str, ...]:
     The statement names only those: a column left out is NULL (no column of these tables
     has a server-side default), and a short statement is one psycopg keeps parsed (at
     most 4096 characters and 50 parameters)."""
-    made = FROM_STATEMENT.get(table, ())
+    made = FROM_STATEMENT[table]
     return tuple(k for k, v in row.items() if v is not None and k not in made)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +49,7 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, delivery, mms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
+from app.services.i18n import local_time
 from app.services.notifications import display_code, sms_receipt
 from workflows.lifecycle import State
 from workflows.sms import (
@@ -536,4 +537,4 @@ def _is_zh() -> bool:
 
 
 def _when(moment: datetime | None) -> str:
-    return format_datetime(moment, "short") if moment else ""
+    return local_time(moment)

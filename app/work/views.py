@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +15,7 @@ from app.models import Attachment, Case, CaseEvent, CaseRequest
 from app.services import clock, queues, triage
 from app.services.actors import Actor, authorize
 from app.services.errors import ServiceError
+from app.services.i18n import local_time
 from app.services.privacy import mask_phone
 from workflows.lifecycle import Action, Role, State, allowed_actions, find
 from workflows.routing import Urgency
@@ -73,7 +73,7 @@ def _parse(moment: Any) -> datetime | None:
 
 
 def _when(moment: datetime | None) -> str:
-    return format_datetime(moment, "short") if moment else ""
+    return local_time(moment)
 
 
 @dataclass
