@@ -13,31 +13,26 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
-from app.extensions import db, reads_only
+from app.extensions import db
 from app.models import Case, CaseFollower, Contact, OutboxMessage, Rating
 from app.public import bp
 from app.public.forms import TRACKING_CODE_HINT, RatingForm, RatingLinkForm, TrackForm
 from app.public.report import my_contact_id
 from app.public.report_limits import limited
-from app.services import cases, clock, delivery, public_view, rating_links
+from app.services import cases, clock, delivery, public_case, public_view, rating_links
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code
 from workflows.lifecycle import Action, State
 
 _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
-# Built once: the statements of the tracking page, the most visited page of all. The
-# page's own is one round trip: the case with its events and photos joined.
 _BY_CODE = select(Case).where(Case.code == bindparam("code"))
-_WHOLE_BY_CODE = _BY_CODE.options(joinedload(Case.events), joinedload(Case.attachments))
 
 
-def _find(raw: str, whole: bool = False) -> tuple[Case | None, str | None, int]:
+def _find(raw: str) -> tuple[Case | None, str | None, int]:
     """The case for a typed code, or the message saying why there is none (and the HTTP
-    status: 422 for a malformed code, 404 for an unknown one). ``whole``: with its events
-    and photos loaded."""
+    status: 422 for a malformed code, 404 for an unknown one)."""
     code = cases.normalize_code(raw)
     if not raw.strip():
         return None, str(_l("Please type the tracking code from your confirmation or text "
@@ -45,8 +40,7 @@ def _find(raw: str, whole: bool = False) -> tuple[Case | None, str | None, int]:
     if not _WELL_FORMED.match(code):
         return None, str(_l("A tracking code has 8 letters and digits, like %(example)s.",
                             example=TRACKING_CODE_HINT)), 422
-    case = db.session.scalars(_WHOLE_BY_CODE if whole else _BY_CODE,
-                              {"code": code}).unique().first()
+    case = db.session.scalars(_BY_CODE, {"code": code}).first()
     if case is None:
         return None, str(_l("No case has the tracking code %(code)s. Please check it.",
                             code=raw.strip())), 404
@@ -66,9 +60,10 @@ def track():
 
 @bp.get("/track/<code>")
 def track_case(code: str):
-    reads_only()
-    case, error, status = _find(code, whole=True)
+    wanted = cases.normalize_code(code)
+    case = public_case.load(wanted) if _WELL_FORMED.match(wanted) else None
     if case is None:
+        _, error, status = _find(code)
         form = TrackForm(data={"code": code})
         return render_template("public/track.html", form=form, error=error), status
     if case.code != code:
@@ -76,7 +71,7 @@ def track_case(code: str):
     return _case_page(case)
 
 
-def _case_page(case: Case):
+def _case_page(case: public_case.PublicCase):
     """The tracking page. For a resident with nothing personal about this case (the usual
     visitor: not signed in, no rating to give from this browser) it is the same page for
     everyone until the case changes, so each worker keeps it rendered; it carries no
@@ -98,7 +93,7 @@ def _signed_in() -> bool:
     return current_user.is_authenticated
 
 
-def _render_page(case: Case, contact_id: int | None = None, mine: bool = False,
+def _render_page(case: public_case.PublicCase, contact_id: int | None = None, mine: bool = False,
                  link_sent: bool = False) -> str:
     rate_path = rated = None
     if contact_id and case.state == State.CLOSED.value:
@@ -119,7 +114,7 @@ _pages: OrderedDict = OrderedDict()
 _pages_lock = threading.Lock()
 
 
-def _kept_page(case: Case) -> str:
+def _kept_page(case: public_case.PublicCase) -> str:
     late = case.due_at is not None and clock.now() > case.due_at  # "overdue" comes with time
     key = (current_app.name, case.id, case.code, case.version, case.updated_at,
            str(get_locale()), late)
@@ -136,17 +131,14 @@ def _kept_page(case: Case) -> str:
     return page
 
 
-def _public_values(case: Case) -> dict:
-    """What every visitor may see: the timeline, time limit, place, photos. The case is
-    loaded with its events and photos (``_find(whole=True)``); its category comes from the
-    kept catalogue."""
-    cases.category_of(case)
+def _public_values(case: public_case.PublicCase) -> dict:
+    """What every visitor may see: the timeline, time limit, place, photos."""
     return dict(
         case=case, steps=public_view.timeline(case), deadline=public_view.deadline(case),
         place=public_view.place_words(case),
         supporters=sum(1 for e in case.events if e.action == Action.SUPPORT.value),
         before=public_view.photos_of(case, "before"), after=public_view.photos_of(case, "after"),
-        merged_into=case.merged_into.code if case.merged_into else None)
+        merged_into=case.merged_into_code)
 
 
 def _rating(case: Case, contact: Contact) -> Rating | None:

@@ -549,13 +549,19 @@ def _active_category(code: str) -> Category | None:
     return _in_session(values) if values is not None else None
 
 
-def category_facts(category_id: int) -> SimpleNamespace | Category | None:
-    """A category's columns from the kept catalogue (for read-only lists of many cases:
-    no ORM object, no query)."""
+class CategoryFacts(SimpleNamespace):
+    """A kept category's columns, read like the mapped object (``name(locale)`` too)."""
+
+    name = Category.name
+
+
+def category_facts(category_id: int) -> CategoryFacts | Category | None:
+    """A category's columns from the kept catalogue (for read-only pages and lists of
+    many cases: no ORM object, no query)."""
     values = _catalogue()[1].get(category_id)
     if values is None:  # made in the last minute by another worker
         return db.session.get(Category, category_id)
-    return SimpleNamespace(**_own_copy(values))
+    return CategoryFacts(**_own_copy(values))
 
 
 def category_of(case: Case) -> Category:

@@ -86,7 +86,8 @@ def rectify_limit(case: Case) -> str:
         if case.limit_rule_id:
             rule = db.session.get(TimeLimitRule, case.limit_rule_id)
         else:
-            rule = routing_service.current_rules(case.category).get(
+            category = db.session.get(Category, case.category_id)
+            rule = routing_service.current_rules(category).get(
                 (LimitKind.RECTIFY, Urgency(case.urgency)))
         return (rule.amount, rule.unit) if rule else None
 
@@ -112,7 +113,8 @@ def _unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
         if user is not None:
             if user.role == Role.AGENCY_STAFF.value and user.agency:
                 return _name(user.agency)
-            area = case.area or (db.session.get(Area, user.area_id) if user.area_id else None)
+            area_id = case.area_id or user.area_id
+            area = db.session.get(Area, area_id) if area_id else None
             role = labels.ROLE[Role(user.role)]
             if area is not None and user.role in (Role.ROAD_CHIEF.value, Role.TEAM_MEMBER.value):
                 return _("%(role)s of %(area)s", role=role, area=_name(area))
