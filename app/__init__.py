@@ -32,7 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
         app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
     )
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Templates get current_user as Flask-Login's lazy proxy (its own context processor
+    # would load the user for every page, hashing a resident's address and browser first).
+    login_manager.init_app(app, add_context_processor=False)
+    from app.web import KeptSerializerSessionInterface
+
+    app.session_interface = KeptSerializerSessionInterface()
     app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
                                            or app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations, refresh
+from flask_login import current_user
 from jinja2 import pass_context
 
 from app import labels
@@ -13,6 +15,28 @@ from app.extensions import db, login_manager
 from app.services.errors import ServiceError
 from app.services.i18n import datetime_in
 from app.services.notifications import display_code
+
+
+class KeptSerializerSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per set of
+    keys instead of twice a request (opening and saving)."""
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = self.__dict__.get("_kept")
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
+def signed_in() -> bool:
+    """Whether a staff member is signed in. A visitor with neither a signed-in session nor
+    a remember-me cookie (nearly every resident) is not: Flask-Login is not asked, which
+    would first hash their address and browser for its session protection."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and cookie not in request.cookies:
+        return False
+    return current_user.is_authenticated
 
 
 def register(app: Flask) -> None:
@@ -66,6 +90,7 @@ def register(app: Flask) -> None:
     def helpers():
         locale = str(get_locale())
         return {
+            "current_user": current_user,  # resolved only where a template uses it
             "labels": labels,
             "locale": locale,
             "is_zh": locale.startswith("zh"),

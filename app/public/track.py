@@ -11,7 +11,6 @@ from collections import OrderedDict
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app.extensions import db
@@ -24,6 +23,7 @@ from app.services import cases, clock, delivery, public_case, public_view, ratin
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code
+from app.web import signed_in
 from workflows.lifecycle import Action, State
 
 _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
@@ -78,19 +78,9 @@ def _case_page(case: public_case.PublicCase):
     form and sets no cookie. Staff get theirs rendered (their pages carry notices)."""
     mine = case.code in session.get("mine", {})  # this browser reported or supported it
     link_sent = request.args.get("sent") == "1"
-    if not mine and not link_sent and not _signed_in():
+    if not mine and not link_sent and not signed_in():
         return _kept_page(case)
     return _render_page(case, my_contact_id(case.code), mine, link_sent)
-
-
-def _signed_in() -> bool:
-    """Whether a staff member is signed in. A visitor with neither a signed-in session nor a
-    remember-me cookie (nearly every resident) is not: Flask-Login is not asked, which
-    would first hash their address and browser for its session protection."""
-    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in session and cookie not in request.cookies:
-        return False
-    return current_user.is_authenticated
 
 
 def _render_page(case: public_case.PublicCase, contact_id: int | None = None, mine: bool = False,
