@@ -40,6 +40,24 @@ def datetime_in(language: str, moment: datetime | None) -> str:
         .replace("{1}", date.apply(local, locale))
 
 
+def current_language() -> tuple[str, Translations]:
+    """The current reader's language and Flask-Babel's catalogue for it (``force_locale``
+    included), asked once by code that translates many strings for one page."""
+    from flask_babel import get_locale, get_translations
+
+    return str(get_locale()), get_translations()
+
+
+def translator(catalogue: Translations):
+    """``_`` for one catalogue: Flask-Babel's gettext without asking for the locale and
+    catalogue again for every string (the tracking page's timeline translates a dozen)."""
+    def gettext(message: str, **params) -> str:
+        text = catalogue.ugettext(message)
+        return text % params if params else text
+
+    return gettext
+
+
 def local_time(moment: datetime | None) -> str:
     """A time as the current reader sees it (their language, the city's zone)."""
     from flask_babel import get_locale

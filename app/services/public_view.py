@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.services import clock
 from app.services import routing as routing_service
-from app.services.i18n import local_time
+from app.services.i18n import current_language, datetime_in, translator
 from workflows.deadlines import Unit
 from workflows.lifecycle import Action, Role, State
 from workflows.routing import LimitKind, Urgency
@@ -72,6 +72,11 @@ def limit_text(amount: int, unit: str) -> str:
     return f"{amount}{unit_label}" if _zh() else f"{amount} {unit_label}"
 
 
+def _limit_words(key, found, language: str) -> str:
+    """limit_text of a kept rule, kept too (per language)."""
+    return _remember(("limit-text", language, key), lambda: limit_text(*found))
+
+
 # Reference data the public pages name (rules, units) changes rarely: it is kept as long
 # as the routing area index (a minute), so a tracking page costs a few indexed queries.
 def _remember(key, make):
@@ -80,7 +85,7 @@ def _remember(key, make):
     return memo(key, make)
 
 
-def rectify_limit(case: Case) -> str:
+def rectify_limit(case: Case, language: str | None = None) -> str:
     """The category's time limit for this case's urgency, e.g. "2 working hours"."""
     def rule_of():
         if case.limit_rule_id:
@@ -94,12 +99,13 @@ def rectify_limit(case: Case) -> str:
     key = ("rule", case.limit_rule_id) if case.limit_rule_id else (
         "rule", case.category_id, case.urgency)
     found = _remember(key, rule_of)
-    return limit_text(*found) if found else ""
+    return _limit_words(key, found, language or str(get_locale())) if found else ""
 
 
-def unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
-    """A unit and role in words, never a person's name."""
-    key = ("unit", str(get_locale()), case.area_id, user_id, agency_id)
+def unit_of(case: Case, user_id: int | None, agency_id: int | None,
+            language: str | None = None) -> str:
+    """A unit and role in words, never a person's name (in ``language``, the reader's)."""
+    key = ("unit", language or str(get_locale()), case.area_id, user_id, agency_id)
     return _remember(key, lambda: _unit_of(case, user_id, agency_id))
 
 
@@ -122,15 +128,17 @@ def _unit_of(case: Case, user_id: int | None, agency_id: int | None) -> str:
     return _("the responsible unit")
 
 
-def _actor_unit(case: Case, event: CaseEvent) -> str:
+def _actor_unit(case: Case, event: CaseEvent, language: str) -> str:
     if event.actor_user_id:
-        return unit_of(case, event.actor_user_id, None)
+        return unit_of(case, event.actor_user_id, None, language)
     return str(labels.ROLE[Role(event.actor_role)])
 
 
 def timeline(case: Case) -> list[Step]:
     """The case's record in plain words. Internal steps (notes, requests, refusals) and
     everything personal are left out."""
+    language, catalogue = current_language()
+    _ = translator(catalogue)  # the reader's catalogue, asked for once
     photos: dict[int | None, list[Attachment]] = {}
     for a in case.attachments:
         if a.kind in PUBLIC_PHOTO_KINDS:
@@ -142,13 +150,15 @@ def timeline(case: Case) -> list[Step]:
         if action is Action.SUBMIT:
             text, kind = _("Report received."), "received"
         elif action is Action.DISPATCH:
-            unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"))
+            unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"),
+                           language)
             text, kind = _("Dispatched to %(unit)s.", unit=unit), "dispatched"
         elif action is Action.REASSIGN:
-            unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"))
+            unit = unit_of(case, data.get("assignee_user_id"), data.get("assignee_agency_id"),
+                           language)
             text, kind = _("Passed on to %(unit)s.", unit=unit), "dispatched"
         elif action is Action.SIGN_FOR:
-            text, kind = _("Signed for by %(unit)s.", unit=_actor_unit(case, e)), "signed"
+            text, kind = _("Signed for by %(unit)s.", unit=_actor_unit(case, e, language)), "signed"
         elif action is Action.RETURN:
             text = _("Returned to the dispatch centre to be sent to the right unit.")
         elif action is Action.REJECT:
@@ -159,13 +169,14 @@ def timeline(case: Case) -> list[Step]:
         elif action is Action.APPROVE_EXTENSION:
             due = data.get("due_at")
             text = _("Time limit extended to %(due)s.",
-                     due=local_time(datetime.fromisoformat(due)) if due else "")
+                     due=datetime_in(language, datetime.fromisoformat(due)) if due else "")
         elif action is Action.APPROVE_HOLD:
             text = _("Put on hold (for example for a legal procedure); the clock is stopped.")
         elif action is Action.RESUME:
             text = _("Work resumed; the clock runs again.")
         elif action is Action.RECTIFY:
-            text, kind = _("Reported fixed by %(unit)s.", unit=_actor_unit(case, e)), "rectified"
+            text = _("Reported fixed by %(unit)s.", unit=_actor_unit(case, e, language))
+            kind = "rectified"
         elif action is Action.VERIFY_FAIL:
             text = _("Checked on site: not fixed yet. Sent back for rework.")
         elif action is Action.VERIFY_PASS:
@@ -187,14 +198,16 @@ def timeline(case: Case) -> list[Step]:
 
 def deadline(case: Case) -> Deadline:
     """The time limit and whether it was (or is being) met."""
-    limit = rectify_limit(case)
+    language, catalogue = current_language()
+    _ = translator(catalogue)  # the reader's catalogue, asked for once
+    limit = rectify_limit(case, language)
     state = State(case.state)
     if state in (State.REJECTED, State.MERGED):
         return Deadline(None, limit, "none", "")
     if case.due_at is None:
         return Deadline(None, limit, "pending",
                         _("Time limit: %(limit)s once dispatched.", limit=limit))
-    due = local_time(case.due_at)
+    due = datetime_in(language, case.due_at)
     if case.rectified_at is not None:
         if case.rectified_at <= case.due_at:
             return Deadline(case.due_at, limit, "met",
