@@ -71,15 +71,6 @@ def ping_after_idle(engine, seconds: float) -> None:
             raise DisconnectionError(str(exc)) from exc
 
 
-def reads_only() -> None:
-    """This request only reads (a public page): its statements run without a transaction,
-    which saves the BEGIN and ROLLBACK round trips. Call it before the first query; once
-    the session has begun a transaction it changes nothing."""
-    session = db.session()
-    if not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def insert_now(obj, statement=None) -> bool:
     """INSERT a new ORM object at once with one plain statement and keep it in the session
     as if just loaded (persistent, nothing pending): for the hot write paths, where the
