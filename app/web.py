@@ -21,9 +21,11 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer made once per set of
     keys instead of twice a request (opening and saving)."""
 
+    _kept: tuple | None = None  # (keys, serializer)
+
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        kept = self.__dict__.get("_kept")
+        kept = self._kept
         if kept is None or kept[0] != keys:
             kept = self._kept = (keys, super().get_signing_serializer(app))
         return kept[1]

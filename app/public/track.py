@@ -30,9 +30,10 @@ _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
 _BY_CODE = select(Case).where(Case.code == bindparam("code"))
 
 
-def _find(raw: str) -> tuple[Case | None, str | None, int]:
+def _find(raw: str, load=None) -> tuple[Case | public_case.PublicCase | None, str | None, int]:
     """The case for a typed code, or the message saying why there is none (and the HTTP
-    status: 422 for a malformed code, 404 for an unknown one)."""
+    status: 422 for a malformed code, 404 for an unknown one). ``load``: how the case is
+    read by its normalised code (the mapped case unless given)."""
     code = cases.normalize_code(raw)
     if not raw.strip():
         return None, str(_l("Please type the tracking code from your confirmation or text "
@@ -40,7 +41,7 @@ def _find(raw: str) -> tuple[Case | None, str | None, int]:
     if not _WELL_FORMED.match(code):
         return None, str(_l("A tracking code has 8 letters and digits, like %(example)s.",
                             example=TRACKING_CODE_HINT)), 422
-    case = db.session.scalars(_BY_CODE, {"code": code}).first()
+    case = load(code) if load else db.session.scalars(_BY_CODE, {"code": code}).first()
     if case is None:
         return None, str(_l("No case has the tracking code %(code)s. Please check it.",
                             code=raw.strip())), 404
@@ -60,10 +61,8 @@ def track():
 
 @bp.get("/track/<code>")
 def track_case(code: str):
-    wanted = cases.normalize_code(code)
-    case = public_case.load(wanted) if _WELL_FORMED.match(wanted) else None
+    case, error, status = _find(code, load=public_case.load)
     if case is None:
-        _, error, status = _find(code)
         form = TrackForm(data={"code": code})
         return render_template("public/track.html", form=form, error=error), status
     if case.code != code:
