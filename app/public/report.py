@@ -264,7 +264,7 @@ def _submit(form: ReportForm, draft: Draft):
             lng=draft.lng if pinned else None, address=form.address.data or "",
             area_id=None if pinned else draft.area.id, phone=form.phone.data,
             anonymous=bool(form.anonymous.data), language=str(get_locale()), channel="web",
-            photos=draft.photos(),
+            photos=draft.photos(), alone=True,
         )
     except InvalidInput as exc:
         draft.error(FIELD_OF.get(exc.field or "", "form"), exc.message)

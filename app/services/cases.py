@@ -44,7 +44,16 @@ from app.models import (
     User,
 )
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX, REASON_MAX
-from app.services import clock, delivery, media, metrics, notifications, report_statement, timers
+from app.services import (
+    clock,
+    delivery,
+    direct,
+    media,
+    metrics,
+    notifications,
+    report_statement,
+    timers,
+)
 from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see
 from app.services.calendar import working_calendar
@@ -285,15 +294,11 @@ def _commit(change: _Change) -> Case:
     return _commit_all([change])[0]
 
 
-def _commit_all(changes: Sequence[_Change],
-                write: Callable[[_Change], list[OutboxMessage]] | None = None) -> list[Case]:
-    """Several changes in one transaction: all of them, or (on any failure) none.
-    ``write``: how each change is written (_write unless given: _write_report for a new
-    report written in one statement)."""
-    write = write or _write
+def _commit_all(changes: Sequence[_Change]) -> list[Case]:
+    """Several changes in one transaction: all of them, or (on any failure) none."""
     session = db.session()
     try:
-        to_send = [m for change in changes for m in write(change)]
+        to_send = [m for change in changes for m in _write(change)]
         # A case made here holds exactly what was just written: keep it loaded rather
         # than read it straight back (the reporter's page needs only its code).
         session.expire_on_commit = not all(change.new for change in changes)
@@ -343,6 +348,7 @@ def submit(
     link: Callable[[Case], None] | None = None,
     receipt_in_reply: bool = False,
     source: dict[str, Any] | None = None,
+    alone: bool = False,
 ) -> Case:
     """A new report. It is always kept: a point outside every area makes it *unrouted*,
     for a dispatcher to place.
@@ -351,7 +357,10 @@ def submit(
     caused it (the SMS that reported it), so both are committed together or not at all.
     ``receipt_in_reply``: the reporter hears "received" in the reply to their own text
     message; the outbox keeps that message as already sent. ``source``: more facts about
-    where the report came from (the Open311 key, a media URL), kept on its event."""
+    where the report came from (the Open311 key, a media URL), kept on its event.
+    ``alone``: the report is all the caller writes (a resident's web form, an Open311
+    request), so it may be committed by itself; on PostgreSQL it is then written in one
+    statement outside the session (``_report_at_once``)."""
     try:
         category = _active_category((category_code or "").strip().upper())
         if category is None:
@@ -368,7 +377,13 @@ def submit(
         if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise InvalidInput(_l("That location is not on the map."), field="location")
         prepared = media.prepare(list(photos))
-        contact, made = (actor.contact, False) if actor.contact else _contact(phone, language)
+        at_once = (alone and REPORT_IN_ONE_STATEMENT and not prepared and link is None
+                   and not receipt_in_reply and actor.contact is None
+                   and db.engine.dialect.name == "postgresql")
+        if at_once:  # the contact is made or found by the statement itself
+            contact, made, phone = None, False, normalize_phone(phone)
+        else:
+            contact, made = (actor.contact, False) if actor.contact else _contact(phone, language)
         if actor.role is Role.RESIDENT and actor.contact is None and contact is not None:
             actor = Actor.resident(contact)
 
@@ -402,11 +417,10 @@ def submit(
     change.event.data = {"channel": channel, "area_id": values["area_id"],
                          "unrouted": values["unrouted_reason"], **(source or {})}
     change.replied = contact if receipt_in_reply else None
-    if (REPORT_IN_ONE_STATEMENT and db.engine.dialect.name == "postgresql" and not prepared
-            and link is None and not receipt_in_reply):
+    if at_once:
         change.case = Case(**values)
         set_committed_value(change.case, "category", category)  # no query, nothing to write
-        return _commit_all([change], write=_write_report)[0]
+        return _report_at_once(change, phone, language)
     try:
         case = _insert_case(values)
     except IntegrityError:
@@ -421,9 +435,9 @@ def submit(
     return _commit(change)
 
 
-#: A new report on PostgreSQL without photos or a linked message is written in one
-#: statement (_write_report); False makes it take the four statements SQLite takes (the
-#: tests compare the two).
+#: A new report on PostgreSQL that is all its caller writes, without photos or a linked
+#: message, is written in one statement (_report_at_once); False makes it take the
+#: statements SQLite takes (the tests compare the two).
 REPORT_IN_ONE_STATEMENT = True
 
 
@@ -434,52 +448,51 @@ def _unknown_area():
     _abort(InvalidInput(_l("Unknown area."), field="area"))
 
 
-def _write_report(change: _Change) -> list[OutboxMessage]:
-    """_write for a new report made in one statement (app/services/report_statement.py):
-    the case under a fresh code, its event, the reporter as follower and their "received"
-    message, the same rows as _write's four statements. The objects are then kept as
-    loaded."""
+def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
+    """A new report in one statement of its own (app/services/report_statement.py),
+    committed by itself: the reporter's contact when the number is new, the case under a
+    fresh code, its event, the reporter as follower and their "received" message — the
+    rows the separate statements write. The case is then kept as loaded.
+
+    Nothing is booked in the daily figures: a case just reported is neither dispatched
+    nor closed, so it is not in them yet (``workflows.metrics.facts``)."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("a report written alone, with other changes pending")
     case, event = change.case, change.event
-    contact = change.followers[0] if change.followers else None
     timers.refresh_next_check(case, event.at)
     event.version = case.version
     case_row, event_row = row_values(case), row_values(event)
+    contact_row = (None if phone is None
+                   else {"phone": phone, "language": language, "created_at": event.at})
     for _ in range(CODE_ATTEMPTS):
         case.code = case_row["code"] = new_code()
-        message = message_values = None
-        if contact is not None:  # a report always has a "received" text
-            body = notifications.resident_body(case, event, contact)
-            message = notifications.message_row(None, contact.phone, contact.language, body,
-                                                case, event, contact)
-            message_values = row_values(message)
+        message = bodies = None
+        if phone is not None:  # a report always has a "received" text
+            bodies = notifications.resident_bodies(case, event)
+            message = row_values(notifications.message_row(
+                None, phone, language, bodies[language], case, event))
         shape = (report_statement.given(case_row, "case"),
                  report_statement.given(event_row, "event"),
-                 None if message_values is None
-                 else report_statement.given(message_values, "outbox"))
-        stmt = _statement(("insert-report", shape),
-                          lambda shape=shape: report_statement.build(*shape))
+                 None if message is None else report_statement.given(message, "outbox"))
+        statement = direct.compiled(("insert-report", shape),
+                                    lambda shape=shape: report_statement.build(*shape))
         try:
-            ids = db.session.execute(stmt, report_statement.parameters(
-                case_row, event_row, message_values, contact_id=contact.id if contact else None,
-                since=event.at, key_tail=notifications.contact_key(contact.id)
-                if contact else "")).first()
-        except IntegrityError:
-            db.session.rollback()
+            ids = direct.fetch_one(statement, report_statement.parameters(
+                case_row, event_row, message, contact_row, bodies, since=event.at))
+        except direct.errors().IntegrityError:
             _unknown_area()
-        if ids is not None:  # else the code was taken (rare): nothing written, draw again
+        # No row: nothing was written (the code was taken, or another request is adding
+        # this number right now): draw again.
+        if ids is not None:
             break
     else:
         raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
+    if phone is not None:
+        case.reporter_contact_id = ids[3]
     keep_as_loaded(case, ids[0])
-    event.case_id = case.id
-    keep_as_loaded(event, ids[1])
-    metrics.book(case, first=True)
-    if message is None or ids[2] is None:  # no number given, or it opted out
-        return []
-    message.case_id, message.event_id = case.id, event.id
-    message.dedupe_key = notifications.resident_key(event.id, contact.id)
-    keep_as_loaded(message, ids[2])
-    return [message]
+    if phone is not None and ids[2] is not None:  # else the number opted out
+        delivery.schedule([ids[2]])
+    return case
 
 
 def support(ref: CaseRef, actor: Actor, *, phone: str | None = None,

@@ -169,6 +169,17 @@ def resident_body(case: Case, event: CaseEvent, contact: Contact) -> str | None:
         return _resident_text(case, event, contact)
 
 
+def resident_bodies(case: Case, event: CaseEvent) -> dict[str, str]:
+    """What a new report's event tells its reporter, in every language the app speaks:
+    for the statement that writes the report, which learns the reporter's language only
+    as it runs (app/services/report_statement.py). The text names no contact."""
+    bodies = {}
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            bodies[language] = _resident_text(case, event)
+    return bodies
+
+
 def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
               replied: Contact | None = None,
               followers: list[Contact] | None = None, fresh: bool = False

@@ -233,6 +233,7 @@ def submit(form, key: ApiKey) -> Case:
             lat=lat, lng=lng, address=address, area_id=area_id, urgency=urgency,
             phone=form.get("phone") or None, language=str(get_locale()), channel="open311",
             source={"api_key": key.prefix, **({"media_url": media_url} if media_url else {})},
+            alone=True,
         )
     except ServiceError as exc:
         raise from_service_error(exc) from exc

@@ -1,36 +1,64 @@
 """A new report written in one statement, on PostgreSQL.
 
-The door writes a new case as four rows: the case, its "submit" event, the reporter as
-follower and the reporter's "received" message in the outbox. Written one INSERT at a
-time, each waits for the one before (the event needs the case's id, the message the
-event's). PostgreSQL can do all four in one statement, each INSERT a data-modifying
-common table expression reading the ids the one before returned; the client then pays
-for one statement instead of four (on the bench machine a report's Python CPU went from
-3.9–4.6 ms to 3.3–3.6 ms, and submissions from ~290/s to ~340/s: bench/bench_resident.py).
-SQLite cannot run an INSERT inside WITH, so it keeps the four statements; a test
-(tests/integration/test_report_statement.py) compares the rows both ways write.
+The door writes a new report as up to five rows: the reporter's contact (for a number
+first seen now), the case, its "submit" event, the reporter as follower and the
+reporter's "received" message in the outbox. Written one INSERT at a time, each waits for
+the one before (the case needs the contact's id, the event the case's, the message the
+event's). PostgreSQL can do all of them in one statement, each INSERT a data-modifying
+common table expression reading the ids the one before returned. The statement is the
+whole transaction, so it runs outside one (``direct``): one round trip instead of
+four (BEGIN, contact, the rest, COMMIT). SQLite cannot run an INSERT inside WITH, so it
+keeps the separate statements; a test (tests/integration/test_report_statement.py)
+compares the rows both ways write.
+
+The reporter: ``INSERT ... ON CONFLICT (phone) DO NOTHING RETURNING`` gives the contact
+made now, and a plain read of the table (which, in the statement's snapshot, does not
+see that row) the one that was there, so exactly one of the two has a row. A number
+that another transaction adds this instant gives neither: then nothing at all is
+written and the caller runs the statement again (it sees the row then). The "received"
+text is in the contact's language, which the statement learns only as it runs: it is
+given the text in every language (``o_bodies``) and takes the contact's.
 
 The values are the door's own (``cases.submit`` builds the same objects for both ways):
 here they only travel in one statement. Parameters are named after their table and
 column: ``c_<column>`` for the case, ``e_<column>`` for the event, ``o_<column>`` for the
-message; ``contact_id`` and ``since`` for the follower.
+message, ``r_<column>`` for the contact; ``since`` for the follower.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import String, bindparam, cast, exists, literal, select, true
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    JSON,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy import case as case_
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
-from app.models import Case, CaseEvent, CaseFollower, OutboxMessage, SmsOptOut
+from app.models import Case, CaseEvent, CaseFollower, Contact, OutboxMessage, SmsOptOut
 
 CASE = Case.__table__
 EVENT = CaseEvent.__table__
 FOLLOWER = CaseFollower.__table__
 OUTBOX = OutboxMessage.__table__
+CONTACT = Contact.__table__
 
-#: Columns whose value comes from the statement itself (the ids just made).
-FROM_STATEMENT = {"case": frozenset(), "event": frozenset({"case_id"}),
-                  "outbox": frozenset({"case_id", "event_id", "dedupe_key"})}
+#: Columns whose value comes from the statement itself (the ids just made, and what the
+#: reporter's contact holds).
+FROM_STATEMENT = {"case": frozenset({"reporter_contact_id"}),
+                  "event": frozenset({"case_id", "actor_contact_id"}),
+                  "outbox": frozenset({"case_id", "event_id", "dedupe_key", "contact_id"})}
+#: The message's columns that hold the contact's choice: given in the language of the
+#: report, taken only for a contact whose language has no text (none has).
+CHOSEN = ("language", "body")
+CONTACT_COLUMNS = ("phone", "language", "created_at")
 
 
 def _params(table, prefix: str, columns):
@@ -49,52 +77,79 @@ def given(row: dict, table: str) -> tuple[str, ...]:
 
 
 def build(case_columns, event_columns, message_columns=None):
-    """SELECT case id, event id, message id (NULL when the number opted out) after
-    writing them; no row when the case's code was taken (nothing written, draw again).
+    """SELECT case id, event id, message id (NULL when the number opted out), contact id
+    after writing them; no row when nothing was written (the case's code was taken, or
+    the number is being added by another transaction: draw again and run again).
     ``*_columns``: the columns given for each row (``given``).
 
-    ``message_columns``: the reporter left a number, so they follow the case and get the
-    message (its dedupe key is ``e<event id>`` followed by the parameter ``o_key_tail``,
-    ``:c<contact id>``, as ``notifications`` makes it)."""
-    case = (insert(CASE).values({col.key: p for col, p in _params(CASE, "c", case_columns)})
+    ``message_columns``: the reporter left a number (``r_phone``), so they follow the
+    case and get the message (its dedupe key is ``e<event id>:c<contact id>``, as
+    ``notifications.resident_key`` makes it)."""
+    reporter = None
+    if message_columns is not None:
+        r = {key: bindparam(f"r_{key}", type_=CONTACT.c[key].type) for key in CONTACT_COLUMNS}
+        made = (insert(CONTACT).values(r).on_conflict_do_nothing(index_elements=["phone"])
+                .returning(CONTACT.c.id, CONTACT.c.language).cte("new_contact"))
+        reporter = union_all(
+            select(made.c.id, made.c.language),
+            select(CONTACT.c.id, CONTACT.c.language).where(CONTACT.c.phone == r["phone"]),
+        ).cte("reporter")
+    case_params = _params(CASE, "c", case_columns)
+    case_select = select(*(p for _, p in case_params))
+    case_keys = [col.key for col, _ in case_params]
+    if reporter is not None:
+        case_select = select(reporter.c.id, *case_select.selected_columns)
+        case_keys = ["reporter_contact_id", *case_keys]
+    case = (insert(CASE).from_select(case_keys, case_select)
             .on_conflict_do_nothing(index_elements=["code"])
             .returning(CASE.c.id).cte("new_case"))
     event_params = _params(EVENT, "e", event_columns)
-    event = (EVENT.insert().from_select(
-        ["case_id", *(col.key for col, _ in event_params)],
-        select(case.c.id, *(p for _, p in event_params)))
-        .returning(EVENT.c.id).cte("new_event"))
-    ids = select(case.c.id, event.c.id).select_from(case).join(event, true())
-    if message_columns is None:
-        return ids
-    contact_id = bindparam("contact_id", type_=FOLLOWER.c.contact_id.type)
+    event_keys = ["case_id", *(col.key for col, _ in event_params)]
+    event_select = select(case.c.id, *(p for _, p in event_params))
+    if reporter is not None:  # the reporter is the event's actor
+        event_keys.append("actor_contact_id")
+        event_select = event_select.add_columns(reporter.c.id).join(reporter, true())
+    event = (EVENT.insert().from_select(event_keys, event_select)
+             .returning(EVENT.c.id).cte("new_event"))
+    if reporter is None:
+        return select(case.c.id, event.c.id).select_from(case).join(event, true())
     follower = FOLLOWER.insert().from_select(
         ["case_id", "contact_id", "kind", "since"],
-        select(case.c.id, contact_id, literal("reporter", String),
-               bindparam("since", type_=FOLLOWER.c.since.type))).cte("new_follower")
-    outbox_params = _params(OUTBOX, "o", message_columns)
+        select(case.c.id, reporter.c.id, literal("reporter", String),
+               bindparam("since", type_=FOLLOWER.c.since.type)).join(reporter, true())
+    ).cte("new_follower")
+    outbox_params = _params(OUTBOX, "o", [c for c in message_columns if c not in CHOSEN])
     phone = dict(outbox_params)[OUTBOX.c.to_phone]
+    fallback = dict(_params(OUTBOX, "o", CHOSEN))
+    text = cast(bindparam("o_bodies", type_=JSON), JSONB)[reporter.c.language].astext
+    body = func.coalesce(text, fallback[OUTBOX.c.body])
+    language = case_((text.is_(None), fallback[OUTBOX.c.language]), else_=reporter.c.language)
     message = (OUTBOX.insert().from_select(
-        ["case_id", "event_id", "dedupe_key", *(col.key for col, _ in outbox_params)],
+        ["case_id", "event_id", "dedupe_key", "contact_id", "language", "body",
+         *(col.key for col, _ in outbox_params)],
         select(case.c.id, event.c.id,
-               literal("e", String) + cast(event.c.id, String)
-               + bindparam("o_key_tail", type_=String),
+               literal("e", String) + cast(event.c.id, String) + literal(":c", String)
+               + cast(reporter.c.id, String),
+               reporter.c.id, language, body,
                *(p for _, p in outbox_params))
-        .select_from(case).join(event, true())
+        .select_from(case).join(event, true()).join(reporter, true())
         # A number that texted TD/退订/STOP gets no message.
         .where(~exists().where(SmsOptOut.__table__.c.phone == phone)))
         .returning(OUTBOX.c.id).cte("new_message"))
-    return (select(case.c.id, event.c.id, select(message.c.id).scalar_subquery())
-            .select_from(case).join(event, true()).add_cte(follower))
+    return (select(case.c.id, event.c.id, select(message.c.id).scalar_subquery(),
+                   reporter.c.id)
+            .select_from(case).join(event, true()).join(reporter, true()).add_cte(follower))
 
 
-def parameters(case: dict, event: dict, message: dict | None = None,
-               contact_id: int | None = None, since=None, key_tail: str = "") -> dict:
+def parameters(case: dict, event: dict, message: dict | None = None, contact: dict | None = None,
+               bodies: dict | None = None, since=None) -> dict:
     """The statement's parameters from the rows' values ({column: value}); NULLs are
-    left out, as the statement leaves their columns out."""
+    left out, as the statement leaves their columns out. ``contact``: the reporter's
+    contact as it is made if new; ``bodies``: the message's text by language."""
     values = {f"c_{k}": case[k] for k in given(case, "case")}
     values.update((f"e_{k}", event[k]) for k in given(event, "event"))
     if message is not None:
         values.update((f"o_{k}", message[k]) for k in given(message, "outbox"))
-        values.update(contact_id=contact_id, since=since, o_key_tail=key_tail)
+        values.update((f"r_{k}", contact[k]) for k in CONTACT_COLUMNS)
+        values.update(o_bodies=bodies, since=since)
     return values
