@@ -6,9 +6,12 @@ window that expires with it), kept in the storage Flask-Limiter was given (Redis
 production), so ``limiter.reset()`` clears them too. What is ours is only the order of
 the calls: Flask-Limiter asks the storage once per window before the view and once per
 window after it (eight Redis round trips for the four default windows; with its
-bookkeeping, a quarter of a report's cost, measured with bench/bench_resident.py), while
-here all the windows are read in one round trip (MGET) and counted in one more (one script). A
-storage that fails never stops a report: it goes through unlimited, and that is logged."""
+bookkeeping, a quarter of a report's cost, measured with bench/bench_resident.py). Here a
+report takes its place in every window at once, before the view, in one round trip (one
+script that counts it only if no window is full), and gives the places back in one more
+if it was not stored after all. Two reports at once can therefore never both take a
+window's last place. A storage that fails never stops a report: it goes through
+unlimited, and that is logged."""
 
 from __future__ import annotations
 
@@ -58,48 +61,68 @@ def windows() -> list[tuple[RateLimitItem, str]]:
     return out
 
 
-def check(found: list[tuple[RateLimitItem, str]]) -> None:
-    """Raise TooManyReports if one more report would overfill a window."""
-    storage = limiter.storage
-    keys = [key for _, key in found]
-    if isinstance(storage, RedisStorage):
-        values = storage.get_connection().mget([storage.prefixed_key(k) for k in keys])
-        counts = [int(value or 0) for value in values]
-    else:
-        counts = [storage.get(key) for key in keys]
-    full = [key for (item, key), count in zip(found, counts, strict=True)
-            if count >= item.amount]
-    if full:
-        reset = max(storage.get_expiry(key) for key in full)
-        raise TooManyReports(max(1, int(reset - time.time())))
-
-
-# The library's increment (a window starts with its first report and expires with it),
-# for every window in one call: EVALSHA, one round trip.
-_INCR_EXPIRE_ALL = """
+# Take a place in every window, or in none if one is full: then that window's index
+# (1-based) and the seconds until it empties. A window starts with its first report and
+# expires with it, as in the library.
+_TAKE = """
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('get', key) or '0') >= tonumber(ARGV[i]) then
+    return {i, redis.call('ttl', key)}
+  end
+end
 for i, key in ipairs(KEYS) do
   if redis.call('incrby', key, 1) == 1 then
-    redis.call('expire', key, ARGV[i])
+    redis.call('expire', key, ARGV[#KEYS + i])
   end
+end
+return {0, 0}
+"""
+# Give the places back: a window left empty is removed, as if never started.
+_GIVE_BACK = """
+for i, key in ipairs(KEYS) do
+  local left = redis.call('decrby', key, 1)
+  if left <= 0 then redis.call('del', key) end
 end
 return #KEYS
 """
-_incr_script: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per storage
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per storage
 
 
-def count(found: list[tuple[RateLimitItem, str]]) -> None:
-    """One more stored report in every window."""
+def _script(storage: RedisStorage, name: str, source: str):
+    kept = _scripts.setdefault(storage, {})
+    if name not in kept:
+        kept[name] = storage.get_connection().register_script(source)
+    return kept[name]
+
+
+def take(found: list[tuple[RateLimitItem, str]]) -> None:
+    """Count one more report in every window; raise TooManyReports (and count nothing)
+    if one of them is full."""
     storage = limiter.storage
     if isinstance(storage, RedisStorage):
-        script = _incr_script.get(storage)
-        if script is None:
-            script = _incr_script[storage] = storage.get_connection().register_script(
-                _INCR_EXPIRE_ALL)
-        script(keys=[storage.prefixed_key(key) for _, key in found],
-               args=[item.get_expiry() for item, _ in found])
-    else:
-        for item, key in found:
-            storage.incr(key, item.get_expiry(), amount=1)
+        full, seconds = _script(storage, "take", _TAKE)(
+            keys=[storage.prefixed_key(key) for _, key in found],
+            args=[item.amount for item, _ in found] + [item.get_expiry() for item, _ in found])
+        if full:
+            raise TooManyReports(max(1, int(seconds)))
+        return
+    full = [key for item, key in found if storage.get(key) >= item.amount]
+    if full:
+        reset = max(storage.get_expiry(key) for key in full)
+        raise TooManyReports(max(1, int(reset - time.time())))
+    for item, key in found:
+        storage.incr(key, item.get_expiry(), amount=1)
+
+
+def give_back(found: list[tuple[RateLimitItem, str]]) -> None:
+    """Undo ``take``: the report was not stored."""
+    storage = limiter.storage
+    if isinstance(storage, RedisStorage):
+        _script(storage, "give-back", _GIVE_BACK)(
+            keys=[storage.prefixed_key(key) for _, key in found])
+        return
+    for _, key in found:
+        storage.decr(key, 1)
 
 
 def limited(view):
@@ -111,18 +134,22 @@ def limited(view):
             return view(*args, **kwargs)
         found = windows()
         try:
-            check(found)
+            take(found)
         except TooManyReports:
             raise
         except Exception:  # the storage is down: never stop a report for it
             log.warning("report limits not checked", exc_info=True)
             return view(*args, **kwargs)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code in (302, 303):
-            try:
-                count(found)
-            except Exception:
-                log.warning("report limits not counted", exc_info=True)
+        stored = False
+        try:
+            response = make_response(view(*args, **kwargs))
+            stored = response.status_code in (302, 303)
+        finally:
+            if not stored:
+                try:
+                    give_back(found)
+                except Exception:
+                    log.warning("report limits not given back", exc_info=True)
         return response
 
     return wrapper

@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from app import labels
-from app.extensions import db, insert_now, keep_as_loaded, row_values, upsert
+from app.extensions import db, insert_now, row_values, upsert
 from app.models import (
     Agency,
     Area,
@@ -362,8 +362,8 @@ def submit(
     request), so it may be committed by itself; on PostgreSQL it is then written in one
     statement outside the session (``_report_at_once``)."""
     try:
-        category = _active_category((category_code or "").strip().upper())
-        if category is None:
+        kept = _catalogue()[0].get((category_code or "").strip().upper())
+        if kept is None:
             raise InvalidInput(_l("Unknown category."), field="category")
         description = _text(description, "description", DESCRIPTION_MAX, required=True)
         address = _text(address, "address", ADDRESS_MAX) or ""
@@ -382,8 +382,10 @@ def submit(
                    and db.engine.dialect.name == "postgresql")
         if at_once:  # the contact is made or found by the statement itself
             contact, made, phone = None, False, normalize_phone(phone)
+            category = CategoryFacts(**_own_copy(kept))
         else:
             contact, made = (actor.contact, False) if actor.contact else _contact(phone, language)
+            category = _in_session(kept)
         if actor.role is Role.RESIDENT and actor.contact is None and contact is not None:
             actor = Actor.resident(contact)
 
@@ -452,7 +454,9 @@ def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
     """A new report in one statement of its own (app/services/report_statement.py),
     committed by itself: the reporter's contact when the number is new, the case under a
     fresh code, its event, the reporter as follower and their "received" message — the
-    rows the separate statements write. The case is then kept as loaded.
+    rows the separate statements write. The case comes back detached, outside the
+    session: its columns and its category (the kept catalogue's facts) are all there,
+    and anything else it refers to must be read anew (``get_case``).
 
     Nothing is booked in the daily figures: a case just reported is neither dispatched
     nor closed, so it is not in them yet (``workflows.metrics.facts``)."""
@@ -487,9 +491,10 @@ def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
             break
     else:
         raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
+    case.id = ids[0]
     if phone is not None:
         case.reporter_contact_id = ids[3]
-    keep_as_loaded(case, ids[0])
+    make_transient_to_detached(case)
     if phone is not None and ids[2] is not None:  # else the number opted out
         delivery.schedule([ids[2]])
     return case
@@ -556,12 +561,6 @@ def _own_copy(values: dict[str, Any]) -> dict[str, Any]:
 def active_category_codes():
     """The codes residents may choose (the kept catalogue's keys)."""
     return _catalogue()[0].keys()
-
-
-def _active_category(code: str) -> Category | None:
-    """The category by code if residents may choose it."""
-    values = _catalogue()[0].get(code)
-    return _in_session(values) if values is not None else None
 
 
 class CategoryFacts(SimpleNamespace):

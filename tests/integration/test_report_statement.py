@@ -7,7 +7,7 @@ stored."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 
 from app.extensions import db
 from app.models import Case, CaseEvent, CaseFollower, Contact, OutboxMessage, SmsOptOut
@@ -126,14 +126,17 @@ def test_one_statement_and_four_write_the_same_rows(city, t0, monkeypatch, state
         assert case_rows["messages"][0]["language"] == "en"
 
 
-def test_the_report_written_at_once_is_kept_as_loaded_and_its_text_delivered(city, t0,
-                                                                            statements):
+def test_the_report_written_at_once_comes_back_whole_and_its_text_is_delivered(city, t0,
+                                                                             statements):
     need("PostgreSQL", IS_POSTGRES)
     case = _submit(city, t0)
     sent = [s for s in statements if "INSERT" in s]
     # one statement for everything, the new number's contact included
     assert len(sent) == 1 and _at_once(sent[0])
     assert case.code and case.version == 1 and case.category.code == "LD09"
+    # detached: written and committed, outside this request's session
+    assert inspect(case).detached and case.id and case not in db.session
+    assert case.reporter_contact_id == cases.find_contact("13900001111").id
     message = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.case_id == case.id)).one()
     assert message.status == "sent"  # delivered in-process after the commit

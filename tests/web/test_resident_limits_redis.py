@@ -63,3 +63,19 @@ def test_a_redis_that_is_down_never_stops_a_report(city, app, monkeypatch):
     client = app.test_client()
     assert [post_report(client, report_data(city)).status_code for _ in range(2)] == [303, 303]
     assert db.session.query(Case).count() == 2
+
+
+def test_a_report_takes_its_place_before_it_is_written_and_gives_it_back_if_not_stored(
+        app, monkeypatch, redis_limits):
+    """Two reports sent at the same moment cannot both take a window's last place; a
+    report that was not stored (a form sent back) leaves its places free again."""
+    monkeypatch.setitem(app.config, "REPORT_LIMIT_PER_ADDRESS", "1 per hour")
+    with app.test_request_context("/report", method="POST", data={"phone": "13900003333"}):
+        found = report_limits.windows()
+        report_limits.take(found)
+        with pytest.raises(report_limits.TooManyReports) as full:
+            report_limits.take(found)
+        assert 3500 < full.value.retry_after <= 3600
+        report_limits.give_back(found)
+        assert redis_limits.get_connection().keys("roadchief-test-limits:*") == []
+        report_limits.take(found)  # free again
