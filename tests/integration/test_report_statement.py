@@ -6,8 +6,11 @@ stored."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, insert, inspect, select, text
 
 from app.extensions import db
 from app.models import Case, CaseEvent, CaseFollower, Contact, OutboxMessage, SmsOptOut
@@ -162,3 +165,47 @@ def test_a_place_removed_meanwhile_is_a_clear_error_and_nothing_is_kept(
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     assert db.session.scalar(select(func.count()).select_from(CaseEvent)) == 0
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_a_number_another_request_is_adding_this_moment_ends_with_one_contact(
+        city, t0, app, statements):
+    """The statement makes the reporter's contact or finds it; a number that another
+    request is adding at that moment (not committed yet) is neither: the report waits
+    for it, writes nothing, and runs again, following that one contact (in its
+    language)."""
+    need("PostgreSQL", IS_POSTGRES)
+    other = db.engine.connect()
+    adding = other.begin()
+    other.execute(insert(Contact.__table__).values(phone="+8613900008888", language="en",
+                                                   created_at=t0))
+    done = {}
+
+    def report():
+        with app.app_context():
+            case = _submit(city, t0, phone="13900008888")
+            done.update(case_id=case.id, reporter=case.reporter_contact_id)
+
+    thread = threading.Thread(target=report)
+    thread.start()
+    try:
+        for _ in range(100):  # until the report waits for the other request's row
+            waiting = db.session.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+            db.session.rollback()
+            if waiting:
+                break
+            time.sleep(0.1)
+        assert waiting == 1 and "case_id" not in done
+    finally:
+        adding.commit()
+        other.close()
+        thread.join(30)
+    contacts = db.session.scalars(select(Contact.id).where(
+        Contact.phone == "+8613900008888")).all()
+    assert len(contacts) == 1 and done["reporter"] == contacts[0]
+    message = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.case_id == done["case_id"])).one()
+    assert message.contact_id == contacts[0] and message.language == "en"
+    assert message.body.startswith("[roadchief] We received")
+    assert len([s for s in statements if _at_once(s)]) == 2  # once in vain, once written
