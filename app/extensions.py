@@ -7,6 +7,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.models.base import Base, render_item
 
@@ -20,6 +22,36 @@ csrf = CSRFProtect()
 # Limits are declared where they apply (the resident channel); no default limit. Its
 # headers are written only where a client reads them (see limit_headers).
 limiter = Limiter(key_func=get_remote_address)
+
+
+# -- whether a session's transaction has written anything yet ------------------------------
+# A flush or an INSERT/UPDATE/DELETE statement marks it; the end of the transaction clears
+# the mark. Objects written by our own statements (insert_now) leave the session looking
+# clean, so ``new``/``dirty`` alone cannot tell (cases.submit asks, before it commits a
+# report by itself).
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, flush_context) -> None:
+    session.info["writes"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["writes"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("writes", None)
+
+
+def holds_writes(session) -> bool:
+    """Whether the session has changes not committed yet: pending objects, or writes
+    already sent in its open transaction."""
+    return bool(session.info.get("writes") or session.new or session.dirty or session.deleted)
 
 
 def limit_headers(response, always: bool = True):

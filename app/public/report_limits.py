@@ -7,10 +7,11 @@ production), so ``limiter.reset()`` clears them too. What is ours is only the or
 the calls: Flask-Limiter asks the storage once per window before the view and once per
 window after it (eight Redis round trips for the four default windows; with its
 bookkeeping, a quarter of a report's cost, measured with bench/bench_resident.py). Here a
-report takes its place in every window at once, before the view, in one round trip (one
-script that counts it only if no window is full), and gives the places back in one more
-if it was not stored after all. Two reports at once can therefore never both take a
-window's last place. A storage that fails never stops a report: it goes through
+report takes its place in every Redis window at once, before the view, in one round trip
+(one script that counts it only if no window is full), and gives the places back in one
+more if it was not stored after all; two reports at once can therefore never both take a
+window's last place. Another storage (memory, in development) is asked before the view
+and counted after it. A storage that fails never stops a report: it goes through
 unlimited, and that is logged."""
 
 from __future__ import annotations
@@ -61,15 +62,17 @@ def windows() -> list[tuple[RateLimitItem, str]]:
     return out
 
 
-# Take a place in every window, or in none if one is full: then that window's index
-# (1-based) and the seconds until it empties. A window starts with its first report and
-# expires with it, as in the library.
+# Take a place in every window, or in none if one is full: then the seconds until the
+# last of the full windows empties. A window starts with its first report and expires
+# with it, as in the library.
 _TAKE = """
+local full, wait = false, 0
 for i, key in ipairs(KEYS) do
   if tonumber(redis.call('get', key) or '0') >= tonumber(ARGV[i]) then
-    return {i, redis.call('ttl', key)}
+    full, wait = true, math.max(wait, redis.call('ttl', key))
   end
 end
+if full then return {1, wait} end
 for i, key in ipairs(KEYS) do
   if redis.call('incrby', key, 1) == 1 then
     redis.call('expire', key, ARGV[#KEYS + i])
@@ -77,7 +80,9 @@ for i, key in ipairs(KEYS) do
 end
 return {0, 0}
 """
-# Give the places back: a window left empty is removed, as if never started.
+# Give the places back: a window left empty is removed, as if never started. (A window
+# that expired meanwhile and was started again by another report loses one: that
+# report's place, for the rest of its window.)
 _GIVE_BACK = """
 for i, key in ipairs(KEYS) do
   local left = redis.call('decrby', key, 1)
@@ -95,9 +100,10 @@ def _script(storage: RedisStorage, name: str, source: str):
     return kept[name]
 
 
-def take(found: list[tuple[RateLimitItem, str]]) -> None:
-    """Count one more report in every window; raise TooManyReports (and count nothing)
-    if one of them is full."""
+def take(found: list[tuple[RateLimitItem, str]]) -> bool:
+    """Raise TooManyReports if a window is full. Otherwise, in Redis, count the report in
+    every window now (True: ``give_back`` if it is not stored); another storage is only
+    asked (False: ``count`` once it is stored)."""
     storage = limiter.storage
     if isinstance(storage, RedisStorage):
         full, seconds = _script(storage, "take", _TAKE)(
@@ -105,24 +111,26 @@ def take(found: list[tuple[RateLimitItem, str]]) -> None:
             args=[item.amount for item, _ in found] + [item.get_expiry() for item, _ in found])
         if full:
             raise TooManyReports(max(1, int(seconds)))
-        return
+        return True
     full = [key for item, key in found if storage.get(key) >= item.amount]
     if full:
         reset = max(storage.get_expiry(key) for key in full)
         raise TooManyReports(max(1, int(reset - time.time())))
-    for item, key in found:
-        storage.incr(key, item.get_expiry(), amount=1)
+    return False
 
 
 def give_back(found: list[tuple[RateLimitItem, str]]) -> None:
-    """Undo ``take``: the report was not stored."""
+    """Undo ``take`` in Redis: the report was not stored."""
     storage = limiter.storage
-    if isinstance(storage, RedisStorage):
-        _script(storage, "give-back", _GIVE_BACK)(
-            keys=[storage.prefixed_key(key) for _, key in found])
-        return
-    for _, key in found:
-        storage.decr(key, 1)
+    _script(storage, "give-back", _GIVE_BACK)(
+        keys=[storage.prefixed_key(key) for _, key in found])
+
+
+def count(found: list[tuple[RateLimitItem, str]]) -> None:
+    """One more stored report in every window (a storage other than Redis)."""
+    storage = limiter.storage
+    for item, key in found:
+        storage.incr(key, item.get_expiry(), amount=1)
 
 
 def limited(view):
@@ -134,7 +142,7 @@ def limited(view):
             return view(*args, **kwargs)
         found = windows()
         try:
-            take(found)
+            taken = take(found)
         except TooManyReports:
             raise
         except Exception:  # the storage is down: never stop a report for it
@@ -145,11 +153,11 @@ def limited(view):
             response = make_response(view(*args, **kwargs))
             stored = response.status_code in (302, 303)
         finally:
-            if not stored:
+            if taken != stored:
                 try:
-                    give_back(found)
+                    (give_back if taken else count)(found)
                 except Exception:
-                    log.warning("report limits not given back", exc_info=True)
+                    log.warning("report limits not counted", exc_info=True)
         return response
 
     return wrapper

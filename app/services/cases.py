@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from app import labels
-from app.extensions import db, insert_now, row_values, upsert
+from app.extensions import db, holds_writes, insert_now, row_values, upsert
 from app.models import (
     Agency,
     Area,
@@ -360,7 +360,8 @@ def submit(
     where the report came from (the Open311 key, a media URL), kept on its event.
     ``alone``: the report is all the caller writes (a resident's web form, an Open311
     request), so it may be committed by itself; on PostgreSQL it is then written in one
-    statement outside the session (``_report_at_once``)."""
+    statement outside the session (``_report_at_once``), unless the session holds
+    writes not committed yet after all."""
     try:
         kept = _catalogue()[0].get((category_code or "").strip().upper())
         if kept is None:
@@ -379,7 +380,8 @@ def submit(
         prepared = media.prepare(list(photos))
         at_once = (alone and REPORT_IN_ONE_STATEMENT and not prepared and link is None
                    and not receipt_in_reply and actor.contact is None
-                   and db.engine.dialect.name == "postgresql")
+                   and db.engine.dialect.name == "postgresql"
+                   and not holds_writes(db.session))  # else those must commit with it
         if at_once:  # the contact is made or found by the statement itself
             contact, made, phone = None, False, normalize_phone(phone)
             category = CategoryFacts(**_own_copy(kept))
@@ -460,8 +462,6 @@ def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
 
     Nothing is booked in the daily figures: a case just reported is neither dispatched
     nor closed, so it is not in them yet (``workflows.metrics.facts``)."""
-    if db.session.new or db.session.dirty or db.session.deleted:
-        raise RuntimeError("a report written alone, with other changes pending")
     case, event = change.case, change.event
     timers.refresh_next_check(case, event.at)
     event.version = case.version
@@ -485,12 +485,12 @@ def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
                 case_row, event_row, message, contact_row, bodies, since=event.at))
         except direct.errors().IntegrityError:
             _unknown_area()
-        # No row: nothing was written (the code was taken, or another request is adding
+        # No row: no case was written (the code was taken, or another request is adding
         # this number right now): draw again.
         if ids is not None:
             break
     else:
-        raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
+        raise RuntimeError(f"no case written after {CODE_ATTEMPTS} attempts")
     case.id = ids[0]
     if phone is not None:
         case.reporter_contact_id = ids[3]

@@ -17,12 +17,16 @@ see that row) the one that was there, so exactly one of the two has a row. A num
 that another transaction adds this instant gives neither: then nothing at all is
 written and the caller runs the statement again (it sees the row then). The "received"
 text is in the contact's language, which the statement learns only as it runs: it is
-given the text in every language (``o_bodies``) and takes the contact's.
+given the text in every language the app speaks (``o_bodies``) and takes the contact's
+(a contact kept in another language, which none is, gets the report's).
 
 The values are the door's own (``cases.submit`` builds the same objects for both ways):
-here they only travel in one statement. Parameters are named after their table and
-column: ``c_<column>`` for the case, ``e_<column>`` for the event, ``o_<column>`` for the
-message, ``r_<column>`` for the contact; ``since`` for the follower.
+here they only travel in one statement. Every INSERT names all the columns it writes
+(``include_defaults=False``), each with a value given: ``direct`` runs the statement
+without SQLAlchemy's execution, which would fill column defaults. Parameters are named
+after their table and column: ``c_<column>`` for the case, ``e_<column>`` for the event,
+``o_<column>`` for the message, ``r_<column>`` for the contact; ``since`` for the
+follower.
 """
 
 from __future__ import annotations
@@ -78,8 +82,10 @@ def given(row: dict, table: str) -> tuple[str, ...]:
 
 def build(case_columns, event_columns, message_columns=None):
     """SELECT case id, event id, message id (NULL when the number opted out), contact id
-    after writing them; no row when nothing was written (the case's code was taken, or
-    the number is being added by another transaction: draw again and run again).
+    after writing them; no row when no case was written: its code was taken, or the
+    number is being added by another transaction (draw again and run again). A contact
+    made by a run that wrote no case stays (PostgreSQL runs every part of the statement)
+    and is found by the next run.
     ``*_columns``: the columns given for each row (``given``).
 
     ``message_columns``: the reporter left a number (``r_phone``), so they follow the
@@ -100,7 +106,7 @@ def build(case_columns, event_columns, message_columns=None):
     if reporter is not None:
         case_select = select(reporter.c.id, *case_select.selected_columns)
         case_keys = ["reporter_contact_id", *case_keys]
-    case = (insert(CASE).from_select(case_keys, case_select)
+    case = (insert(CASE).from_select(case_keys, case_select, include_defaults=False)
             .on_conflict_do_nothing(index_elements=["code"])
             .returning(CASE.c.id).cte("new_case"))
     event_params = _params(EVENT, "e", event_columns)
@@ -109,15 +115,15 @@ def build(case_columns, event_columns, message_columns=None):
     if reporter is not None:  # the reporter is the event's actor
         event_keys.append("actor_contact_id")
         event_select = event_select.add_columns(reporter.c.id).join(reporter, true())
-    event = (EVENT.insert().from_select(event_keys, event_select)
+    event = (EVENT.insert().from_select(event_keys, event_select, include_defaults=False)
              .returning(EVENT.c.id).cte("new_event"))
     if reporter is None:
         return select(case.c.id, event.c.id).select_from(case).join(event, true())
     follower = FOLLOWER.insert().from_select(
         ["case_id", "contact_id", "kind", "since"],
         select(case.c.id, reporter.c.id, literal("reporter", String),
-               bindparam("since", type_=FOLLOWER.c.since.type)).join(reporter, true())
-    ).cte("new_follower")
+               bindparam("since", type_=FOLLOWER.c.since.type)).join(reporter, true()),
+        include_defaults=False).cte("new_follower")
     outbox_params = _params(OUTBOX, "o", [c for c in message_columns if c not in CHOSEN])
     phone = dict(outbox_params)[OUTBOX.c.to_phone]
     fallback = dict(_params(OUTBOX, "o", CHOSEN))
@@ -134,8 +140,8 @@ def build(case_columns, event_columns, message_columns=None):
                *(p for _, p in outbox_params))
         .select_from(case).join(event, true()).join(reporter, true())
         # A number that texted TD/退订/STOP gets no message.
-        .where(~exists().where(SmsOptOut.__table__.c.phone == phone)))
-        .returning(OUTBOX.c.id).cte("new_message"))
+        .where(~exists().where(SmsOptOut.__table__.c.phone == phone)),
+        include_defaults=False).returning(OUTBOX.c.id).cte("new_message"))
     return (select(case.c.id, event.c.id, select(message.c.id).scalar_subquery(),
                    reporter.c.id)
             .select_from(case).join(event, true()).join(reporter, true()).add_cte(follower))

@@ -79,3 +79,12 @@ def test_a_report_takes_its_place_before_it_is_written_and_gives_it_back_if_not_
         report_limits.give_back(found)
         assert redis_limits.get_connection().keys("roadchief-test-limits:*") == []
         report_limits.take(found)  # free again
+    # Full in two windows: the wait is until the later one empties.
+    monkeypatch.setitem(app.config, "REPORT_LIMIT_PER_ADDRESS", "1 per hour; 1 per day")
+    with app.test_request_context("/report", method="POST"):
+        found = report_limits.windows()
+        redis_limits.reset()
+        report_limits.take(found)
+        with pytest.raises(report_limits.TooManyReports) as full:
+            report_limits.take(found)
+        assert 86000 < full.value.retry_after <= 86400
