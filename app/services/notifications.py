@@ -154,13 +154,14 @@ def message_row(key: str | None, phone: str, language: str, body: str, case: Cas
     )
 
 
+#: A resident's message is keyed ``e<event id>:c<contact id>`` (one per event and person);
+#: report_statement builds the same key in SQL from these two parts.
+EVENT_KEY, CONTACT_KEY = "e", ":c"
+
+
 def resident_key(event_id: int, contact_id: int) -> str:
     """The dedupe key of the message an event sends a resident."""
-    return f"e{event_id}{contact_key(contact_id)}"
-
-
-def contact_key(contact_id: int) -> str:
-    return f":c{contact_id}"
+    return f"{EVENT_KEY}{event_id}{CONTACT_KEY}{contact_id}"
 
 
 def resident_body(case: Case, event: CaseEvent, contact: Contact) -> str | None:

@@ -47,6 +47,7 @@ from sqlalchemy import case as case_
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from app.models import Case, CaseEvent, CaseFollower, Contact, OutboxMessage, SmsOptOut
+from app.services.notifications import CONTACT_KEY, EVENT_KEY
 
 CASE = Case.__table__
 EVENT = CaseEvent.__table__
@@ -134,8 +135,8 @@ def build(case_columns, event_columns, message_columns=None):
         ["case_id", "event_id", "dedupe_key", "contact_id", "language", "body",
          *(col.key for col, _ in outbox_params)],
         select(case.c.id, event.c.id,
-               literal("e", String) + cast(event.c.id, String) + literal(":c", String)
-               + cast(reporter.c.id, String),
+               literal(EVENT_KEY, String) + cast(event.c.id, String)
+               + literal(CONTACT_KEY, String) + cast(reporter.c.id, String),
                reporter.c.id, language, body,
                *(p for _, p in outbox_params))
         .select_from(case).join(event, true()).join(reporter, true())
