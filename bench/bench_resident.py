@@ -184,6 +184,55 @@ def speed_probe() -> float:
     return time.perf_counter() - start
 
 
+def cpu_ticks() -> dict | None:
+    """Clock ticks of CPU used so far by the server's processes and the machine's cores
+    (Linux /proc), to say where a run's CPU went: None elsewhere."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except OSError:
+        return None
+    out = {"busy": sum(fields) - fields[3] - fields[4], "all": sum(fields),
+           "steal": fields[7] if len(fields) > 7 else 0, "gunicorn": 0, "PostgreSQL": 0,
+           "Redis": 0}
+    groups = {"gunicorn": "gunicorn", "postgres": "PostgreSQL", "redis-server": "Redis"}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+        except OSError:  # ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        # gunicorn's processes are named after their Python; wsgi:app is in their command
+        group = groups.get(name) or ("gunicorn" if name.startswith("python") and
+                                     _is_gunicorn(pid) else None)
+        if group:
+            rest = stat[stat.rindex(")") + 2:].split()
+            out[group] += int(rest[11]) + int(rest[12])  # utime + stime
+    return out
+
+
+def _is_gunicorn(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"gunicorn" in fh.read()
+    except OSError:
+        return False
+
+
+def cpu_words(before: dict | None, after: dict | None, requests: int) -> str:
+    """Where the run's CPU went, per request, and how busy the machine's cores were."""
+    if not before or not after or not requests:
+        return ""
+    tick = os.sysconf("SC_CLK_TCK")
+    per = {k: (after[k] - before[k]) / tick / requests * 1000
+           for k in ("gunicorn", "PostgreSQL", "Redis")}
+    total = max(1, after["all"] - before["all"])
+    return ("   CPU per request: " + ", ".join(f"{k} {v:.2f} ms" for k, v in per.items())
+            + f" · cores busy {100 * (after['busy'] - before['busy']) / total:.0f} %, stolen "
+            f"by the host {100 * (after['steal'] - before['steal']) / total:.1f} %")
+
+
 def prewarm(env: dict) -> str:
     """Read the tables and indexes the tracking page uses (about 1.3 GB at a million cases)
     into the operating system's cache, as on a server that holds its working set in
@@ -216,6 +265,7 @@ def browser_session(base: str) -> tuple[str, str]:
 
 
 def run_wrk(base: str, lua: str, env: dict, seconds: int, connections: int) -> dict:
+    before = cpu_ticks()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(lua)
     cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
@@ -225,7 +275,8 @@ def run_wrk(base: str, lua: str, env: dict, seconds: int, connections: int) -> d
     os.unlink(fh.name)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     n, duration_us, p50, p95, p99, bad_status, socket_errors = map(int, line.split()[1:])
-    return {"requests": n, "per_second": n / (duration_us / 1e6), "p50_ms": p50 / 1000,
+    return {"cpu": cpu_words(before, cpu_ticks(), n), "requests": n,
+            "per_second": n / (duration_us / 1e6), "p50_ms": p50 / 1000,
             "p95_ms": p95 / 1000, "p99_ms": p99 / 1000, "bad_status": bad_status,
             "socket_errors": socket_errors}
 
@@ -307,6 +358,7 @@ def main() -> None:
                       f"p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {r['requests']} "
                       f"requests, {r['bad_status']} non-2xx/3xx, {r['socket_errors']} socket "
                       f"errors -> target >= 300/s with p95 < 150 ms: {verdict}")
+                print(r["cpu"])
             if args.only in (None, "track"):
                 for label, path, warm in (("first views", sets[run], 0),
                                           ("repeat views", hot, 10)):
@@ -319,6 +371,7 @@ def main() -> None:
                           f"{r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} "
                           f"ms, {r['requests']} requests, {r['bad_status']} non-2xx/3xx -> target "
                           f">= 600/s: {verdict}")
+                    print(r["cpu"])
         print("load average after: {:.1f} {:.1f} {:.1f} · speed probe {:.2f} s".format(
             *os.getloadavg(), speed_probe()))
         cost = in_process_cost(env)
