@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -194,7 +195,7 @@ def cpu_ticks() -> dict | None:
         return None
     out = {"busy": sum(fields) - fields[3] - fields[4], "all": sum(fields),
            "steal": fields[7] if len(fields) > 7 else 0, "gunicorn": 0, "PostgreSQL": 0,
-           "Redis": 0}
+           "Redis": 0, "wrk": 0}  # wrk's: from run_wrk, which waited for it
     groups = {"gunicorn": "gunicorn", "postgres": "PostgreSQL", "redis-server": "Redis"}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -220,17 +221,25 @@ def _is_gunicorn(pid: str) -> bool:
         return False
 
 
+SERVED = ("gunicorn", "PostgreSQL", "Redis", "wrk")
+
+
 def cpu_words(before: dict | None, after: dict | None, requests: int) -> str:
-    """Where the run's CPU went, per request, and how busy the machine's cores were."""
+    """Where the run's CPU went, per request; how busy the machine's cores were, and how
+    much of that was neither the server nor the load (the kernel's own work for them
+    included, other processes: a run that another process shared is not this code's
+    figure) or was taken by the host."""
     if not before or not after or not requests:
         return ""
     tick = os.sysconf("SC_CLK_TCK")
-    per = {k: (after[k] - before[k]) / tick / requests * 1000
-           for k in ("gunicorn", "PostgreSQL", "Redis")}
+    used = {k: after[k] - before[k] for k in SERVED}
     total = max(1, after["all"] - before["all"])
-    return ("   CPU per request: " + ", ".join(f"{k} {v:.2f} ms" for k, v in per.items())
-            + f" · cores busy {100 * (after['busy'] - before['busy']) / total:.0f} %, stolen "
-            f"by the host {100 * (after['steal'] - before['steal']) / total:.1f} %")
+    busy = after["busy"] - before["busy"]
+    return ("   CPU per request: " + ", ".join(
+        f"{k} {v / tick / requests * 1000:.2f} ms" for k, v in used.items())
+        + f" · cores busy {100 * busy / total:.0f} %, of which anything else "
+        f"{100 * max(0, busy - sum(used.values())) / total:.0f} %; stolen by the host "
+        f"{100 * (after['steal'] - before['steal']) / total:.1f} %")
 
 
 def prewarm(env: dict) -> str:
@@ -265,7 +274,7 @@ def browser_session(base: str) -> tuple[str, str]:
 
 
 def run_wrk(base: str, lua: str, env: dict, seconds: int, connections: int) -> dict:
-    before = cpu_ticks()
+    before, children = cpu_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(lua)
     cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
@@ -275,7 +284,11 @@ def run_wrk(base: str, lua: str, env: dict, seconds: int, connections: int) -> d
     os.unlink(fh.name)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     n, duration_us, p50, p95, p99, bad_status, socket_errors = map(int, line.split()[1:])
-    return {"cpu": cpu_words(before, cpu_ticks(), n), "requests": n,
+    after, done = cpu_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    if after is not None:
+        after["wrk"] = round((done.ru_utime + done.ru_stime - children.ru_utime
+                              - children.ru_stime) * os.sysconf("SC_CLK_TCK"))
+    return {"cpu": cpu_words(before, after, n), "requests": n,
             "per_second": n / (duration_us / 1e6), "p50_ms": p50 / 1000,
             "p95_ms": p95 / 1000, "p99_ms": p99 / 1000, "bad_status": bad_status,
             "socket_errors": socket_errors}
