@@ -19,5 +19,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or ("gthread" if threads > 1 else "sync")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 keepalive = 5
+# Open311 clients poll every open report's id in one query string (FixMyStreet sends a
+# thousand ids: ~12 kB); gunicorn's default request line is 4094 bytes and its largest
+# bounded one 8190, so the line is unbounded here (0) and a proxy in front sets the cap
+# (nginx: large_client_header_buffers 4 32k).
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", 0))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 preload_app = False

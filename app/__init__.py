@@ -20,7 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         # Address and scheme only: the host comes from PUBLIC_BASE_URL where it matters.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from app import models  # noqa: F401 - register the models with the metadata
+    from app import input_guard, models  # noqa: F401 - models: register them with the metadata
+
+    input_guard.register(app)  # first: no extension's before_request sees a NUL byte
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, ping_after_idle
 
     db.init_app(app)

@@ -100,6 +100,11 @@ class Config:
                                          "Ask the city's system administrator for an API key.")
     OPEN311_CHANGESET = os.environ.get("OPEN311_CHANGESET", "2026-11-25T00:00:00+08:00")
     OPEN311_PUBLIC_LIMIT = os.environ.get("OPEN311_PUBLIC_LIMIT", "300 per minute")
+    # Signed webhooks (app/services/webhooks.py): retries, backoff and when to give up.
+    WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 15))
+    WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", 300))
+    WEBHOOK_GIVE_UP_HOURS = int(os.environ.get("WEBHOOK_GIVE_UP_HOURS", 24))
+    WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
     # The SLA targets (限时整改率, 群众满意率) and the hotspot radius supervisors start with.
     METRICS_TARGET_ON_TIME = float(os.environ.get("METRICS_TARGET_ON_TIME", "0.95"))
     METRICS_TARGET_SATISFACTION = float(os.environ.get("METRICS_TARGET_SATISFACTION", "0.85"))

@@ -149,3 +149,12 @@ def sweep() -> dict:
         from app.services import sweep as sweep_service
 
         return sweep_service.sweep()
+
+
+def deliver_webhooks() -> dict:
+    """A pass over the due webhook deliveries (queued by the sweep)."""
+    with _context():
+        from app.services import webhooks
+
+        webhooks.release_abandoned()
+        return webhooks.deliver_due()

@@ -11,6 +11,7 @@ from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMem
 from app.models.places import Area, District, Road, Street
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
 from app.models.timers import CaseStep, JobHeartbeat
+from app.models.webhooks import WebhookDelivery, WebhookSubscriber
 
 __all__ = [
     "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
@@ -21,4 +22,5 @@ __all__ = [
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",
+    "WebhookDelivery", "WebhookSubscriber",
 ]

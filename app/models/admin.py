@@ -60,6 +60,10 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     last_used_at: Mapped[datetime | None]
+    #: A partner system's key (the 12345 platform, an agency's own system) acts as this
+    #: staff account when it posts updates: the account's role and place are the key's
+    #: scope, checked by the one door like any staff action. None: the key only reports.
+    partner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     @property
     def active(self) -> bool:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.models.people import Agency, Contact, User
     from app.models.places import Area
 
-DESCRIPTION_MAX = 2000
+DESCRIPTION_MAX = 4000  # the Open311 GeoReport v2 limit, for every channel
 _LIVE = ("state IN ('submitted', 'dispatched', 'in_progress', 'returned', 'on_hold', "
          "'rectified')")
 ADDRESS_MAX = 200
@@ -76,6 +76,8 @@ class Case(Base):
         Index("ix_case_rectified", "street_id", "verify_due_at",
               postgresql_where=text("state = 'rectified'"),
               sqlite_where=text("state = 'rectified'")),
+        # Open311's change feed: the cases changed since a partner's last poll.
+        Index("ix_case_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,6 +159,7 @@ class CaseEvent(Base):
     __table_args__ = (
         CheckConstraint(_in("action", Action), name="action"),
         Index("ix_case_event_case", "case_id", "id"),
+        Index("ix_case_event_at", "at", "id"),  # Open311's updates feed, by time
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

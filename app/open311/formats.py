@@ -1,6 +1,11 @@
 """GeoReport records as JSON or XML. XML follows the specification's elements: a root
 (``services``, ``service_definition``, ``service_requests``, ``discovery``, ``errors``),
-one element per field in the given order, empty elements for empty values."""
+one element per field in the given order, empty elements for empty values.
+
+XML is built as an element tree and serialized by the library, never by joining strings:
+every name and text is escaped by construction, and characters XML 1.0 cannot carry at all
+(control characters an older record may hold) are left out of the text, so an answer is
+always well-formed."""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from typing import Any
 
 from flask import Response
 
+from app.services.plain_text import xml_safe
+
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 #: The element name of each item of a list, by the list's own name.
 ITEM = {"services": "service", "service_requests": "request", "errors": "error",
         "endpoints": "endpoint", "formats": "format", "attributes": "attribute",
-        "values": "value"}
+        "values": "value", "service_request_updates": "request_update"}
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -23,7 +30,7 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _fill(element: ET.Element, name: str, value: Any) -> None:

@@ -3,7 +3,7 @@ renders the answer in the format named by the path's extension."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db, limit_headers, limiter
 from app.open311 import bp
 from app.open311.formats import errors, render
-from app.services import open311
+from app.services import open311, open311_updates
 from app.services.errors import ServiceError
 
 FMT = "<any(json, xml):fmt>"
@@ -50,6 +50,13 @@ limiter.limit(_limit, key_func=_client, exempt_when=_limits_off, scope="open311"
 bp.after_request(limit_headers)  # clients pace themselves by X-RateLimit-*
 
 
+@bp.after_request
+def no_session_cookie(response):
+    """An API answer sets no cookie: ``?lang=`` chooses this answer's language only."""
+    session.modified = False
+    return response
+
+
 # -- errors in the specification's format --------------------------------------------------
 
 
@@ -69,6 +76,18 @@ def open311_error(exc: open311.Open311Error):
 @bp.errorhandler(ServiceError)
 def service_error(exc: ServiceError):
     return open311_error(open311.from_service_error(exc))
+
+
+@bp.app_errorhandler(405)
+def method_not_allowed(exc: HTTPException):
+    """A wrong method is found while routing, before any blueprint is chosen: under
+    /open311/ it is answered in the specification's format, elsewhere as it always was."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return exc
+    db.session.rollback()
+    response = errors(_fmt(), 405, str(_l("This method is not allowed here.")))
+    response.headers["Allow"] = ", ".join(exc.valid_methods or ())
+    return response
 
 
 @bp.errorhandler(HTTPException)
@@ -113,6 +132,19 @@ def post_request(fmt: str):
 def get_requests(fmt: str):
     found = open311.find(open311.query_from(request.args))
     return render(fmt, "service_requests", open311.records(found))
+
+
+@bp.get(f"/servicerequestupdates.{FMT}")
+def get_updates(fmt: str):
+    found = open311_updates.find(request.args)
+    return render(fmt, "service_request_updates", open311_updates.records(found))
+
+
+@bp.post(f"/servicerequestupdates.{FMT}")
+def post_update(fmt: str):
+    key = _key() or open311.api_key(request.values.get("api_key"))
+    update_id = open311_updates.submit(request.form, key)
+    return render(fmt, "service_request_updates", [{"update_id": str(update_id)}])
 
 
 @bp.get(f"/requests/<service_request_id>.{FMT}")

@@ -51,8 +51,10 @@ from app.services import (
     media,
     metrics,
     notifications,
+    plain_text,
     report_statement,
     timers,
+    webhooks,
 )
 from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see
@@ -109,7 +111,8 @@ def normalize_phone(raw: str | None) -> str | None:
 
 
 def _text(value: str | None, name: str, limit: int, required: bool = False) -> str | None:
-    value = (value or "").strip() or None
+    # Invisible control characters are removed, from every channel, before anything is kept.
+    value = plain_text.without_controls(value or "").strip() or None
     if value is None:
         if required:
             raise InvalidInput(_l("Please give %(what)s.", what=labels.INPUT.get(name, name)),
@@ -285,6 +288,7 @@ def _write(change: _Change) -> list[OutboxMessage]:
                                        fresh=change.followers_fresh)
     for write in change.after_event:
         write(event)
+    webhooks.for_event(case, event)  # subscribers are told after commit, like messages
     return [m for m in messages if m.status == "pending"]
 
 
@@ -1067,11 +1071,16 @@ def reopen(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | N
 
 
 def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo] = (),
-             expected_version: int | None = None) -> Case:
+             expected_version: int | None = None, public: bool = False,
+             source: dict[str, Any] | None = None) -> Case:
+    """A staff note. ``public``: a comment meant for the public record (a partner system's
+    update through Open311), which the updates feed publishes; other notes stay internal.
+    ``source``: where it came from (the partner's key), kept on the event."""
     note = _text(note, "note", DESCRIPTION_MAX)
     prepared = _photos(photos)
     change = _begin(ref, actor, Action.ADD_NOTE, _given(note=note), expected_version, note=note)
     change.photos = prepared
+    change.event.data = {**(source or {}), **({"public": True} if public else {})}
     return _commit(change)
 
 

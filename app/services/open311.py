@@ -35,13 +35,14 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Integer, any_, func, literal, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import labels
 from app.extensions import db
 from app.models import Area, Attachment, Case, CaseEvent, Category, District
 from app.models.admin import ApiKey
-from app.services import cases, clock, public_view
+from app.services import cases, clock, plain_text, public_view
 from app.services.actors import Actor
 from app.services.errors import ServiceError
 from app.services.notifications import display_code
@@ -53,6 +54,7 @@ DESCRIPTION_MAX = 4000  # the specification's limit; the door keeps a narrower o
 MEDIA_URL_MAX = 500
 DEFAULT_DAYS = 90  # "a span of 90 days or first 1000 requests returned"
 DEFAULT_LIMIT = 1000
+PAGE_SIZE_MAX = 1000  # page_size's documented maximum (and its default)
 CLOSED_STATES = (State.CLOSED, State.REJECTED, State.MERGED)
 GROUPS = {"ten_disorders": _l("Ten disorders"), "high_frequency": _l("High-frequency problems")}
 URGENCY_ATTRIBUTE = "urgency"
@@ -166,8 +168,13 @@ def definition(code: str) -> dict[str, Any]:
 # -- POST requests ----------------------------------------------------------------------------
 
 
+def given(form, name: str) -> str:
+    """A parameter's value, stripped; an empty parameter counts as not given."""
+    return (form.get(name) or "").strip()
+
+
 def _number(form, name: str, low: float, high: float) -> float | None:
-    raw = (form.get(name) or "").strip()
+    raw = given(form, name)
     if not raw:
         return None
     try:
@@ -180,30 +187,48 @@ def _number(form, name: str, low: float, high: float) -> float | None:
 
 
 def _attributes(form) -> dict[str, str]:
+    """The ``attribute[code]`` values given (empty ones are not given). Codes this server
+    does not define are ignored, as clients send their own (FixMyStreet sends every extra
+    field it holds)."""
     found = {}
     for name in form:
         match = re.fullmatch(r"attribute\[(.*)\]", name)
-        if match:
-            found[match.group(1)] = (form.get(name) or "").strip()
-        elif name.startswith("attribute"):
-            raise Open311Error(400, _l("Attributes are sent as attribute[code]."))
+        if match and match.group(1) == URGENCY_ATTRIBUTE and given(form, name):
+            found[URGENCY_ATTRIBUTE] = given(form, name)
     return found
+
+
+def media_url_of(form) -> str:
+    media_url = given(form, "media_url")
+    if media_url and (len(media_url) > MEDIA_URL_MAX or plain_text.has_controls(media_url)
+                      or not re.fullmatch(r"https?://[^\s<>\"]+", media_url)):
+        raise Open311Error(400, _l("media_url is not an http(s) URL."))
+    return media_url
+
+
+def usable_phone(raw: str) -> str | None:
+    """The reporter's number if the door can use it; any other is dropped, never a reason
+    to refuse the report (a client may send a landline or a foreign format)."""
+    try:
+        return cases.normalize_phone(raw)
+    except ServiceError:
+        return None
 
 
 def submit(form, key: ApiKey) -> Case:
     """A GeoReport POST as a new case through the one door. Every check that can fail
     is made before the door is called; the door itself is all-or-nothing."""
     check_jurisdiction(form.get("jurisdiction_id"))
-    if not (form.get("service_code") or "").strip():
+    if not given(form, "service_code"):
         raise Open311Error(400, _l("service_code was not provided."))
     category = _category(form["service_code"])
     lat = _number(form, "lat", -90, 90)
     lng = _number(form, "long", -180, 180)
     if (lat is None) != (lng is None):
         raise Open311Error(400, _l("lat and long must be given together."))
-    address = (form.get("address_string") or "").strip()
+    address = given(form, "address_string")
     area_id = None
-    address_id = (form.get("address_id") or "").strip()
+    address_id = given(form, "address_id")
     if address_id:
         area_id = db.session.scalar(select(Area.id).where(Area.code == address_id))
         if area_id is None:
@@ -211,30 +236,25 @@ def submit(form, key: ApiKey) -> Case:
     if lat is None and not address and area_id is None:
         raise Open311Error(400, _l("A location is required: lat and long, address_string "
                                    "or address_id."))
-    description = (form.get("description") or "").strip()
+    description = plain_text.without_controls(given(form, "description")).strip()
     if len(description) > DESCRIPTION_MAX:
         raise Open311Error(400, _l("description is longer than 4000 characters."))
     if not description:
         description = category.name_zh if _zh() else category.name_en
-    urgency = Urgency.NORMAL.value
-    for code, value in _attributes(form).items():
-        if code != URGENCY_ATTRIBUTE:
-            raise Open311Error(400, _l("Unknown attribute: %(code)s.", code=code[:40]))
-        if value not in {u.value for u in Urgency}:
-            raise Open311Error(400, _l("Unknown value for attribute %(code)s.", code=code))
-        urgency = value
-    media_url = (form.get("media_url") or "").strip()
-    if media_url and (len(media_url) > MEDIA_URL_MAX
-                      or not re.fullmatch(r"https?://[^\s<>\"]+", media_url)):
-        raise Open311Error(400, _l("media_url is not an http(s) URL."))
+    urgency = _attributes(form).get(URGENCY_ATTRIBUTE, Urgency.NORMAL.value)
+    if urgency not in {u.value for u in Urgency}:
+        raise Open311Error(400, _l("Unknown value for attribute %(code)s.",
+                                   code=URGENCY_ATTRIBUTE))
+    media_url = media_url_of(form)
+    phone = usable_phone(given(form, "phone"))
+    source = {"api_key": key.prefix, **({"media_url": media_url} if media_url else {})}
+    if given(form, "phone") and phone is None:
+        source["phone_dropped"] = True
     try:
         return cases.submit(
             Actor.resident(None), category_code=category.code, description=description,
             lat=lat, lng=lng, address=address, area_id=area_id, urgency=urgency,
-            phone=form.get("phone") or None, language=str(get_locale()), channel="open311",
-            source={"api_key": key.prefix, **({"media_url": media_url} if media_url else {})},
-            alone=True,
-        )
+            phone=phone, language=str(get_locale()), channel="open311", source=source)
     except ServiceError as exc:
         raise from_service_error(exc) from exc
 
@@ -247,39 +267,85 @@ def accepted(case: Case) -> dict[str, Any]:
 
 # -- GET requests ------------------------------------------------------------------------------
 
+#: The W3C profile of ISO 8601 (https://www.w3.org/TR/NOTE-datetime): a year, a month, a
+#: day, or a time to the minute, second or fraction, always with its zone (Z or ±hh:mm).
+W3C = re.compile(r"\d{4}(-\d\d(-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d))?)?)?")
+
 
 def parse_datetime(value: str | None, name: str) -> datetime | None:
-    """A W3C datetime; one without a zone is read in the city's zone."""
+    """A W3C datetime, strictly: a time needs its zone. A date alone (or a month, a year)
+    is its first moment in the city's zone. A "+" left unescaped in a query string
+    arrives as a space (``…T00:00:00 08:00``) and is read as the "+" it was."""
     if value is None or not value.strip():
         return None
-    text = value.strip().replace("z", "Z")
-    # A "+" left unescaped in a query string arrives as a space: 2026-11-01T00:00:00 08:00
-    text = re.sub(r"^(\S+) (\d\d:?\d\d)$", r"\1+\2", text)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
+    text = re.sub(r"^(\S+T\S+) (\d\d:\d\d)$", r"\1+\2", value.strip())
+    if not W3C.fullmatch(text):
+        raise Open311Error(400, _l("%(name)s is not a W3C datetime (e.g. "
+                                   "2026-11-01T08:00:00+08:00).", name=name))
+    if len(text) == 4:
+        text += "-01-01"
+    elif len(text) == 7:
+        text += "-01"
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise Open311Error(400, _l("%(name)s is not a W3C datetime.", name=name)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=clock.zone())
-    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=clock.zone())
         return moment.astimezone(UTC)
-    except OverflowError:
-        raise Open311Error(400, _l("%(name)s is not a W3C datetime.", name=name)) from None
+    except (ValueError, OverflowError):
+        raise Open311Error(400, _l("%(name)s is not a W3C datetime (e.g. "
+                                   "2026-11-01T08:00:00+08:00).", name=name)) from None
 
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+def _whole(args, name: str, low: int, high: int, default: int) -> int:
+    raw = given(args, name)
+    if not raw:
+        return default
+    if not re.fullmatch(r"\d{1,9}", raw) or not (low <= int(raw) <= high):
+        raise Open311Error(400, _l("%(name)s must be a whole number from %(low)s to "
+                                   "%(high)s.", name=name, low=low, high=high))
+    return int(raw)
+
+
+@dataclass
+class Window:
+    """A span of time asked for, made whole by the specification's defaults."""
+
+    start: datetime
+    end: datetime
+
+
+def window(args, start_name: str = "start_date", end_name: str = "end_date") -> Window:
+    """start/end as given; a missing end is now (or 90 days after the start), a missing
+    start 90 days before the end. A span over 90 days is refused: a client pages through
+    a longer time in windows."""
+    start = parse_datetime(args.get(start_name), start_name)
+    end = parse_datetime(args.get(end_name), end_name)
+    if start and end and start > end:
+        raise Open311Error(400, _l("%(start)s is after %(end)s.", start=start_name,
+                                   end=end_name))
+    if start and end and end - start > timedelta(days=DEFAULT_DAYS):
+        raise Open311Error(400, _l("%(start)s and %(end)s are more than %(days)s days apart.",
+                                   start=start_name, end=end_name, days=DEFAULT_DAYS))
+    if end is None:
+        end = start + timedelta(days=DEFAULT_DAYS) if start else clock.now()
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS)
+    return Window(start, end)
+
+
 @dataclass
 class Query:
     ids: list[str]
     service_codes: list[str]
-    start: datetime | None
-    end: datetime | None
+    window: Window | None  # by requested_datetime
+    changed: tuple[datetime | None, datetime | None] | None  # updated_after/before
     statuses: list[str]
+    page: int = 1
+    page_size: int = DEFAULT_LIMIT
 
 
 def query_from(args) -> Query:
@@ -287,12 +353,21 @@ def query_from(args) -> Query:
     statuses = [s.lower() for s in _split(args.get("status"))]
     if any(s not in ("open", "closed") for s in statuses):
         raise Open311Error(400, _l("status must be open or closed."))
-    start = parse_datetime(args.get("start_date"), "start_date")
-    end = parse_datetime(args.get("end_date"), "end_date")
-    if start and end and start > end:
-        raise Open311Error(400, _l("start_date is after end_date."))
-    return Query([cases.normalize_code(i) for i in _split(args.get("service_request_id"))],
-                 [c.upper() for c in _split(args.get("service_code"))], start, end, statuses)
+    after = parse_datetime(args.get("updated_after"), "updated_after")
+    before = parse_datetime(args.get("updated_before"), "updated_before")
+    if after and before and after > before:
+        raise Open311Error(400, _l("%(start)s is after %(end)s.", start="updated_after",
+                                   end="updated_before"))
+    changed = (after, before) if after or before else None
+    dates = window(args) if (changed is None or given(args, "start_date")
+                             or given(args, "end_date")) else None
+    ids = [cases.normalize_code(i) for i in _split(args.get("service_request_id"))]
+    if len(ids) > DEFAULT_LIMIT:
+        raise Open311Error(400, _l("At most %(n)s service_request_id values at once.",
+                                   n=DEFAULT_LIMIT))
+    return Query(ids, [c.upper() for c in _split(args.get("service_code"))], dates, changed,
+                 statuses, _whole(args, "page", 1, 10**6, 1),
+                 _whole(args, "page_size", 1, PAGE_SIZE_MAX, DEFAULT_LIMIT))
 
 
 #: What a GeoReport record needs of a case: a list reads these columns only.
@@ -303,9 +378,8 @@ LINE_COLUMNS = (Case.id, Case.code, Case.category_id, Case.state, Case.urgency, 
 
 
 class CaseLine:
-    """A case as a list of service requests sees it: its columns, its category from the
-    kept catalogue, its area read only if a record asks (a thousand full ORM objects per
-    answer were most of a GET's cost)."""
+    """A case as a list of service requests sees it: its columns and its category from the
+    kept catalogue (a thousand full ORM objects per answer were most of a GET's cost)."""
 
     def __init__(self, row, categories: dict):
         self.__dict__.update(row._mapping)
@@ -313,27 +387,29 @@ class CaseLine:
             categories[self.category_id] = cases.category_facts(self.category_id)
         self.category = categories[self.category_id]
 
-    @property
-    def area(self) -> Area | None:
-        return db.session.get(Area, self.area_id) if self.area_id else None
-
 
 def find(q: Query) -> list[CaseLine]:
-    """Service requests, newest first. ``service_request_id`` overrides every other
-    filter; otherwise the default window is the last 90 days (or 90 days from, or up
-    to, the date given) and at most 1000 requests."""
+    """Service requests. ``service_request_id`` overrides every other filter (newest
+    first). With ``updated_after``/``updated_before`` the cases changed in that span, in
+    the order they last changed (oldest first, then by id: the order a partner syncs in);
+    otherwise those requested in the window, newest first. Paged by ``page`` and
+    ``page_size`` (at most PAGE_SIZE_MAX); the order is total, so pages never overlap."""
     base = select(*LINE_COLUMNS)
     if q.ids:
-        return _lines(base.where(Case.code.in_(q.ids[:DEFAULT_LIMIT]))
-                      .order_by(Case.created_at.desc()))
-    start, end = q.start, q.end
-    if start is None and end is None:
-        end = clock.now()
-    if start is None:
-        start = end - timedelta(days=DEFAULT_DAYS)
-    if end is None:
-        end = start + timedelta(days=DEFAULT_DAYS)
-    query = base.where(Case.created_at >= start, Case.created_at <= end)
+        return _lines(base.where(Case.code.in_(q.ids)).order_by(Case.created_at.desc(),
+                                                                 Case.id.desc()))
+    query = base
+    if q.window is not None:
+        query = query.where(Case.created_at >= q.window.start, Case.created_at <= q.window.end)
+    if q.changed is not None:
+        after, before = q.changed
+        if after is not None:
+            query = query.where(Case.updated_at > after)
+        if before is not None:
+            query = query.where(Case.updated_at <= before)
+        order = (Case.updated_at.asc(), Case.id.asc())
+    else:
+        order = (Case.created_at.desc(), Case.id.desc())
     if q.service_codes:
         query = query.join(Category, Category.id == Case.category_id).where(
             Category.code.in_(q.service_codes))
@@ -342,7 +418,8 @@ def find(q: Query) -> list[CaseLine]:
         query = query.where(Case.state.not_in(closed))
     elif q.statuses == ["closed"]:
         query = query.where(Case.state.in_(closed))
-    return _lines(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(DEFAULT_LIMIT))
+    return _lines(query.order_by(*order).limit(q.page_size)
+                  .offset((q.page - 1) * q.page_size))
 
 
 def _lines(query) -> list[CaseLine]:
@@ -350,11 +427,19 @@ def _lines(query) -> list[CaseLine]:
     return [CaseLine(row, categories) for row in db.session.execute(query)]
 
 
-def one(code: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.code == cases.normalize_code(code)))
-    if case is None:
+def one(code: str) -> CaseLine:
+    found = _lines(select(*LINE_COLUMNS).where(Case.code == cases.normalize_code(code)))
+    if not found:
         raise Open311Error(404, _l("service_request_id not found."))
-    return case
+    return found[0]
+
+
+def among(column, ids: list[int]):
+    """``column IN ids`` as one bound array on PostgreSQL (a thousand ids are one
+    parameter, not a thousand), a plain IN elsewhere."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _submitted_media(found: list) -> dict[int, str]:
@@ -363,7 +448,7 @@ def _submitted_media(found: list) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(select(CaseEvent.case_id, CaseEvent.data).where(
-        CaseEvent.case_id.in_(ids), CaseEvent.action == Action.SUBMIT.value))
+        among(CaseEvent.case_id, ids), CaseEvent.action == Action.SUBMIT.value))
     return {cid: data["media_url"] for cid, data in rows if data and data.get("media_url")}
 
 
@@ -373,7 +458,7 @@ def _photo_urls(found: list) -> dict[int, str]:
         return {}
     rows = db.session.execute(
         select(Attachment.case_id, Attachment.storage_key)
-        .where(Attachment.case_id.in_([c.id for c in found]),
+        .where(among(Attachment.case_id, [c.id for c in found]),
                Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS))
         .order_by(Attachment.case_id, Attachment.id))
     base, first = current_app.config["PUBLIC_BASE_URL"], {}
@@ -383,7 +468,53 @@ def _photo_urls(found: list) -> dict[int, str]:
     return first
 
 
-def _agency(case: Case) -> str:
+def _status_changes(found: list) -> dict[int, datetime]:
+    """When each case last changed state (its report, else its last move): a rating, a
+    note or an escalation is not a change of status."""
+    if not found:
+        return {}
+    rows = db.session.execute(
+        select(CaseEvent.case_id, func.max(CaseEvent.at))
+        .where(among(CaseEvent.case_id, [c.id for c in found]),
+               or_(CaseEvent.from_state.is_(None), CaseEvent.from_state != CaseEvent.to_state))
+        .group_by(CaseEvent.case_id))
+    return {case_id: _aware(at) for case_id, at in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _endings(found: list) -> dict[int, CaseEvent]:
+    """The event that rejected or merged each such case (its reason, its target)."""
+    ids = [c.id for c in found if c.state in (State.REJECTED.value, State.MERGED.value)]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(CaseEvent).where(
+        among(CaseEvent.case_id, ids),
+        CaseEvent.action.in_((Action.REJECT.value, Action.MERGE.value)))
+        .order_by(CaseEvent.id))
+    return {e.case_id: e for e in rows}
+
+
+def _load_units(found: list) -> None:
+    """The agencies, staff, areas and districts the answer names, read in one query each
+    into the session, so that the wording below finds them without a query per record."""
+    from app.models import Agency, User
+
+    def load(model, ids, *options):
+        ids = sorted({i for i in ids if i})
+        if ids:
+            db.session.scalars(select(model).where(among(model.id, ids)).options(*options)).all()
+
+    load(Agency, [c.assignee_agency_id for c in found])
+    load(User, [c.assignee_user_id for c in found], selectinload(User.agency))
+    load(Area, [c.area_id for c in found])
+    load(District, [c.district_id for c in found if not (c.assignee_user_id
+                                                         or c.assignee_agency_id)])
+
+
+def _agency(case) -> str:
     if case.assignee_user_id or case.assignee_agency_id:
         return public_view.unit_of(case, case.assignee_user_id, case.assignee_agency_id)
     if case.district_id:
@@ -394,20 +525,31 @@ def _agency(case: Case) -> str:
     return str(_l("the district command centre"))
 
 
-def _area_code(case: Case) -> str | None:
-    if case.area_id is None:
-        return None
-    from app.services.places import memo
-
-    return memo(("area-code", case.area_id),
-                lambda: db.session.scalar(select(Area.code).where(Area.id == case.area_id)))
+def _area_code(case) -> str | None:
+    area = db.session.get(Area, case.area_id) if case.area_id else None
+    return area.code if area is not None else None
 
 
-def records(found: list[Case]) -> list[dict[str, Any]]:
+def ending_words(state: State, ending: CaseEvent | None) -> str:
+    """What a client shows for a case that is closed without being fixed."""
+    if state is State.REJECTED:
+        reason = ending.reason if ending is not None else ""
+        return str(_l("Not accepted: %(reason)s", reason=reason or ""))
+    into = (ending.data or {}).get("into") if ending is not None else None
+    if into:
+        return str(_l("Merged into %(code)s: the same problem was already reported; "
+                      "follow that case.", code=display_code(into)))
+    return str(_l("The same problem was already reported: follow that case."))
+
+
+def records(found: list) -> list[dict[str, Any]]:
     """Service requests as GeoReport records, in the specification's element order.
-    Nothing personal: no reporter, no staff name. Words shared by many records (state,
-    unit, place, time-limit notice) are worked out once per answer."""
+    Nothing personal: no reporter, no staff name. A fixed number of queries whatever the
+    number of records; words shared by many records (state, unit, place, time-limit
+    notice) are worked out once per answer."""
     media, photos = _submitted_media(found), _photo_urls(found)
+    changed, endings = _status_changes(found), _endings(found)
+    _load_units(found)
     zh, now = _zh(), clock.now()
     states = {s: str(labels.STATE[s]) for s in State}
     seen: dict[tuple, Any] = {}
@@ -425,10 +567,14 @@ def records(found: list[Case]) -> list[dict[str, Any]]:
                       case.rectified_at is not None and case.due_at is not None
                       and case.rectified_at <= case.due_at,
                       case.due_at is not None and now > case.due_at)
+        ending = endings.get(case.id)
+        notes = ending_words(state, ending) if state in (State.REJECTED, State.MERGED) \
+            else states[state]
+        merged_into = (ending.data or {}).get("into") if ending is not None else None
         out.append({
             "service_request_id": display_code(case.code),
             "status": "closed" if state in CLOSED_STATES else "open",
-            "status_notes": states[state],
+            "status_notes": notes,
             "service_name": case.category.name_zh if zh else case.category.name_en,
             "service_code": case.category.code,
             "description": None,  # the reporter's own words: only they see them
@@ -438,7 +584,7 @@ def records(found: list[Case]) -> list[dict[str, Any]]:
             "service_notice": once(notice_key,
                                    lambda c=case: public_view.deadline(c).text or None),
             "requested_datetime": w3c(case.created_at),
-            "updated_datetime": w3c(case.updated_at),
+            "updated_datetime": w3c(changed.get(case.id) or case.created_at),
             "expected_datetime": w3c(case.due_at),
             # the place as the public sees it, never the reporter's own words
             "address": once(("place", case.area_id),
@@ -448,6 +594,10 @@ def records(found: list[Case]) -> list[dict[str, Any]]:
             "lat": case.lat,
             "long": case.lng,
             "media_url": photos.get(case.id) or media.get(case.id),
+            "extended_attributes": {
+                "state": state.value, "state_name": states[state],
+                "merged_into": display_code(merged_into) if merged_into else None,
+            },
         })
     return out
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from app import jobs
 from app.extensions import db, upsert
 from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
-from app.services import cases, clock, delivery, mms, sms, timers
+from app.services import cases, clock, delivery, mms, sms, timers, webhooks
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, InvalidInput, NotAllowed
 from workflows.escalation import due_steps, next_check
@@ -79,6 +79,7 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
         done["messages"] += len(pending)
         done["_last_id"] = pending[-1]
     done.pop("_last_id", None)
+    webhooks.kick()  # subscribers' deliveries: sent, or retried after their backoff
     beat(finished=clock.now(), result=done)
     return done
 

@@ -16,7 +16,7 @@ from tests.resident_helpers import close_by_staff, the_case
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name",
                   "service_code", "description", "agency_responsible", "service_notice",
                   "requested_datetime", "updated_datetime", "expected_datetime", "address",
-                  "address_id", "zipcode", "lat", "long", "media_url"]
+                  "address_id", "zipcode", "lat", "long", "media_url", "extended_attributes"]
 
 
 def submitted(city, client, **fields):

@@ -177,8 +177,8 @@ def test_a_point_outside_the_city_is_refused(city, client, app):
 
 
 def test_a_description_over_the_limit_is_refused(city, client, app):
-    page = _refused(client, app, report_data(city, description="堵" * 2001))
-    assert "That text is too long (at most 2000 characters)." in page
+    page = _refused(client, app, report_data(city, description="堵" * 4001))
+    assert "That text is too long (at most 4000 characters)." in page
 
 
 def test_a_missing_description_is_refused(city, client, app):
