@@ -159,7 +159,7 @@ def get_token(token: str, fmt: str):
     return render(fmt, "service_requests", open311.token(token))
 
 
-@bp.route("/<path:anything>", methods=["GET", "POST"])
+@bp.get("/<path:anything>")
 def unknown(anything: str):
     """Any other path under /open311/v2 (another format, a typo): 404 in the spec's format,
     JSON for a .json path, else XML (the specification's required format)."""

@@ -17,7 +17,7 @@ from app.models import ApiKey, User
 from app.services import clock
 from app.services.admin import Invalid, Problems, audit, integer, text
 
-FIELDS = ("name", "prefix", "rate_per_minute", "revoked_at")
+FIELDS = ("name", "prefix", "rate_per_minute", "revoked_at", "partner_user_id")
 
 
 def _digest(token: str) -> str:
@@ -56,6 +56,21 @@ def set_rate(admin: User, key: ApiKey, rate_per_minute: str | int) -> None:
     problems.raise_if_any()
     before = audit.snapshot(key, FIELDS)
     key.rate_per_minute = rate
+    db.session.flush()
+    audit.record(admin, "api_key", key.prefix, "update", before, audit.snapshot(key, FIELDS))
+
+
+def set_partner(admin: User, key: ApiKey, username: str | None) -> None:
+    """Make the key a partner key acting as this staff account (its role and place are
+    the key's scope for Open311 updates), or (no username) a key that only reports."""
+    username = (username or "").strip()
+    user = None
+    if username:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or user.role == "admin":
+            raise Invalid({"partner": _l("No active staff account has that username.")})
+    before = audit.snapshot(key, FIELDS)
+    key.partner_user_id = user.id if user else None
     db.session.flush()
     audit.record(admin, "api_key", key.prefix, "update", before, audit.snapshot(key, FIELDS))
 
