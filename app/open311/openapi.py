@@ -86,7 +86,25 @@ SCHEMAS: dict[str, Any] = {
             "expected_datetime": _nullable("string", format="date-time"),
             "address": _nullable("string"), "address_id": _nullable("string"),
             "zipcode": _nullable("string"), "lat": _nullable("number"),
-            "long": _nullable("number"), "media_url": _nullable("string")}}},
+            "long": _nullable("number"), "media_url": _nullable("string"),
+            "extended_attributes": {
+                "type": "object", "description": "This server's own state of the case: "
+                "a rejected or merged case is closed without being fixed.",
+                "properties": {"state": {"type": "string"}, "state_name": {"type": "string"},
+                               "merged_into": _nullable("string")}}}}},
+    "Updates": {"type": "array", "items": {
+        "type": "object",
+        "required": ["update_id", "service_request_id", "status", "updated_datetime",
+                     "description", "media_url"],
+        "properties": {
+            "update_id": {"type": "string"}, "service_request_id": {"type": "string"},
+            "status": {"type": "string", "enum": ["OPEN", "IN_PROGRESS", "FIXED", "CLOSED",
+                                                  "DUPLICATE"]},
+            "updated_datetime": {"type": "string", "format": "date-time"},
+            "description": {"type": "string"}, "media_url": _nullable("string")}}},
+    "UpdateAccepted": {"type": "array", "items": {
+        "type": "object", "required": ["update_id"],
+        "properties": {"update_id": {"type": "string"}}}},
     "Tokens": {"type": "array", "items": {
         "type": "object", "required": ["service_request_id", "token"],
         "properties": {"service_request_id": {"type": "string"},
@@ -107,8 +125,10 @@ def _service_codes() -> list[str]:
     return [s["service_code"] for s in open311.services()]
 ERROR_TEXT = {
     400: "Bad input (a number, a date, a value, a missing location or service_code).",
-    403: "api_key missing, unknown or revoked.",
-    404: "Unknown service_code, service_request_id, token or jurisdiction_id.",
+    403: "api_key missing, unknown or revoked (for updates: not a partner key, or its "
+         "account may not take that action).",
+    404: "Unknown service_code, service_request_id, token or jurisdiction_id (or a case "
+         "outside a partner key's place).",
     429: "Too many requests for this API key (or, without a key, from this address).",
 }
 
@@ -151,16 +171,46 @@ POST_FIELDS: dict[str, Any] = {
     "address_string": {"type": "string", "maxLength": 200},
     "address_id": {"type": "string", "maxLength": 24,
                    "description": "The code of a responsibility area."},
-    "attribute[urgency]": {"type": "string", "enum": ["normal", "urgent", "critical"]},
+    "attribute[urgency]": {"type": "string", "enum": ["", "normal", "urgent", "critical"],
+                           "description": "Empty counts as not given (normal). Other "
+                                          "attribute[...] keys are ignored."},
     "description": {"type": "string", "maxLength": open311.DESCRIPTION_MAX,
-                    "description": "At most 4000 characters by the specification; a case "
-                                   "keeps 2000, a longer one is refused (400)."},
+                    "description": "At most 4000 characters, as the specification allows; "
+                                   "control characters are removed."},
     "media_url": {"type": "string", "maxLength": open311.MEDIA_URL_MAX},
     "phone": {"type": "string", "maxLength": 20,
-              "description": "The reporter hears about the case by SMS; never published."},
+              "description": "The reporter hears about the case by SMS; never published. "
+                             "A number that cannot be used is dropped; the report is kept."},
     "email": {"type": "string"}, "first_name": {"type": "string"},
     "last_name": {"type": "string"}, "device_id": {"type": "string"},
     "account_id": {"type": "string"},
+}
+
+
+PAGING = [
+    {"name": "page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1}, "description": "1 for the first page."},
+    {"name": "page_size", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": open311.PAGE_SIZE_MAX},
+     "description": f"At most {open311.PAGE_SIZE_MAX} (the default)."},
+]
+
+UPDATE_FIELDS: dict[str, Any] = {
+    "api_key": {"type": "string", "description": "A partner key: it acts as the staff "
+                "account an administrator bound it to, within that account's place."},
+    "service_request_id": {"type": "string", "maxLength": 16},
+    "status": {"type": "string", "enum": [
+        "OPEN", "IN_PROGRESS", "FIXED", "CLOSED", "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY",
+        "NO_FURTHER_ACTION", "ACTION_SCHEDULED", "INVESTIGATING", "INTERNAL_REFERRAL"],
+        "description": "Absent or the case's present status: a public comment. Otherwise "
+                       "the action that leads there, if the state machine and the "
+                       "account's role allow it."},
+    "description": {"type": "string", "maxLength": open311.DESCRIPTION_MAX},
+    "updated_datetime": {"type": "string", "format": "date-time"},
+    "update_id_ext": {"type": "string", "maxLength": 64},
+    "media_url": {"type": "string", "maxLength": open311.MEDIA_URL_MAX},
+    "email": {"type": "string"}, "first_name": {"type": "string"},
+    "last_name": {"type": "string"},
 }
 
 
@@ -180,15 +230,22 @@ def document() -> dict[str, Any]:
             [_path("service_code", "A category code, e.g. LD03.", service_code), JURISDICTION])}
         paths[f"/requests.{fmt}"] = {
             "get": _operation(fmt, "Service requests", "ServiceRequests", (400, 404), [
-                _query("service_request_id", "Comma-separated tracking codes; overrides "
-                       "every other filter.", maxLength=200),
+                _query("service_request_id", "Comma-separated tracking codes (at most "
+                       f"{open311.DEFAULT_LIMIT}); overrides every other filter.",
+                       maxLength=12 * open311.DEFAULT_LIMIT),
                 _query("service_code", "Comma-separated service codes.", maxLength=100),
-                _query("start_date", "W3C datetime; default: 90 days before end_date.",
+                _query("start_date", "W3C datetime (a time needs its zone); default: 90 "
+                       "days before end_date. At most 90 days before end_date.",
                        format="date-time"),
                 _query("end_date", "W3C datetime; default: now (or 90 days after "
                        "start_date).", format="date-time"),
+                _query("updated_after", "Change feed: cases changed in any way after this "
+                       "W3C datetime, oldest change first (then by id).", format="date-time"),
+                _query("updated_before", "Change feed: cases changed at or before this W3C "
+                       "datetime.", format="date-time"),
                 _query("status", "open, closed or both (comma-separated).",
                        enum=["open", "closed", "open,closed"]),
+                *PAGING,
                 JURISDICTION]),
             "post": _operation(fmt, "Post service request", "Accepted", (400, 403, 404),
                                body={"required": True, "content": {
@@ -202,6 +259,21 @@ def document() -> dict[str, Any]:
         paths[f"/tokens/{{token}}.{fmt}"] = {"get": _operation(
             fmt, "Token", "Tokens", (404,),
             [_path("token", "The tracking code serves as the token."), JURISDICTION])}
+        paths[f"/servicerequestupdates.{fmt}"] = {
+            "get": _operation(fmt, "Service request updates", "Updates", (400, 404), [
+                _query("start_date", "W3C datetime; default: 90 days before end_date.",
+                       format="date-time"),
+                _query("end_date", "W3C datetime; default: now.", format="date-time"),
+                *PAGING, JURISDICTION]),
+            "post": _operation(fmt, "Post service request update", "UpdateAccepted",
+                               (400, 403, 404), body={"required": True, "content": {
+                                   "application/x-www-form-urlencoded": {"schema": {
+                                       "type": "object",
+                                       "required": ["api_key", "service_request_id"],
+                                       "properties": dict(UPDATE_FIELDS,
+                                                          jurisdiction_id=JURISDICTION[
+                                                              "schema"])}}}}),
+        }
     schemas = dict(SCHEMAS, Services={"type": "array",
                                       "items": {"$ref": "#/components/schemas/Service"}})
     return {
