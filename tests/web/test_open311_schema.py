@@ -17,8 +17,8 @@ from schemathesis.specs.openapi.checks import (
 
 from app.extensions import db
 from app.services import cases
-from app.services.admin import api_keys
 from app.services.actors import Actor
+from app.services.admin import api_keys
 from tests.open311_helpers import BASE, new_token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
