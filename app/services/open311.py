@@ -497,21 +497,25 @@ def _endings(found: list) -> dict[int, CaseEvent]:
     return {e.case_id: e for e in rows}
 
 
-def _load_units(found: list) -> None:
+def _load_units(found: list) -> list:
     """The agencies, staff, areas and districts the answer names, read in one query each
-    into the session, so that the wording below finds them without a query per record."""
+    into the session, so that the wording below finds them without a query per record.
+    The caller keeps the returned rows while it words the records: the session holds
+    loaded objects only as long as something else does."""
     from app.models import Agency, User
 
     def load(model, ids, *options):
         ids = sorted({i for i in ids if i})
-        if ids:
-            db.session.scalars(select(model).where(among(model.id, ids)).options(*options)).all()
+        if not ids:
+            return []
+        return db.session.scalars(select(model).where(among(model.id, ids))
+                                  .options(*options)).all()
 
-    load(Agency, [c.assignee_agency_id for c in found])
-    load(User, [c.assignee_user_id for c in found], selectinload(User.agency))
-    load(Area, [c.area_id for c in found])
-    load(District, [c.district_id for c in found if not (c.assignee_user_id
-                                                         or c.assignee_agency_id)])
+    return [*load(Agency, [c.assignee_agency_id for c in found]),
+            *load(User, [c.assignee_user_id for c in found], selectinload(User.agency)),
+            *load(Area, [c.area_id for c in found]),
+            *load(District, [c.district_id for c in found
+                             if not (c.assignee_user_id or c.assignee_agency_id)])]
 
 
 def _agency(case) -> str:
@@ -549,7 +553,7 @@ def records(found: list) -> list[dict[str, Any]]:
     notice) are worked out once per answer."""
     media, photos = _submitted_media(found), _photo_urls(found)
     changed, endings = _status_changes(found), _endings(found)
-    _load_units(found)
+    kept = _load_units(found)  # noqa: F841 - held until the records are worded
     zh, now = _zh(), clock.now()
     states = {s: str(labels.STATE[s]) for s in State}
     seen: dict[tuple, Any] = {}

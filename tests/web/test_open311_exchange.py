@@ -347,3 +347,53 @@ def test_case_counts_do_not_change_for_a_refused_update(city, client):
                         description="x", media_url="ftp://x"), 400)
     assert counts() == before
     assert db.session.scalar(select(Case.version).where(Case.id == case.id)) == case.version
+
+
+# -- 6. the list costs the same number of statements whatever its length -------------------------
+
+
+def statements_for(client, url) -> int:
+    from sqlalchemy import event
+
+    count = [0]
+
+    def counted(*_args, **_kwargs):
+        count[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def test_a_list_takes_the_same_number_of_sql_statements_for_3_or_12_records(city, client):
+    token = new_token(city, rate=1000)
+
+    def some(n):
+        made = []
+        for i in range(n):
+            point = (city.POINT, city.POINT2, city.POINT3, city.FAR_POINT)[i % 4]
+            lng, lat = point
+            case = submitted(city, client, token, lat=str(lat), long=str(lng),
+                             media_url=f"https://img.example.cn/{i}.jpg")
+            if i % 3 == 1:
+                case = cases.dispatch(case, city.actor(
+                    city.far_dispatcher if point == city.FAR_POINT else city.dispatcher))
+            if i % 3 == 2:
+                cases.reject(case, city.actor(
+                    city.far_dispatcher if point == city.FAR_POINT else city.dispatcher),
+                    reason="重复")
+            made.append(case)
+        return made
+
+    few = some(3)  # one of each kind: waiting, dispatched, rejected
+    client.get(f"{BASE}/requests.json")  # warm the kept reference data
+    codes = ",".join(c.code for c in few)
+    small = statements_for(client, f"{BASE}/requests.json?service_request_id={codes}")
+    many = few + some(9)
+    codes = ",".join(c.code for c in many)
+    client.get(f"{BASE}/requests.json")
+    large = statements_for(client, f"{BASE}/requests.json?service_request_id={codes}")
+    assert large == small
