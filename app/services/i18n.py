@@ -34,10 +34,26 @@ def datetime_in(language: str, moment: datetime | None) -> str:
     about 6 % of its time here (measured)."""
     if moment is None:
         return ""
-    joined, date, time, locale = _short_patterns(language)
     local = moment.astimezone(clock.zone())
-    return joined.replace("{0}", time.apply(local, locale, reference_date=local.date())) \
-        .replace("{1}", date.apply(local, locale))
+    joined = _short_patterns(language)[0]
+    # The short patterns name no zone nor seconds: a day and an hour-and-minute, each
+    # worded once per process (a list of a thousand cases repeats both).
+    return joined.replace("{0}", _short_time(language, local.hour, local.minute)) \
+        .replace("{1}", _short_date(language, local.date()))
+
+
+@lru_cache(maxsize=4096)
+def _short_date(language: str, day) -> str:
+    _joined, date, _time, locale = _short_patterns(language)
+    return date.apply(day, locale)
+
+
+@lru_cache(maxsize=4096)
+def _short_time(language: str, hour: int, minute: int) -> str:
+    from datetime import time as time_of_day
+
+    _joined, _date, time, locale = _short_patterns(language)
+    return time.apply(time_of_day(hour, minute), locale)
 
 
 def current_language() -> tuple[str, Translations]:

@@ -45,6 +45,7 @@ from app.models.admin import ApiKey
 from app.services import cases, clock, plain_text, public_view
 from app.services.actors import Actor
 from app.services.errors import ServiceError
+from app.services.i18n import current_language
 from app.services.notifications import display_code
 from workflows.lifecycle import Action, State
 from workflows.routing import Urgency
@@ -78,11 +79,11 @@ def _zh() -> bool:
     return not str(get_locale()).startswith("en")
 
 
-def w3c(moment: datetime | None) -> str | None:
+def w3c(moment: datetime | None, zone=None) -> str | None:
     """A W3C datetime with the city's offset, e.g. ``2026-11-25T09:00:00+08:00``."""
     if moment is None:
         return None
-    return moment.astimezone(clock.zone()).isoformat(timespec="seconds")
+    return moment.astimezone(zone or clock.zone()).isoformat(timespec="seconds")
 
 
 def check_jurisdiction(value: str | None) -> None:
@@ -511,9 +512,17 @@ def _load_units(found: list) -> list:
         return db.session.scalars(select(model).where(among(model.id, ids))
                                   .options(*options)).all()
 
-    return [*load(Agency, [c.assignee_agency_id for c in found]),
-            *load(User, [c.assignee_user_id for c in found], selectinload(User.agency)),
-            *load(Area, [c.area_id for c in found]),
+    from app.services.places import known
+
+    language = str(get_locale())
+    # Units already worded in the last minute (places.memo) need nothing read.
+    unworded = [c for c in found if (c.assignee_user_id or c.assignee_agency_id)
+                and not known(("unit", language, c.area_id, c.assignee_user_id,
+                               c.assignee_agency_id))]
+    return [*load(Agency, [c.assignee_agency_id for c in unworded]),
+            *load(User, [c.assignee_user_id for c in unworded], selectinload(User.agency)),
+            *load(Area, [c.area_id for c in unworded]
+                  + [c.area_id for c in found if not known(("area-code", c.area_id))]),
             *load(District, [c.district_id for c in found
                              if not (c.assignee_user_id or c.assignee_agency_id)])]
 
@@ -530,8 +539,13 @@ def _agency(case) -> str:
 
 
 def _area_code(case) -> str | None:
-    area = db.session.get(Area, case.area_id) if case.area_id else None
-    return area.code if area is not None else None
+    from app.services.places import memo
+
+    def read():
+        area = db.session.get(Area, case.area_id) if case.area_id else None
+        return area.code if area is not None else None
+
+    return memo(("area-code", case.area_id), read)
 
 
 def ending_words(state: State, ending: CaseEvent | None) -> str:
@@ -554,7 +568,8 @@ def records(found: list) -> list[dict[str, Any]]:
     media, photos = _submitted_media(found), _photo_urls(found)
     changed, endings = _status_changes(found), _endings(found)
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
-    zh, now = _zh(), clock.now()
+    zh, now, zone = _zh(), clock.now(), clock.zone()
+    reader = current_language()
     states = {s: str(labels.STATE[s]) for s in State}
     seen: dict[tuple, Any] = {}
 
@@ -586,10 +601,13 @@ def records(found: list) -> list[dict[str, Any]]:
                                         case.district_id, case.area_id),
                                        lambda c=case: _agency(c)),
             "service_notice": once(notice_key,
-                                   lambda c=case: public_view.deadline(c).text or None),
-            "requested_datetime": w3c(case.created_at),
-            "updated_datetime": w3c(changed.get(case.id) or case.created_at),
-            "expected_datetime": w3c(case.due_at),
+                                   lambda c=case: public_view.deadline(c, reader, once(
+                                       ("limit", c.limit_rule_id, c.category_id, c.urgency),
+                                       lambda: public_view.rectify_limit(c, reader[0])),
+                                   ).text or None),
+            "requested_datetime": w3c(case.created_at, zone),
+            "updated_datetime": w3c(changed.get(case.id) or case.created_at, zone),
+            "expected_datetime": w3c(case.due_at, zone),
             # the place as the public sees it, never the reporter's own words
             "address": once(("place", case.area_id),
                             lambda c=case: public_view.place_words(c)),

@@ -84,6 +84,11 @@ def memo(key, make):
     return values[key]
 
 
+def known(key) -> bool:
+    """Whether ``memo`` holds this key now."""
+    return key in _memo_by_index.get(area_index(), {})
+
+
 def search(q: str | None, limit: int = 300) -> list[AreaChoice]:
     """Areas whose name, roads (and their aliases), street or district contain every word
     of the query."""

@@ -196,11 +196,13 @@ def timeline(case: Case) -> list[Step]:
     return steps
 
 
-def deadline(case: Case) -> Deadline:
-    """The time limit and whether it was (or is being) met."""
-    language, catalogue = current_language()
+def deadline(case: Case, reader: tuple | None = None, limit: str | None = None) -> Deadline:
+    """The time limit and whether it was (or is being) met. ``reader`` (the reader's
+    ``current_language()``) and ``limit`` (``rectify_limit`` of the case) are given by a
+    caller that words many cases for one answer, once for all of them."""
+    language, catalogue = reader or current_language()
     _ = translator(catalogue)  # the reader's catalogue, asked for once
-    limit = rectify_limit(case, language)
+    limit = rectify_limit(case, language) if limit is None else limit
     state = State(case.state)
     if state in (State.REJECTED, State.MERGED):
         return Deadline(None, limit, "none", "")

@@ -309,7 +309,7 @@ def test_an_update_needs_a_partner_key(city, client, fmt):
     before = counts()
     refused(post_update(client, "", fmt, service_request_id=case.code, description="x"), 403)
     reporter_only = new_token(city)
-    assert "update" in refused(post_update(client, reporter_only, fmt,
+    assert "进展" in refused(post_update(client, reporter_only, fmt,
                                            service_request_id=case.code, description="x"), 403)
     refused(post_update(client, partner_token(city, city.dispatcher), fmt,
                         service_request_id="ZZZZ2222", description="x"), 404)
