@@ -512,9 +512,9 @@ def _load_units(found: list) -> list:
         return db.session.scalars(select(model).where(among(model.id, ids))
                                   .options(*options)).all()
 
-    from app.services.places import known
+    from app.services.places import remembered
 
-    language = str(get_locale())
+    language, known = str(get_locale()), remembered().__contains__
     # Units already worded in the last minute (places.memo) need nothing read.
     unworded = [c for c in found if (c.assignee_user_id or c.assignee_agency_id)
                 and not known(("unit", language, c.area_id, c.assignee_user_id,

@@ -84,9 +84,9 @@ def memo(key, make):
     return values[key]
 
 
-def known(key) -> bool:
-    """Whether ``memo`` holds this key now."""
-    return key in _memo_by_index.get(area_index(), {})
+def remembered() -> dict:
+    """What ``memo`` holds now (to check many keys at once)."""
+    return _memo_by_index.get(area_index(), {})
 
 
 def search(q: str | None, limit: int = 300) -> list[AreaChoice]:
