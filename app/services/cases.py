@@ -385,7 +385,8 @@ def submit(
         at_once = (alone and REPORT_IN_ONE_STATEMENT and not prepared and link is None
                    and not receipt_in_reply and actor.contact is None
                    and db.engine.dialect.name == "postgresql"
-                   and not holds_writes(db.session))  # else those must commit with it
+                   and not holds_writes(db.session)  # else those must commit with it
+                   and not webhooks.any_active())  # the statement writes no deliveries
         if at_once:  # the contact is made or found by the statement itself
             contact, made, phone = None, False, normalize_phone(phone)
             category = CategoryFacts(**_own_copy(kept))

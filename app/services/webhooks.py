@@ -81,6 +81,11 @@ def _subscribers() -> list[WebhookSubscriber]:
         WebhookSubscriber.active.is_(True)).order_by(WebhookSubscriber.id)))
 
 
+def any_active() -> bool:
+    return db.session.scalar(select(WebhookSubscriber.id).where(
+        WebhookSubscriber.active.is_(True)).limit(1)) is not None
+
+
 def wanted(subscriber: WebhookSubscriber, case: Case, kind: str) -> bool:
     if subscriber.event_kinds and kind not in subscriber.event_kinds:
         return False
@@ -268,4 +273,5 @@ def kick() -> None:
         except Exception:  # Redis down: the rows wait for the next minute
             log.warning("could not queue webhook delivery", exc_info=True)
         return
+    release_abandoned()
     deliver_due()
