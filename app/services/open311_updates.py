@@ -166,6 +166,9 @@ def submit(form, key: ApiKey) -> int:
         case = cases.get_case(code)
         if not can_see(actor, case):  # outside the key's scope: as if it did not exist
             raise Open311Error(404, _l("service_request_id not found."))
+        repeated = _already_posted(case, key, source.get("update_id_ext"))
+        if repeated is not None:  # a retry after a lost answer: the same update, once
+            return repeated
         state = State(case.state)
         if status is None or status == STATUS[state]:
             if not description:
@@ -180,6 +183,18 @@ def submit(form, key: ApiKey) -> int:
         raise from_service_error(exc) from exc
     return db.session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id)
                              .order_by(CaseEvent.id.desc()).limit(1))
+
+
+def _already_posted(case: Case, key: ApiKey, update_id_ext: str | None) -> int | None:
+    """The event an earlier post of this update (same key, same ``update_id_ext``) wrote."""
+    if not update_id_ext:
+        return None
+    for event_id, data in db.session.execute(select(CaseEvent.id, CaseEvent.data).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == Action.ADD_NOTE.value)):
+        if (data or {}).get("api_key") == key.prefix \
+                and data.get("update_id_ext") == update_id_ext:
+            return event_id
+    return None
 
 
 def _change(case: Case, actor: Actor, state: State, status: str, description: str) -> None:

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import ApiKey, Case, CaseEvent, CaseFollower
@@ -244,6 +244,11 @@ def test_a_partner_comment_is_recorded_as_the_partner_s_public_note(city, client
     assert (event.action, event.actor_user_id, event.note) == (
         "add_note", city.traffic_staff.id, "明早处理")
     assert event.data["public"] is True and event.data["update_id_ext"] == "fms-77"
+    again = post_update(client, token, "xml", service_request_id=display_code(case.code),
+                        status="OPEN", description="明早处理", update_id_ext="fms-77")
+    assert int(xml(again).findtext("request_update/update_id")) == update_id  # once
+    assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.action == "add_note")) == 1
 
 
 def test_a_partner_marks_its_case_in_progress_through_the_door(city, client):
