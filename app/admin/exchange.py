@@ -92,7 +92,7 @@ def partner_names_helper():
         ids = {k.partner_user_id for k in keys if k.partner_user_id}
         if not ids:
             return {}
-        return dict(db.session.execute(select(User.id, User.username)
-                                       .where(User.id.in_(ids))).tuples().all())
+        return {user_id: name for user_id, name in db.session.execute(
+            select(User.id, User.username).where(User.id.in_(ids)))}
 
     return {"partner_names": partner_names}

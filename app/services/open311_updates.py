@@ -97,8 +97,9 @@ def find(args) -> list[CaseEvent]:
 
 
 def records(events: list[CaseEvent]) -> list[dict[str, Any]]:
-    codes = dict(db.session.execute(select(Case.id, Case.code).where(
-        among(Case.id, sorted({e.case_id for e in events})))).tuples().all()) if events else {}
+    codes = {case_id: code for case_id, code in db.session.execute(
+        select(Case.id, Case.code).where(among(Case.id, sorted({e.case_id for e in events}))))
+    } if events else {}
     photos: dict[int, str] = {}
     if events:
         from flask import current_app, url_for
