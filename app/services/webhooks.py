@@ -16,8 +16,9 @@ or ``flask webhooks deliver``) sends the due rows:
 - a failure (no answer, a timeout, any other status) is retried with exponential backoff
   (WEBHOOK_RETRY_BASE_SECONDS, at most WEBHOOK_RETRY_MAX_SECONDS apart) until
   WEBHOOK_GIVE_UP_HOURS after it was written; then it is failed, shown on the admin page,
-  and can be sent again from there. A subscriber down for an hour thus receives
-  everything at its next attempt after it is back, in order.
+  and can be sent again from there (a failed delivery no longer holds back the later
+  ones of its case, so one sent again arrives after them). A subscriber down for an hour
+  thus receives everything at its next attempt after it is back, in order.
 
 No personal data is sent: the case's public code, category, state and place, the event's
 action, states and time."""
