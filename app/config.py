@@ -53,12 +53,18 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 40 * 1024 * 1024
+    # Pixels a photo may decode to: four of them (the most a form takes) stay well inside a
+    # worker's memory (under 40 MB each as RGB); a larger JPEG is decoded smaller.
+    MAX_PHOTO_MEGAPIXELS = float(os.environ.get("MAX_PHOTO_MEGAPIXELS", 12.6))
     SMS_OUTBOX_LOG = os.environ.get("SMS_OUTBOX_LOG", str(INSTANCE / "sms-outbox.log"))
     # The SMS channel: how long a conversation waits for the answer to its one question,
     # how long after closure a "1/2/3" counts as the rating, the entry for a problem the
     # resident could not name, and sending: attempts, backoff, provider timeout.
     SMS_CONVERSATION_MINUTES = int(os.environ.get("SMS_CONVERSATION_MINUTES", 30))
     SMS_RATING_DAYS = int(os.environ.get("SMS_RATING_DAYS", 30))
+    # A signed rating link works this long after it was made (and never after the case was
+    # reopened or the link was used): by default the rating window.
+    RATING_LINK_DAYS = int(os.environ.get("RATING_LINK_DAYS") or SMS_RATING_DAYS)
     SMS_FALLBACK_CATEGORY = os.environ.get("SMS_FALLBACK_CATEGORY", "HF99")
     SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", 5))
     SMS_RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", 30))
