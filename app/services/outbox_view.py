@@ -41,7 +41,7 @@ def rows(messages: list[OutboxMessage]) -> list[OutboxRow]:
         select(Case.id, Case.code, Case.anonymous, Case.reporter_contact_id)
         .where(Case.id.in_(case_ids)))} if case_ids else {}
     actions = dict(db.session.execute(
-        select(CaseEvent.id, CaseEvent.action).where(CaseEvent.id.in_(event_ids)))
+        select(CaseEvent.id, CaseEvent.action).where(CaseEvent.id.in_(event_ids))).all()
     ) if event_ids else {}
     out = []
     for m in messages:

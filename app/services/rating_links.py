@@ -71,7 +71,7 @@ def _closure(case) -> int:
     copy that does not carry the closing time: it is read then)."""
     closed_at = case.closed_at if hasattr(case, "closed_at") else db.session.scalar(
         select(Case.closed_at).where(Case.id == case.id))
-    return int(closed_at.timestamp()) if closed_at else 0
+    return int(closed_at.timestamp() * 1_000_000) if closed_at else 0
 
 
 def token_for(case: Case, contact: Contact) -> str:
