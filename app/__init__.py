@@ -55,10 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
                       open311_bp):
         app.register_blueprint(blueprint)
 
-    from app import cli, scheduler, web
+    from app import cli, guards, scheduler, web
 
     cli.register(app)
     web.register(app)
+    guards.register(app)
     scheduler.register(app)
     return app
 

@@ -123,3 +123,8 @@ class Config:
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Served over HTTPS (directly, or behind a TLS proxy with PROXY_HOPS set): cookies are
+    # sent only over HTTPS and browsers are told to come back over HTTPS only (HSTS).
+    HTTPS = os.environ.get("HTTPS", "off").lower() in ("1", "true", "yes", "on")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
