@@ -36,10 +36,18 @@ def _secret_key() -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # A pooled connection idle this long is checked before use (see ping_after_idle).
+    # Every pooled connection is checked before a request uses it (one short round trip),
+    # so a database restart or fail-over never reaches a user as an error. Off: checked
+    # only after DB_PING_AFTER_IDLE_SECONDS idle (see ping_after_idle), and the first
+    # request of each worker after a restart may get the 503 page.
+    DB_PRE_PING = os.environ.get("DB_PRE_PING", "on").lower() not in ("0", "false", "no", "off")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": DB_PRE_PING}
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # A hung Redis costs a request at most this (connect and each answer), and is then
+    # left alone for REDIS_RETRY_SECONDS while a thread waits for it to come back.
+    REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", 1.0))
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", 15))
     SECRET_KEY = _secret_key()
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN") or None
@@ -89,6 +97,8 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() not in (
         "0", "false", "no", "off")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": REDIS_TIMEOUT_SECONDS,
+                                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
     RATELIMIT_SWALLOW_ERRORS = True  # a down Redis must never stop a report
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False  # written by app.extensions.limit_headers instead
@@ -119,6 +129,8 @@ class Config:
     ESCALATE_DISTRICT_AFTER_HOURS = float(os.environ.get("ESCALATE_DISTRICT_AFTER_HOURS", 4))
     ESCALATE_CITY_AFTER_HOURS = float(os.environ.get("ESCALATE_CITY_AFTER_HOURS", 16))
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
+    # /healthz fails when no sweep finished within this (none at all counts as none).
+    SWEEP_HEALTH_WINDOW_SECONDS = int(os.environ.get("SWEEP_HEALTH_WINDOW_SECONDS", 300))
     # Without Redis the embedded default sweeps in a thread of the web process.
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
     SESSION_COOKIE_HTTPONLY = True

@@ -118,12 +118,16 @@ def schedule(message_ids: list[int]) -> None:
         return
     if current_app.config.get("REDIS_URL"):
         from app import jobs
+        from app.services import redis_health
 
+        if not redis_health.usable():  # down a moment ago: its return queues them
+            return
         try:
             jobs.kick_delivery()
-        except Exception:  # Redis down: the rows stay pending for the next sweep
+        except Exception as exc:  # Redis down: the rows stay pending until it returns
             log.warning("could not queue outbox delivery; %d message(s) stay pending",
                         len(message_ids), exc_info=True)
+            redis_health.failed(exc)
         return
     if _inline.get():
         deliver(message_ids)
