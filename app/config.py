@@ -77,6 +77,10 @@ class Config:
     SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", 5))
     SMS_RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", 30))
     SMS_SENDING_TIMEOUT_SECONDS = int(os.environ.get("SMS_SENDING_TIMEOUT_SECONDS", 600))
+    # A message whose sending was cut off and whose provider cannot be asked goes to a
+    # person (failed, on the outbox page) after this long.
+    SMS_INTERRUPTED_GIVE_UP_SECONDS = int(os.environ.get("SMS_INTERRUPTED_GIVE_UP_SECONDS",
+                                                         86400))
     TWILIO_TIMEOUT_SECONDS = float(os.environ.get("TWILIO_TIMEOUT_SECONDS", 15))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
