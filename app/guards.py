@@ -32,6 +32,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(InternalServerError, internal_error)
     for outage in OUTAGES:
         app.register_error_handler(outage, database_down)
+    for unfit in (OverflowError, sa_exc.DataError):
+        app.register_error_handler(unfit, value_out_of_range)
     app.after_request(defences)
 
 
@@ -111,6 +113,20 @@ def database_down(exc: Exception):
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def value_out_of_range(exc: Exception):
+    """A number beyond any column's range (SQLite's OverflowError, PostgreSQL's
+    numeric_value_out_of_range) or a text the database cannot take: the request's fault,
+    answered 400 like any other input that cannot be understood."""
+    log.info("input out of range: %s", exc)
+    try:
+        from app.extensions import db
+
+        db.session.rollback()
+    except Exception:
+        pass
+    return http_error(BadRequest())
 
 
 def _page(message: str, status: int, title: str | None = None) -> str:
