@@ -26,9 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, ping_after_idle
 
     db.init_app(app)
-    with app.app_context():
-        for engine in db.engines.values():
-            ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+    if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        with app.app_context():
+            for engine in db.engines.values():
+                ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
@@ -57,10 +58,11 @@ def create_app(config: dict | None = None) -> Flask:
                       open311_bp):
         app.register_blueprint(blueprint)
 
-    from app import cli, scheduler, web
+    from app import cli, guards, scheduler, web
 
     cli.register(app)
     web.register(app)
+    guards.register(app)
     scheduler.register(app)
     return app
 

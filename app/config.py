@@ -36,10 +36,18 @@ def _secret_key() -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # A pooled connection idle this long is checked before use (see ping_after_idle).
+    # Every pooled connection is checked before a request uses it (one short round trip),
+    # so a database restart or fail-over never reaches a user as an error. Off: checked
+    # only after DB_PING_AFTER_IDLE_SECONDS idle (see ping_after_idle), and the first
+    # request of each worker after a restart may get the 503 page.
+    DB_PRE_PING = os.environ.get("DB_PRE_PING", "on").lower() not in ("0", "false", "no", "off")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": DB_PRE_PING}
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # A hung Redis costs a request at most this (connect and each answer), and is then
+    # left alone for REDIS_RETRY_SECONDS while a thread waits for it to come back.
+    REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", 1.0))
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", 15))
     SECRET_KEY = _secret_key()
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN") or None
@@ -53,16 +61,26 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 40 * 1024 * 1024
+    # Pixels a photo may decode to: four of them (the most a form takes) stay well inside a
+    # worker's memory (under 40 MB each as RGB); a larger JPEG is decoded smaller.
+    MAX_PHOTO_MEGAPIXELS = float(os.environ.get("MAX_PHOTO_MEGAPIXELS", 12.6))
     SMS_OUTBOX_LOG = os.environ.get("SMS_OUTBOX_LOG", str(INSTANCE / "sms-outbox.log"))
     # The SMS channel: how long a conversation waits for the answer to its one question,
     # how long after closure a "1/2/3" counts as the rating, the entry for a problem the
     # resident could not name, and sending: attempts, backoff, provider timeout.
     SMS_CONVERSATION_MINUTES = int(os.environ.get("SMS_CONVERSATION_MINUTES", 30))
     SMS_RATING_DAYS = int(os.environ.get("SMS_RATING_DAYS", 30))
+    # A signed rating link works this long after it was made (and never after the case was
+    # reopened or the link was used): by default the rating window.
+    RATING_LINK_DAYS = int(os.environ.get("RATING_LINK_DAYS") or SMS_RATING_DAYS)
     SMS_FALLBACK_CATEGORY = os.environ.get("SMS_FALLBACK_CATEGORY", "HF99")
     SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", 5))
     SMS_RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", 30))
     SMS_SENDING_TIMEOUT_SECONDS = int(os.environ.get("SMS_SENDING_TIMEOUT_SECONDS", 600))
+    # A message whose sending was cut off and whose provider cannot be asked goes to a
+    # person (failed, on the outbox page) after this long.
+    SMS_INTERRUPTED_GIVE_UP_SECONDS = int(os.environ.get("SMS_INTERRUPTED_GIVE_UP_SECONDS",
+                                                         86400))
     TWILIO_TIMEOUT_SECONDS = float(os.environ.get("TWILIO_TIMEOUT_SECONDS", 15))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
@@ -83,6 +101,8 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() not in (
         "0", "false", "no", "off")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": REDIS_TIMEOUT_SECONDS,
+                                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
     RATELIMIT_SWALLOW_ERRORS = True  # a down Redis must never stop a report
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False  # written by app.extensions.limit_headers instead
@@ -118,7 +138,14 @@ class Config:
     ESCALATE_DISTRICT_AFTER_HOURS = float(os.environ.get("ESCALATE_DISTRICT_AFTER_HOURS", 4))
     ESCALATE_CITY_AFTER_HOURS = float(os.environ.get("ESCALATE_CITY_AFTER_HOURS", 16))
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
+    # /healthz fails when no sweep finished within this (none at all counts as none).
+    SWEEP_HEALTH_WINDOW_SECONDS = int(os.environ.get("SWEEP_HEALTH_WINDOW_SECONDS", 300))
     # Without Redis the embedded default sweeps in a thread of the web process.
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Served over HTTPS (directly, or behind a TLS proxy with PROXY_HOPS set): cookies are
+    # sent only over HTTPS and browsers are told to come back over HTTPS only (HSTS).
+    HTTPS = os.environ.get("HTTPS", "off").lower() in ("1", "true", "yes", "on")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"

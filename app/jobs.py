@@ -29,8 +29,9 @@ def redis_connection():
     url = app.config["REDIS_URL"]
     known = app.extensions.get("roadchief.redis")
     if known is None or known[0] != url:
+        timeout = app.config.get("REDIS_TIMEOUT_SECONDS", 1.0)
         known = app.extensions["roadchief.redis"] = (
-            url, Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5))
+            url, Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout))
     return known[1]
 
 
@@ -56,13 +57,17 @@ def _kick_key() -> str:
 KICK_SECONDS = 30
 
 
-def kick_delivery() -> bool:
+def kick_delivery(force: bool = False) -> bool:
     """After a commit that wrote outbox rows: make sure one delivery job is on its way.
     Under load this is one SET NX per request instead of one job per request; the job
     clears the mark *before* it looks for due messages, so a row committed after that
-    look sets the mark again and gets a job of its own. Returns whether it queued one."""
+    look sets the mark again and gets a job of its own. Returns whether it queued one.
+    ``force``: queue one whatever the mark says (Redis is back after an outage, and a
+    mark set before it may name a job that was lost)."""
     conn = redis_connection()
-    if not conn.set(_kick_key(), "1", nx=True, ex=KICK_SECONDS):
+    if force:
+        conn.set(_kick_key(), "1", ex=KICK_SECONDS)
+    elif not conn.set(_kick_key(), "1", nx=True, ex=KICK_SECONDS):
         return False
     try:
         enqueue("app.jobs.deliver_due")

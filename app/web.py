@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations, refresh
@@ -11,7 +9,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from app import labels
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.services.errors import ServiceError
 from app.services.i18n import datetime_in
 from app.services.notifications import display_code
@@ -44,14 +42,11 @@ def signed_in() -> bool:
 def register(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_id: str):
-        """The user a session names, if its password is still the one signed in with."""
-        from app.models import User
+        """The user a session names, if that session was not signed out and its password
+        is still the one signed in with."""
+        from app.services import staff_sessions
 
-        user_id, _, fingerprint = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint()):
-            return None
-        return user
+        return staff_sessions.load(session_id)
 
     @app.before_request
     def fresh_request_state():

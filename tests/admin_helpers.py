@@ -10,12 +10,13 @@ import re
 from flask import g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 
+from app.services import staff_sessions
 from tests.factories import box
 
 
 def sign_in(client, user) -> None:
     with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
+        s["_user_id"] = staff_sessions.start(user)
         s["_fresh"] = True
     # The tests' app context outlives a request, and Flask-Login remembers the user it
     # loaded on ``g``: forget it so the next request loads this one.
@@ -26,7 +27,7 @@ def sign_in(client, user) -> None:
 def session_cookie(app, user) -> str:
     """The signed session cookie of a signed-in user (for a browser context)."""
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
-    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    return serializer.dumps({"_user_id": staff_sessions.start(user), "_fresh": True})
 
 
 def csrf(client, path: str = "/admin/api-keys") -> str:

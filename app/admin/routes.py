@@ -74,6 +74,14 @@ def _get(model, ident):
     return row
 
 
+def _form_id() -> int:
+    """The record a form names; 404 for anything but a whole number."""
+    ident = request.form.get("id", type=int)
+    if ident is None:
+        abort(404)
+    return ident
+
+
 def _form_page(template: str, status: int = 200, **context):
     return render_template(template, **context), status
 
@@ -111,11 +119,10 @@ def place_list():
             else forms.district_form(request.form)
         try:
             if kind == "street":
-                street = _get(Street, int(request.form["id"])) if request.form.get("id") else None
+                street = _get(Street, _form_id()) if request.form.get("id") else None
                 places.save_street(current_user, data, street)
             else:
-                district = _get(District, int(request.form["id"])) \
-                    if request.form.get("id") else None
+                district = _get(District, _form_id()) if request.form.get("id") else None
                 places.save_district(current_user, data, district)
             commit()
             flash(_("Saved."))
@@ -398,6 +405,8 @@ def calendar_page():
     years = calendar_admin.years()
     today = date.today()
     year = request.args.get("year", type=int) or today.year
+    if not 1900 <= year <= 2200:  # a calendar page for any other year makes no sense
+        year = today.year
     return render_template("admin/calendar.html", years=years, year=year,
                            days=calendar_admin.days_of(year),
                            hours=calendar_admin.office_hours(), errors={})

@@ -37,6 +37,8 @@ def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never send someone on to another host after a form."""
     if not target:
         return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None  # a line break would split the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
             or "\\" in target:

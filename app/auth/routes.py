@@ -12,7 +12,7 @@ from app.auth import bp
 from app.auth.access import safe_next
 from app.auth.forms import LoginForm, PasswordForm
 from app.extensions import limit_headers, limiter
-from app.services import accounts
+from app.services import accounts, origins, staff_sessions
 from app.services.errors import InvalidInput
 
 
@@ -33,10 +33,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = accounts.authenticate(form.username.data, form.password.data,
+                                         origins.client_address())
         except accounts.SignInRefused as exc:
             error, status = exc.message, exc.status
         else:
+            staff_sessions.start(user)
             login_user(user, remember=form.remember.data)
             return redirect(next_url or url_for("work.home"))
     elif request.method == "POST":
@@ -46,6 +48,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        staff_sessions.end(current_user._get_current_object())
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -9,6 +9,7 @@ from app.models.metrics import MetricCase, MetricDay, MetricDayStreet
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
+from app.models.security import SignInAttempt, StaffSession
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
 from app.models.timers import CaseStep, JobHeartbeat
 from app.models.webhooks import WebhookDelivery, WebhookSubscriber
@@ -20,7 +21,8 @@ __all__ = [
     "District",
     "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet",
     "OfficeHours",
-    "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
+    "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",
+    "SmsOptOut", "StaffSession", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",
     "WebhookDelivery", "WebhookSubscriber",
 ]

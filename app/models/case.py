@@ -243,6 +243,11 @@ class Rating(Base):
     channel: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime]
     needs_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the rating came from: "sms", or a web client's network ("web:203.0.113.0/24"),
+    # for supervisors to see a unit's ratings coming from one place or a staff office.
+    origin: Mapped[str] = mapped_column(String(64), default="")
+    # The signed link it was given through (sha256 of the token): a link rates once.
+    link_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CaseRequest(Base):

@@ -81,9 +81,10 @@ class User(UserMixin, Base):
         return self.active
 
     def get_id(self) -> str:
-        """What a session (and a remember-me cookie) holds: the id and a fingerprint of
-        the password hash, so a new password ends every other session of the account."""
-        return f"{self.id}:{self.password_fingerprint()}"
+        """What a session (and a remember-me cookie) holds: the id, a fingerprint of the
+        password hash, so a new password ends every other session of the account, and
+        the key of the server-side session (app.services.staff_sessions)."""
+        return f"{self.id}:{self.password_fingerprint()}:{getattr(self, 'session_key', '')}"
 
     def password_fingerprint(self) -> str:
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]

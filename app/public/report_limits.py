@@ -140,13 +140,19 @@ def limited(view):
     def wrapper(*args, **kwargs):
         if request.method != "POST" or not current_app.config.get("RATELIMIT_ENABLED", True):
             return view(*args, **kwargs)
+        from app.services import redis_health
+
+        if not redis_health.usable():  # the storage failed a moment ago: not asked again
+            return view(*args, **kwargs)
         found = windows()
         try:
             taken = take(found)
         except TooManyReports:
             raise
-        except Exception:  # the storage is down: never stop a report for it
+        except Exception as exc:  # the storage is down: never stop a report for it
             log.warning("report limits not checked", exc_info=True)
+            if isinstance(limiter.storage, RedisStorage):
+                redis_health.failed(exc)
             return view(*args, **kwargs)
         stored = False
         try:

@@ -19,7 +19,15 @@ from app.public import bp
 from app.public.forms import TRACKING_CODE_HINT, RatingForm, RatingLinkForm, TrackForm
 from app.public.report import my_contact_id
 from app.public.report_limits import limited
-from app.services import cases, clock, delivery, public_case, public_view, rating_links
+from app.services import (
+    cases,
+    clock,
+    delivery,
+    origins,
+    public_case,
+    public_view,
+    rating_links,
+)
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code
@@ -194,12 +202,13 @@ def _send_link(case: Case, contact: Contact) -> None:
 
 @bp.route("/rate/<token>", methods=["GET", "POST"])
 def rate(token: str):
-    case, contact = rating_links.load(token)
+    case, contact = rating_links.load(token)  # an altered, expired or used link: its page
     form = RatingForm()
     already = _rating(case, contact)
     if already is not None:
         return render_template("public/rated.html", case=case, rating=already,
                                again=True, labels_=public_view.RATING), 409
+    rating_links.check_unused(token)
     if case.state != State.CLOSED.value:
         return render_template("public/rate.html", case=case, form=form, closed=False,
                                rating_labels=public_view.RATING,
@@ -210,7 +219,8 @@ def rate(token: str):
                                rating_labels=public_view.RATING, error=None), status
     try:
         cases.rate(case, Actor.resident(contact), score=int(form.score.data),
-                   comment=form.comment.data or "", channel="web")
+                   comment=form.comment.data or "", channel="web",
+                   origin=origins.web_origin(), link_digest=rating_links.digest(token))
     except ServiceError as exc:
         already = _rating(case, contact)
         if already is not None:  # rated meanwhile, e.g. by SMS reply or a double click

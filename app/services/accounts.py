@@ -1,8 +1,9 @@
 """Staff accounts: checking a password (argon2, rehashed when the parameters change),
-locking an account after repeated failures, and changing a password.
+locking an account name from one address after repeated failures, and changing a
+password.
 
-A lock is a wall-clock window (``User.locked_until``): while it lasts, not even the right
-password opens the account, so guessing gains nothing; it ends by itself."""
+A lock is a wall-clock window: while it lasts, not even the right password opens the
+account from that address, so guessing gains nothing; it ends by itself."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import User
-from app.services import clock
+from app.models import AuditEntry, SignInAttempt, User
+from app.services import clock, origins
 from app.services.errors import Forbidden, InvalidInput
 from app.services.i18n import local_time
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
+EVERYWHERE = "*"  # the address of an administrator's unlock
 
 _hasher = PasswordHasher()
 # Checked when the username is unknown, so that a wrong name costs as long as a wrong
@@ -47,41 +49,88 @@ def _matches(password_hash: str, password: str) -> bool:
 
 
 def _locked_message(until: datetime):
-    return _l("Too many failed sign-ins: this account is locked until %(time)s. "
-              "Try again then, or ask an administrator.",
-              time=local_time(until))
+    return _l("Too many failed sign-ins for this account from here: try again after %(time)s, "
+              "or ask an administrator.", time=local_time(until))
 
 
-def authenticate(username: str, password: str) -> User:
+def authenticate(username: str, password: str, address: str = "") -> User:
     """The user whose name and password these are, or :class:`SignInRefused` with a
-    message for the person at the keyboard. Counts failures and locks the account after
-    MAX_FAILURES in a row; a success clears the count. Commits."""
-    username = (username or "").strip()
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if user is None:
-        _matches(_DUMMY_HASH, password or "")
-        raise SignInRefused(_l("Wrong username or password."))
+    message for the person at the keyboard. Commits.
+
+    MAX_FAILURES failures for one account name *from one address* within LOCK_MINUTES
+    lock that name from that address only: an attacker elsewhere cannot lock its owner
+    out. Unknown names are counted and locked the same way, and every refusal costs one
+    password check, so neither the answer nor its time tells which names exist. Every
+    failure is recorded (``SignInAttempt``) and written to the audit log; a success is
+    recorded too (its network is a staff network for the rating check)."""
+    typed = (username or "").strip()[:64]
+    name = typed.lower()
+    address = (address or "")[:45]
     now = clock.now()
-    if user.locked_until is not None:
-        if user.locked_until > now:
-            raise SignInRefused(_locked_message(user.locked_until))
-        user.failed_logins, user.locked_until = 0, None  # the lock has run out
-    if not _matches(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            db.session.commit()
-            raise SignInRefused(_locked_message(user.locked_until))
-        db.session.commit()
+    user = db.session.scalar(select(User).where(func.lower(User.username) == name))
+    until = _locked_until(name, address, now)
+    if until is not None:
+        _matches(_DUMMY_HASH, password or "")
+        _failed(name, user, address, now, "locked")
+        raise SignInRefused(_locked_message(until))
+    if user is None or not _matches(user.password_hash, password or ""):
+        if user is None:
+            _matches(_DUMMY_HASH, password or "")
+        _failed(name, user, address, now, "unknown account" if user is None else "wrong password")
+        until = _locked_until(name, address, now)
+        if until is not None:
+            raise SignInRefused(_locked_message(until))
         raise SignInRefused(_l("Wrong username or password."))
     if not user.active:
-        db.session.commit()
+        _failed(name, user, address, now, "disabled")
         raise SignInRefused(_l("This account is disabled. Ask an administrator."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    db.session.add(SignInAttempt(at=now, username=name, user_id=user.id, address=address,
+                                 network=origins.network_of(address), ok=True))
     db.session.commit()
     return user
+
+
+def _locked_until(name: str, address: str, now: datetime) -> datetime | None:
+    """When the lock on this name from this address ends, if it is locked now: the
+    failures since the last success, within the window, counted; the lock lasts until
+    the oldest of the last MAX_FAILURES leaves the window. An administrator's unlock
+    (:func:`forgive_failures`) counts as a success from every address."""
+    window = timedelta(minutes=LOCK_MINUTES)
+    since = now - window
+    last_ok = db.session.scalar(select(func.max(SignInAttempt.at)).where(
+        SignInAttempt.username == name, SignInAttempt.address.in_((address, EVERYWHERE)),
+        SignInAttempt.ok.is_(True)))
+    if last_ok is not None and last_ok > since:
+        since = last_ok
+    failures = db.session.scalars(
+        select(SignInAttempt.at).where(SignInAttempt.username == name,
+                                       SignInAttempt.address == address,
+                                       SignInAttempt.ok.is_(False), SignInAttempt.at > since,
+                                       SignInAttempt.reason != "locked")
+        .order_by(SignInAttempt.at.desc()).limit(MAX_FAILURES)).all()
+    if len(failures) < MAX_FAILURES:
+        return None
+    return failures[-1] + window
+
+
+def forgive_failures(user: User, reason: str = "unlocked") -> None:
+    """An administrator unlocked the account: earlier failures no longer count, from any
+    address. Staged, committed with the caller's change."""
+    db.session.add(SignInAttempt(at=clock.now(), username=user.username.lower()[:64],
+                                 user_id=user.id, address=EVERYWHERE, network="-", ok=True,
+                                 reason=reason))
+
+
+def _failed(name: str, user: User | None, address: str, now: datetime, reason: str) -> None:
+    db.session.add(SignInAttempt(at=now, username=name, user_id=user.id if user else None,
+                                 address=address, network=origins.network_of(address),
+                                 ok=False, reason=reason))
+    db.session.add(AuditEntry(at=now, user_id=user.id if user else None, username=name,
+                              entity="failed_sign_in", entity_key=name, action="create",
+                              source="sign-in", after={"reason": reason, "address": address}))
+    db.session.commit()
 
 
 def change_password(user: User, current: str, new: str, repeat: str) -> None:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Area, Case, Contact, User
+from app.models import Agency, Area, Case, Contact, Street, User
 from app.services.errors import Forbidden, NotFound
 from workflows.lifecycle import ASSIGNEES, Action, Role, Transition
 
@@ -107,3 +107,88 @@ def authorize(actor: Actor, case: Case | None, transition: Transition) -> None:
         assert actor.user is not None
         if case.area_id not in chief_area_ids(actor.user):
             raise Forbidden(_l("Only the road chief of the case's area may reassign it."))
+
+
+# -- where an actor may send a case ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A point or region of the hierarchy; None at a level means "any" below a higher one."""
+
+    district_id: int | None = None
+    street_id: int | None = None
+    area_id: int | None = None
+
+    def covers(self, other: Place) -> bool:
+        """Whether ``other`` lies inside this place (the city, with no ids, covers all)."""
+        for mine, theirs in ((self.area_id, other.area_id), (self.street_id, other.street_id),
+                             (self.district_id, other.district_id)):
+            if mine is not None:
+                return mine == theirs
+        return True
+
+
+def area_place(area: Area) -> Place:
+    return Place(area.street.district_id, area.street_id, area.id)
+
+
+def user_place(user: User) -> Place:
+    """A staff member's place, completed upwards (an area-level account names only its area)."""
+    if user.area_id is not None:
+        area = user.area or db.session.get(Area, user.area_id)
+        return area_place(area)
+    if user.street_id is not None:
+        street = user.street or db.session.get(Street, user.street_id)
+        return Place(street.district_id, street.id)
+    if user.district_id is not None:
+        return Place(user.district_id)
+    if user.agency_id is not None:
+        agency = user.agency or db.session.get(Agency, user.agency_id)
+        return Place(agency.district_id)
+    return Place()
+
+
+def reach(actor: Actor, case: Case) -> Place:
+    """The place inside which the actor may route this case: their own place, or for a
+    road chief (who acts as the chief of the case's area) the case's area."""
+    assert actor.user is not None
+    if actor.role is Role.ROAD_CHIEF and case.area_id is not None:
+        return Place(case.district_id, case.street_id, case.area_id)
+    return user_place(actor.user)
+
+
+def check_routing_place(actor: Actor, case: Case, *, area: Area | None = None,
+                        user_id: int | None = None, agency_id: int | None = None) -> None:
+    """Refuse (Forbidden) an area, assignee or agency that lies outside the place the actor
+    answers for: a district's dispatcher cannot route into another district, a street's
+    supervisor cannot hand a case to another street's chief. The screens offer only what
+    is inside; this is the server's own word on it. Jobs (the system) route anywhere."""
+    if actor.role is Role.SYSTEM or actor.user is None:
+        return
+    mine = reach(actor, case)
+    if area is not None and not mine.covers(area_place(area)):
+        raise Forbidden(_l("That area is outside your place."), field="area")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or not (mine.covers(user_place(user))
+                                or _on_case_team(mine, case, user_id)):
+            raise Forbidden(_l("That person works outside your place."), field="assignee")
+    if agency_id is not None:
+        agency = db.session.get(Agency, agency_id)
+        # An agency serves a whole district (or, without one, the city).
+        if agency is None or (agency.district_id is not None and mine.district_id is not None
+                              and agency.district_id != mine.district_id):
+            raise Forbidden(_l("That agency works outside your place."), field="assignee")
+
+
+def _on_case_team(mine: Place, case: Case, user_id: int) -> bool:
+    """A member of the road team of the case's area (teams may cross area lines), when
+    that area is the actor's to route in."""
+    from app.models import TeamMembership
+
+    if case.area_id is None or not mine.covers(Place(case.district_id, case.street_id,
+                                                     case.area_id)):
+        return False
+    return db.session.scalar(select(TeamMembership.id).where(
+        TeamMembership.area_id == case.area_id, TeamMembership.user_id == user_id)) is not None

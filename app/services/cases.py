@@ -57,7 +57,7 @@ from app.services import (
     webhooks,
 )
 from app.services import routing as routing_service
-from app.services.actors import Actor, authorize, can_see
+from app.services.actors import Actor, authorize, can_see, check_routing_place
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from workflows import deadlines
@@ -676,6 +676,11 @@ def dispatch(
     except InvalidInput as exc:
         _abort(exc)
     change = _begin(case, actor, Action.DISPATCH, [Input.ASSIGNEE], expected_version)
+    try:
+        check_routing_place(actor, case, area=area, user_id=assignee_user_id if override else None,
+                            agency_id=assignee_agency_id if override else None)
+    except Forbidden as exc:
+        _abort(exc)
     if category.id != case.category_id:
         change.event.data = {"category_from": case.category.code, "category": category.code}
         case.category = category
@@ -828,6 +833,10 @@ def reassign(
         _abort(exc)
     change = _begin(case, actor, Action.REASSIGN, [Input.ASSIGNEE], expected_version,
                     reason=reason)
+    try:
+        check_routing_place(actor, case, user_id=assignee_user_id, agency_id=assignee_agency_id)
+    except Forbidden as exc:
+        _abort(exc)
     change.event.data = {"from_user_id": case.assignee_user_id,
                          "from_agency_id": case.assignee_agency_id,
                          "assignee_user_id": assignee_user_id,
@@ -1030,10 +1039,12 @@ def close(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | No
     return _commit(change)
 
 
-def rate(ref: CaseRef, actor: Actor, *, score: int, comment: str = "", channel: str = "web"
-         ) -> Case:
+def rate(ref: CaseRef, actor: Actor, *, score: int, comment: str = "", channel: str = "web",
+         origin: str = "", link_digest: str | None = None) -> Case:
     """A follower's rating: 1 满意, 2 基本满意, 3 不满意 (which asks a supervisor to follow up).
-    Once per person."""
+    Once per person. ``origin``: where it came from (a web client's network; the channel
+    when not given); ``link_digest``: the signed link it was given through, which then
+    rates no more."""
     case = get_case(ref)
     try:
         score = int(score)
@@ -1047,7 +1058,8 @@ def rate(ref: CaseRef, actor: Actor, *, score: int, comment: str = "", channel: 
     change = _begin(case, actor, Action.RATE, [Input.RATING], None, note=comment or None)
     db.session.add(Rating(case_id=case.id, contact_id=actor.contact.id, score=score,
                           comment=comment, channel=channel, at=change.event.at,
-                          needs_follow_up=score == 3))
+                          needs_follow_up=score == 3, origin=(origin or channel)[:64],
+                          link_digest=link_digest))
     change.event.data = {"score": score}
     return _commit(change)
 

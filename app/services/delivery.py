@@ -11,9 +11,13 @@ UPDATE that only one transaction can win, and only the winner calls the provider
 passing failure (Twilio 5xx or 429, a timeout, a dropped connection) puts the row back to
 pending with a later ``next_attempt_at`` (exponential backoff); a permanent one (Twilio
 4xx: a bad number ...) or the last attempt marks it failed, for staff to see on the
-outbox page and retry. A row left "sending" by a worker that died is not guessed at: it
-is marked failed ("interrupted") after ``SMS_SENDING_TIMEOUT_SECONDS``, because the
-provider may or may not have taken it."""
+outbox page and retry. A row left "sending" by a worker that died is not guessed at:
+after ``SMS_SENDING_TIMEOUT_SECONDS`` the provider is asked (Twilio's message resource,
+by its SID when the row has one, else the recent messages to that number) whether it
+took the message. Taken: the row is sent, with the provider's SID and status. Not taken
+(or failed there): it is sent again, or after the last attempt marked failed for a
+person to send again from the outbox page. If the provider cannot be asked, the row waits
+for the next sweep, and after ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` it goes to a person."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import contextlib
 import logging
 import secrets
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +39,19 @@ from app.services import clock
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 _inline: ContextVar[bool] = ContextVar("roadchief_inline_delivery", default=True)
+
+
+#: Recent messages to one number looked through for one whose sending was cut off.
+LOOKUP_LIMIT = 50
+#: Provider statuses that mean the message did not reach the phone and will not.
+NOT_DELIVERED = frozenset({"failed", "undelivered", "canceled"})
+
+
+@dataclass(frozen=True)
+class ProviderMessage:
+    sid: str
+    status: str
+    error_code: str | int | None = None
 
 
 class TransientError(Exception):
@@ -57,6 +75,11 @@ class ConsoleSender:
             fh.write(f"{clock.now().isoformat()} to {to}: {body}\n")
         log.info("SMS to %s: %s", to, body)
         return "console"
+
+    def lookup(self, message: OutboxMessage) -> ProviderMessage | None:
+        """The console keeps no record to ask: a message cut off here counts as not sent
+        (sending it again only writes a line more)."""
+        return None
 
 
 class TwilioSender:
@@ -88,6 +111,23 @@ class TwilioSender:
         except (RequestException, TwilioException, OSError) as exc:  # timeout, no connection
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
+    def lookup(self, message: OutboxMessage) -> ProviderMessage | None:
+        """What Twilio knows of a message whose sending was cut off: its message resource,
+        by SID when the row has one, else among the latest messages from our number to
+        that number, the one with this body created after the row was claimed. None when
+        Twilio has no such message. Raises when Twilio cannot be asked."""
+        sid = message.provider_id
+        if sid and sid.startswith(("SM", "MM")):
+            found = self.client.messages(sid).fetch()
+            return ProviderMessage(found.sid, found.status, found.error_code)
+        since = (message.claimed_at or message.created_at) - timedelta(minutes=5)
+        for found in self.client.messages.list(to=message.to_phone, from_=self.from_number,
+                                               limit=LOOKUP_LIMIT):
+            created = found.date_created
+            if found.body == message.body and (created is None or created >= since):
+                return ProviderMessage(found.sid, found.status, found.error_code)
+        return None
+
 
 def sender():
     cfg = current_app.config
@@ -118,12 +158,16 @@ def schedule(message_ids: list[int]) -> None:
         return
     if current_app.config.get("REDIS_URL"):
         from app import jobs
+        from app.services import redis_health
 
+        if not redis_health.usable():  # down a moment ago: its return queues them
+            return
         try:
             jobs.kick_delivery()
-        except Exception:  # Redis down: the rows stay pending for the next sweep
+        except Exception as exc:  # Redis down: the rows stay pending until it returns
             log.warning("could not queue outbox delivery; %d message(s) stay pending",
                         len(message_ids), exc_info=True)
+            redis_health.failed(exc)
         return
     if _inline.get():
         deliver(message_ids)
@@ -217,18 +261,61 @@ def deliver(message_ids: list[int] | None = None) -> int:
 
 
 def release_abandoned() -> int:
-    """Rows a dead worker left in 'sending': failed, visible to staff, never re-sent blind."""
+    """Rows a dead worker left in 'sending': each resolved with the provider (see the
+    module's text), never re-sent blind. Returns how many were resolved."""
     limit = current_app.config.get("SMS_SENDING_TIMEOUT_SECONDS", 600)
-    count = db.session.execute(
-        update(OutboxMessage)
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.claim_token)
         .where(OutboxMessage.status == "sending",
                OutboxMessage.claimed_at < clock.now() - timedelta(seconds=limit))
-        .values(status="failed", claim_token=None,
-                last_error="interrupted while sending: check with the provider, then retry")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .order_by(OutboxMessage.id)).all()
     db.session.commit()
-    return count
+    if not rows:
+        return 0
+    the_sender = sender()
+    return sum(_resolve_interrupted(message_id, token, the_sender)
+               for message_id, token in rows)
+
+
+def _resolve_interrupted(message_id: int, token: str, the_sender) -> bool:
+    msg = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if msg is None or msg.status != "sending" or msg.claim_token != token:
+        db.session.rollback()
+        return False
+    now = clock.now()
+    try:
+        found = the_sender.lookup(msg)
+    except Exception as exc:  # the provider cannot be asked now: the next sweep asks again
+        give_up = current_app.config.get("SMS_INTERRUPTED_GIVE_UP_SECONDS", 86400)
+        if msg.claimed_at is not None and msg.claimed_at < now - timedelta(seconds=give_up):
+            _finish(message_id, token, status="failed", claim_token=None,
+                    last_error=f"interrupted while sending, and the provider could not be "
+                               f"asked ({type(exc).__name__}): check with the provider, "
+                               f"then send again")
+            return True
+        log.warning("SMS %s: could not ask the provider about it: %s", message_id, exc)
+        db.session.rollback()
+        return False
+    if found is not None and found.status not in NOT_DELIVERED:
+        _finish(message_id, token, status="sent", claim_token=None, provider_id=found.sid,
+                sent_at=now, last_error=None, next_attempt_at=None,
+                delivery_status=found.status if found.status in STATUS_RANK else None,
+                delivery_status_at=now)
+        log.info("SMS %s was taken by the provider before its worker stopped (%s)",
+                 message_id, found.sid)
+        return True
+    # Not sent (the provider has no such message, or it failed there): send it again.
+    what = ("interrupted before the provider took it" if found is None
+            else f"interrupted; the provider reports it {found.status}")
+    extra = {} if found is None else {
+        "provider_id": found.sid, "error_code": str(found.error_code or "")[:16] or None}
+    if msg.attempts >= current_app.config.get("SMS_MAX_ATTEMPTS", MAX_ATTEMPTS):
+        _finish(message_id, token, status="failed", claim_token=None, next_attempt_at=None,
+                last_error=f"{what}, after {msg.attempts} attempts: send it again", **extra)
+    else:
+        _finish(message_id, token, status="pending", claim_token=None, next_attempt_at=None,
+                last_error=f"{what}: sent again", **extra)
+    return True
 
 
 def retry(message_id: int) -> bool:

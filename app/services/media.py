@@ -1,5 +1,6 @@
-"""Photos: checked by content (Pillow must decode them), capped in size, re-encoded so
-that metadata (EXIF, GPS) is not kept, and stored under UPLOAD_DIR, each with a small
+"""Photos: checked by content (Pillow must decode them), capped in bytes and in pixels
+(from the header, before decoding), re-encoded so that metadata (EXIF, GPS, comments) is
+not kept, and stored under UPLOAD_DIR, each with a small
 JPEG thumbnail beside it named ``<storage key>.thumb.jpg`` (derived, so no column)."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ FORMATS = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-MAX_PIXELS = 40_000_000
+MAX_PIXELS_ANY = 400_000_000  # no photo header beyond this, even a JPEG decoded at 1/8
 MAX_PHOTOS = 4
 THUMB_SIZE = (320, 320)
 THUMB_SUFFIX = ".thumb.jpg"
@@ -45,17 +46,60 @@ def check(photo: Photo) -> Image.Image:
         mb = current_app.config["MAX_PHOTO_BYTES"] // (1024 * 1024)
         raise InvalidInput(_l("A photo may be at most %(mb)s MB.", mb=mb), field="photo")
     try:
-        with Image.open(io.BytesIO(photo.data)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(photo.data))
-        if image.format not in FORMATS:
-            raise InvalidInput(_l("Photos must be JPEG, PNG or WebP."), field="photo")
-        if image.width * image.height > MAX_PIXELS:
-            raise InvalidInput(_l("That photo has too many pixels."), field="photo")
+        image = _opened_within_limits(photo)
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+            Image.DecompressionBombError):
         raise InvalidInput(_l("That file is not a photo we can read."), field="photo") from None
+    _without_comments(image)
     return image
+
+
+def max_decoded_pixels() -> int:
+    return int(current_app.config["MAX_PHOTO_MEGAPIXELS"] * 1_000_000)
+
+
+def _opened_within_limits(photo: Photo) -> Image.Image:
+    """The photo opened but not decoded, refused by its header's dimensions before any
+    pixel is decoded, and set to decode at a bounded size. A JPEG (an Android phone's MPO
+    is a JPEG with a second picture) decodes in Pillow's draft mode at 1/2, 1/4 or 1/8 of
+    its size, the first that fits MAX_PHOTO_MEGAPIXELS, which costs a fraction of the
+    time and memory; PNG and WebP have no such mode, so a larger one is refused. A
+    worker holds at most MAX_PHOTOS decoded photos of that size at once."""
+    with Image.open(io.BytesIO(photo.data)) as probe:
+        if probe.format not in FORMATS and probe.format != "MPO":
+            raise InvalidInput(_l("Photos must be JPEG, PNG or WebP."), field="photo")
+        _check_pixels(probe.format, probe.width, probe.height)
+        probe.verify()
+    image = Image.open(io.BytesIO(photo.data))
+    if image.format in ("JPEG", "MPO"):
+        limit = max_decoded_pixels()
+        for scale in (1, 2, 4, 8):
+            if (image.width // scale) * (image.height // scale) <= limit:
+                break
+        if scale > 1:
+            image.draft(None, (image.width // scale, image.height // scale))
+    return image
+
+
+def _check_pixels(fmt: str, width: int, height: int) -> None:
+    limit = max_decoded_pixels()
+    if fmt in ("JPEG", "MPO"):
+        limit *= 64  # decoded at 1/8 of each side at most
+    if width <= 0 or height <= 0 or width * height > min(limit, MAX_PIXELS_ANY):
+        raise InvalidInput(
+            _l("That photo is too large (%(w)s × %(h)s pixels): please send one of at most "
+               "%(mp)s megapixels.", w=width, h=height,
+               mp=current_app.config["MAX_PHOTO_MEGAPIXELS"]), field="photo")
+
+
+def _without_comments(image: Image.Image) -> None:
+    """Pillow writes a JPEG's comment (COM) back when the photo is saved again: a phone
+    or an editor can leave a name or a place in it."""
+    for key in ("comment", "COM"):
+        image.info.pop(key, None)
+    if image.format == "MPO":
+        image.format = "JPEG"  # only the first picture is kept, stored as a JPEG
 
 
 def prepare(photos: list[Photo] | tuple[Photo, ...]) -> list[tuple[Image.Image, str]]:

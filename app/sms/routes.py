@@ -22,7 +22,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from app.extensions import csrf, db
 from app.models import Case, OutboxMessage
 from app.models.outbox import STATUSES
-from app.services import delivery, mms
+from app.services import delivery, mms, outbox_view
 from app.services import sms as sms_service
 from app.services.errors import InvalidInput
 from app.sms import bp
@@ -123,12 +123,9 @@ def outbox():
     rows = db.session.scalars(query.order_by(OutboxMessage.id.desc())
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     rows, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    case_ids = {m.case_id for m in rows if m.case_id}
-    codes = dict(db.session.execute(select(Case.id, Case.code).where(Case.id.in_(case_ids))).all()
-                 ) if case_ids else {}
-    return render_template("sms/outbox.html", rows=rows, more=more, page=page, wanted=wanted,
-                           counts=counts, statuses=STATUSES, status_names=STATUS_NAMES,
-                           codes=codes, masked=masked)
+    return render_template("sms/outbox.html", rows=outbox_view.rows(rows), more=more,
+                           page=page, wanted=wanted, counts=counts, statuses=STATUSES,
+                           status_names=STATUS_NAMES)
 
 
 @bp.post("/outbox/<int:message_id>/retry")
@@ -141,13 +138,6 @@ def retry(message_id: int):
     if delivery.retry(message_id):
         flash(_("The message will be sent again."))
     return redirect(url_for("sms.outbox", status=request.args.get("status", "")))
-
-
-def masked(phone: str) -> str:
-    """+86138****0001: enough for staff to tell numbers apart, not to read them."""
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]
 
 
 @bp.cli.command("sweep")

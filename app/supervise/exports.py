@@ -1,6 +1,7 @@
 """Tables as CSV (streamed row by row) or XLSX (openpyxl's write-only mode, spooled to a
 temporary file): every table the pages show, and the underlying cases with the dates of
-their events, so that any figure can be recomputed outside roadchief."""
+their events, so that any figure can be recomputed outside roadchief. A text that looks
+like a formula is written as text (app.services.cells)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from werkzeug.wsgi import FileWrapper
+
+from app.services.cells import csv_safe, xlsx_safe
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,9 +45,9 @@ def _csv_lines(table: Table) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     yield "\ufeff"  # a byte-order mark, so that spreadsheet programs read UTF-8
-    writer.writerow(table.headers)
+    writer.writerow([csv_safe(h) for h in table.headers])
     for n, row in enumerate(table.rows, start=1):
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([csv_safe(_cell(v)) for v in row])
         if n % 500 == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -79,7 +82,7 @@ def xlsx_response(table: Table) -> Response:
     for n, row in enumerate(table.rows, start=1):
         if n > XLSX_MAX_ROWS:
             break
-        sheet.append([_xlsx_cell(v) for v in row])
+        sheet.append([xlsx_safe(sheet, _xlsx_cell(v)) for v in row])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response when sent
     book.save(spool)
     size = spool.tell()

@@ -18,7 +18,8 @@
       .then(function (gj) {
         L.geoJSON(gj, {
           style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.05 },
-          onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name); }
+          // A text node: Leaflet puts a string in as HTML, and a name is text.
+          onEachFeature: function (f, layer) { layer.bindTooltip(document.createTextNode(f.properties.name || "")); }
         }).addTo(map).bringToBack();
       })
       .catch(function () {});

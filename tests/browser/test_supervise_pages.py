@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 
-from app.services import cases, clock
+from app.services import cases, clock, staff_sessions
 from app.services.actors import Actor
 from tests.browser.conftest import shot
 from tests.factories import photo
@@ -61,7 +61,7 @@ def signed_in(browser, live_server, app, user, locale="zh-CN", width=1280, heigh
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height},
                                   extra_http_headers={"Accept-Language": locale})
     cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(
-        {"_user_id": user.get_id(), "_fresh": True})
+        {"_user_id": staff_sessions.start(user), "_fresh": True})
     context.add_cookies([{"name": "session", "value": cookie, "url": live_server}])
     return context.new_page()
 

@@ -43,3 +43,21 @@ def test_a_connection_in_steady_use_is_not_checked_first(app):
         assert statements == ["SELECT 2"]  # no ping before it
     finally:
         engine.dispose()
+
+
+def test_by_default_a_connection_killed_just_before_use_never_reaches_a_request(app, ctx):
+    """A restart under load: the connection was in use a moment ago, then the server
+    ended it. The app's own engine checks it at checkout (DB_PRE_PING) and reconnects."""
+    need("PostgreSQL", IS_POSTGRES)
+    from app.extensions import db
+
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    with db.engine.connect() as conn:
+        pids = {conn.execute(text("SELECT pg_backend_pid()")).scalar()}
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.begin() as admin:
+        for pid in pids:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+    response = app.test_client().get("/cases")
+    assert response.status_code == 200

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, CaseEvent, CaseStep, OutboxMessage
-from app.services import cases, clock, sweep
+from app.services import cases, clock, staff_sessions, sweep
 from app.services.actors import Actor
 from tests.conftest import IS_POSTGRES, need
 from tests.integration.test_delivery_redis import REDIS_URL, _redis_up
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def login(client, user):
     with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
+        s["_user_id"] = staff_sessions.start(user)
         s["_fresh"] = True
 
 

@@ -41,9 +41,18 @@ def test_an_unknown_page_is_a_404_in_the_users_language(ctx, client):
 
 
 def test_healthz_answers_with_the_operational_facts(ctx, client):
+    from app.services import sweep
+
+    sweep.sweep()
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["outbox"]["pending"] == 0 and "last_sweep" in body
+
+
+def test_healthz_fails_when_no_sweep_ever_ran(ctx, client):
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "unhealthy"
+    assert response.get_json()["last_sweep"]["finished_at"] is None
 
 
 def test_dates_are_shown_in_shanghai_time(city, client, t0):

@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from app.services import clock
+from app.services import clock, staff_sessions
 from tests.metrics_helpers import at, closed, dispatched, rate, report
 
 NOW = "2026-12-02 09:00"
@@ -34,7 +34,7 @@ def history(city):
 
 def login(client, user):
     with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
+        s["_user_id"] = staff_sessions.start(user)
         s["_fresh"] = True
     return client
 

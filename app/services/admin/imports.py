@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area, Category, User
+from app.services import cells as spreadsheet_cells
 from app.services import routing as routing_service
 from app.services.admin import Invalid, Problems, audit, catalogue, commit, people, places
 from app.services.admin import calendar as calendar_admin
@@ -173,7 +174,9 @@ def _csv_lines(content: bytes, filename: str, report: Report):
         report.problems.append(_l("This CSV is neither UTF-8 nor GB18030 text."))
         return None
     try:
-        return list(enumerate(csv.reader(io.StringIO(decoded, newline="")), start=1))
+        reader = csv.reader(io.StringIO(decoded, newline=""))
+        unescaped = ([spreadsheet_cells.csv_unescape(v) for v in row] for row in reader)
+        return list(enumerate(unescaped, start=1))
     except csv.Error as exc:
         report.problems.append(_l("This CSV cannot be read: %(why)s", why=str(exc)))
         return None
@@ -187,7 +190,7 @@ def write_table(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: 
         sheet = book.active
         sheet.append(list(columns))
         for row in rows:
-            sheet.append([row.get(c, "") for c in columns])
+            sheet.append([spreadsheet_cells.xlsx_safe(sheet, row.get(c, "")) for c in columns])
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()
@@ -195,7 +198,7 @@ def write_table(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: 
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(c, "") for c in columns])
+        writer.writerow([spreadsheet_cells.csv_safe(row.get(c, "")) for c in columns])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Chinese
 
 

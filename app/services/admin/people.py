@@ -30,7 +30,7 @@ from app.models import (
     User,
 )
 from app.models.people import STAFF_ROLES
-from app.services import cases
+from app.services import accounts, cases
 from app.services.actors import Actor
 from app.services.admin import Invalid, Problems, audit, flag, text, word_list
 from app.services.errors import InvalidInput
@@ -189,6 +189,7 @@ def reset_password(admin: User, user: User) -> str:
     user.password_hash = _hasher.hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    accounts.forgive_failures(user, "password reset")
     audit.record(admin, "user", user.username, "update", {"password": "old"},
                  {"password": "reset"})
     db.session.flush()
