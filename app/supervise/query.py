@@ -12,9 +12,10 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import Agency, Area, Category, District, Street, User
-from app.services import clock, metrics
+from app.services import clock
+from app.services import metrics_dashboard as metrics
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.metrics import DIMENSIONS, Period, Slice
+from app.services.metrics_dashboard import DIMENSIONS, Period, Slice
 from workflows.lifecycle import Role
 
 MAX_YEARS = 5

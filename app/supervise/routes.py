@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area, Case, Street
-from app.services import clock, metrics
+from app.services import clock
+from app.services import metrics_dashboard as metrics
 from app.services.errors import InvalidInput, NotFound
 from app.supervise import bp, charts, exports, tables
 from app.supervise.query import View, read_view, require_supervisor

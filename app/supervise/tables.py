@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app import labels
 from app.extensions import db
 from app.models import Agency, Area, Category, District, Street, User
-from app.services import clock, metrics
+from app.services import clock
+from app.services import metrics_dashboard as metrics
 from app.services.errors import InvalidInput
 from app.supervise.exports import Table
 from app.supervise.query import View
