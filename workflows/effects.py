@@ -136,7 +136,8 @@ def submit(rec, at, d):
                    area_id=d.get("area_id", rec.area_id),
                    street_id=d.get("street_id", rec.street_id),
                    district_id=d.get("district_id", rec.district_id),
-                   category_id=d.get("category_id", rec.category_id))
+                   category_id=d.get("category_id", rec.category_id),
+                   urgency=d.get("urgency", rec.urgency))
 
 
 def dispatch(rec, at, d):

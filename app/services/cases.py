@@ -440,7 +440,8 @@ def submit(
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": values["area_id"],
                          "street_id": values["street_id"], "district_id": values["district_id"],
-                         "category_id": category.id, "unrouted": values["unrouted_reason"],
+                         "category_id": category.id, "urgency": urgency,
+                         "unrouted": values["unrouted_reason"],
                          **(source or {})}
     change.replied = contact if receipt_in_reply else None
     if at_once:
@@ -841,6 +842,7 @@ def request_extension(ref: CaseRef, actor: Actor, *, reason: str, new_due_at: da
                     reason=reason)
     if new_due_at.tzinfo is None:
         new_due_at = clock.from_local(new_due_at)
+    _before_deadline(case, change, "new_deadline")
     if new_due_at <= change.event.at:
         _abort(InvalidInput(_l("The new deadline must be in the future."),
                             field="new_deadline"))
@@ -861,10 +863,19 @@ def request_hold(ref: CaseRef, actor: Actor, *, reason: str,
     reason = _text(reason, "reason", REASON_MAX)
     change = _begin(case, actor, Action.REQUEST_HOLD, _given(reason=reason), expected_version,
                     reason=reason)
+    _before_deadline(case, change, "reason")
     _pending_request_free(case, "hold")
     db.session.add(CaseRequest(case_id=case.id, kind="hold", reason=reason,
                                requested_by_id=actor.user_id, requested_at=change.event.at))
     return _commit(change)
+
+
+def _before_deadline(case: Case, change: _Change, field: str) -> None:
+    """An extension or a hold moves the deadline, so it must be asked for before it has
+    passed: a deadline missed stays missed (DOMAIN.md, "Decisions on the numbers")."""
+    if case.due_at is not None and change.event.at > case.due_at:
+        _abort(InvalidInput(_l("The deadline has passed: an extension or a hold must be "
+                               "asked for before it."), field=field))
 
 
 def _pending_request_free(case: Case, kind: str) -> None:
