@@ -48,7 +48,7 @@ def test_an_extension_asked_for_after_the_deadline_is_refused_and_nothing_is_wri
     with clock.travel(at("2026-11-26 18:00")), pytest.raises(InvalidInput) as refused:
         cases.request_extension(case, Actor.staff(city.chief), reason="需协调",
                                 new_due_at=at("2026-11-30 17:30"))
-    assert "deadline has passed" in str(refused.value.message)
+    assert "期限已过" in str(refused.value.message)  # the people's language: Chinese first
     db.session.expire_all()
     assert case.version == 3 and case.due_at == at("2026-11-26 17:30")
 
