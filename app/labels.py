@@ -81,3 +81,15 @@ INPUT = {
     "rating": _l("a rating"),
     "level": _l("an escalation level"),
 }
+
+#: Where a case came from (``case.channel``); a channel added later without a label here is
+#: shown by its code.
+CHANNEL = {
+    "web": _l("Web"),
+    "sms": _l("SMS"),
+    "open311": _l("Open311"),
+    "patrol": _l("Patrol"),
+    "hotline": _l("Hotline"),
+    "staff": _l("Staff"),
+    "demo": _l("Demo"),
+}

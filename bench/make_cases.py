@@ -21,7 +21,7 @@ district, category and season; extensions 3 %, holds (mostly illegal constructio
 rework, ratings from 75 % of residents with about 85-90 % satisfied, reopens after some
 dissatisfied ratings; a third of reports at recurring problem points (hotspots).
 
-The daily metric tables are then built by the application's own ``metrics.rebuild``.
+The daily metric tables are then built by the application's own ``metrics_rebuild.rebuild``.
 Refuses to run twice on a database that already holds bulk cases."""
 
 from __future__ import annotations
@@ -507,7 +507,7 @@ def main(n: int) -> None:
         sys.exit("set DATABASE_URL to a PostgreSQL database")
     from app import create_app
     from app.extensions import db
-    from app.services import demo, metrics
+    from app.services import demo, metrics_rebuild
     from app.services.calendar import load_official_years
     from workflows.calendar import official_calendar, official_days
 
@@ -632,7 +632,7 @@ def main(n: int) -> None:
         raw.close()
 
         s = time.perf_counter()
-        counted = metrics.rebuild(batch=50000, echo=lambda m: print(m, flush=True)
+        counted = metrics_rebuild.rebuild(batch=50000, echo=lambda m: print(m, flush=True)
                                   if m.endswith("000000 cases booked") else None)
         print(f"metrics rebuilt: {counted} cases count, in {time.perf_counter() - s:.0f}s")
         db.session.execute(db.text("ANALYZE"))

@@ -56,10 +56,11 @@ def time_left(now: datetime, due: datetime, unit: Unit, calendar: WorkingCalenda
 
 
 def resume(now: datetime, seconds_left: int, unit: Unit, calendar: WorkingCalendar) -> datetime:
-    """The new deadline when a held clock restarts at ``now`` with ``seconds_left``."""
+    """The new deadline when a held clock restarts at ``now`` with ``seconds_left``; never
+    in the past (a deadline missed before the hold is booked as missed when the hold is
+    approved, and the case gets its remaining time back, or none, from now)."""
     if seconds_left <= 0:
-        # Late before the hold: it stays late by the same amount of wall time.
-        return now + timedelta(seconds=seconds_left)
+        return now
     if unit.is_working_time:
         return calendar.add_working_seconds(now, seconds_left)
     return now + timedelta(seconds=seconds_left)

@@ -1,5 +1,6 @@
-"""The closed loop as data: which action may move a case from which state, by whom, with
-what inputs, and what the action does to the case's clock.
+"""The closed loop as data: which action may move a case from which state, by whom and
+with what inputs. What each action does to the case's clocks and counters is
+``workflows.effects``.
 
 Every change of a case goes through :func:`check`, called by the one service door in
 ``app/services``; screens use :func:`allowed_actions` to show only the buttons the state
@@ -86,20 +87,6 @@ class Input(StrEnum):
     LEVEL = "level"
 
 
-class Clock(StrEnum):
-    """What an action does to the case's deadlines."""
-
-    KEEP = "keep"
-    START = "start"  # set response and rectification deadlines from the time limit
-    CLEAR = "clear"  # the case leaves its assignee; re-dispatch starts a new clock
-    EXTEND = "extend"  # move the rectification deadline to the approved new time
-    STOP = "stop"  # a hold: keep the time left, stop counting
-    RESTART = "restart"  # resume: spend the kept time left from now
-    VERIFY = "verify"  # the rectification is in: set the verification deadline
-    REWORK = "rework"  # failed verification: a rework deadline for the assignee
-    REOPEN = "reopen"  # dissatisfied follow-up: a fresh rectification limit from now
-
-
 @dataclass(frozen=True)
 class Transition:
     action: Action
@@ -107,7 +94,6 @@ class Transition:
     target: State | None  # None: the state does not change
     roles: frozenset[Role]
     requires: frozenset[Input] = frozenset()
-    clock: Clock = Clock.KEEP
 
     def next_state(self, current: State | None) -> State:
         result = self.target if self.target is not None else current
@@ -147,9 +133,9 @@ STAFF = frozenset(
 ALL_STATES = tuple(State)
 
 
-def _t(action, sources, target, roles, requires=(), clock=Clock.KEEP):
+def _t(action, sources, target, roles, requires=()):
     return [
-        Transition(action, src, target, frozenset(roles), frozenset(requires), clock)
+        Transition(action, src, target, frozenset(roles), frozenset(requires))
         for src in sources
     ]
 
@@ -159,29 +145,28 @@ TABLE: tuple[Transition, ...] = tuple(
     + _t(A.SUPPORT, [S.SUBMITTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.ON_HOLD,
                      S.RECTIFIED], None, {R.RESIDENT})
     + _t(A.DISPATCH, [S.SUBMITTED, S.RETURNED], S.DISPATCHED, TRIAGE | {R.SYSTEM},
-         [I.ASSIGNEE], Clock.START)
+         [I.ASSIGNEE])
     + _t(A.REJECT, [S.SUBMITTED, S.RETURNED], S.REJECTED, TRIAGE, [I.REASON])
     + _t(A.MERGE, [S.SUBMITTED, S.RETURNED], S.MERGED, TRIAGE, [I.TARGET_CASE])
     + _t(A.SIGN_FOR, [S.DISPATCHED], S.IN_PROGRESS, ASSIGNEES)
-    + _t(A.RETURN, [S.DISPATCHED, S.IN_PROGRESS], S.RETURNED, ASSIGNEES, [I.REASON], Clock.CLEAR)
+    + _t(A.RETURN, [S.DISPATCHED, S.IN_PROGRESS], S.RETURNED, ASSIGNEES, [I.REASON])
     + _t(A.REASSIGN, [S.DISPATCHED, S.IN_PROGRESS], S.DISPATCHED,
          {R.ROAD_CHIEF, R.DISPATCHER, R.SUPERVISOR}, [I.ASSIGNEE])
     + _t(A.REQUEST_EXTENSION, [S.DISPATCHED, S.IN_PROGRESS], None, ASSIGNEES,
          [I.REASON, I.NEW_DEADLINE])
-    + _t(A.APPROVE_EXTENSION, [S.DISPATCHED, S.IN_PROGRESS], None, {R.SUPERVISOR},
-         clock=Clock.EXTEND)
+    + _t(A.APPROVE_EXTENSION, [S.DISPATCHED, S.IN_PROGRESS], None, {R.SUPERVISOR})
     + _t(A.REFUSE_EXTENSION, [S.DISPATCHED, S.IN_PROGRESS], None, {R.SUPERVISOR}, [I.REASON])
     + _t(A.REQUEST_HOLD, [S.IN_PROGRESS], None, ASSIGNEES, [I.REASON])
-    + _t(A.APPROVE_HOLD, [S.IN_PROGRESS], S.ON_HOLD, {R.SUPERVISOR}, clock=Clock.STOP)
+    + _t(A.APPROVE_HOLD, [S.IN_PROGRESS], S.ON_HOLD, {R.SUPERVISOR})
     + _t(A.REFUSE_HOLD, [S.IN_PROGRESS], None, {R.SUPERVISOR}, [I.REASON])
-    + _t(A.RESUME, [S.ON_HOLD], S.IN_PROGRESS, {R.SUPERVISOR, R.SYSTEM}, clock=Clock.RESTART)
-    + _t(A.RECTIFY, [S.IN_PROGRESS], S.RECTIFIED, ASSIGNEES, [I.NOTE, I.PHOTO], Clock.VERIFY)
+    + _t(A.RESUME, [S.ON_HOLD], S.IN_PROGRESS, {R.SUPERVISOR, R.SYSTEM})
+    + _t(A.RECTIFY, [S.IN_PROGRESS], S.RECTIFIED, ASSIGNEES, [I.NOTE, I.PHOTO])
     + _t(A.VERIFY_PASS, [S.RECTIFIED], S.CLOSED, {R.INSPECTOR, R.SUPERVISOR})
     + _t(A.VERIFY_FAIL, [S.RECTIFIED], S.IN_PROGRESS, {R.INSPECTOR, R.SUPERVISOR},
-         [I.NOTE, I.PHOTO], Clock.REWORK)
+         [I.NOTE, I.PHOTO])
     + _t(A.CLOSE, [S.RECTIFIED], S.CLOSED, {R.SUPERVISOR}, [I.REASON])
     + _t(A.RATE, [S.CLOSED], None, {R.RESIDENT}, [I.RATING])
-    + _t(A.REOPEN, [S.CLOSED], S.IN_PROGRESS, {R.SUPERVISOR}, [I.REASON], Clock.REOPEN)
+    + _t(A.REOPEN, [S.CLOSED], S.IN_PROGRESS, {R.SUPERVISOR}, [I.REASON])
     + _t(A.ADD_NOTE, ALL_STATES, None, STAFF, [I.NOTE])
     + _t(A.ESCALATE, [S.SUBMITTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.RECTIFIED], None,
          {R.SYSTEM}, [I.LEVEL])

@@ -3,12 +3,14 @@
 Pure policy: no Flask, no SQLAlchemy, no I/O. Three steps, each a plain function:
 
 1. :func:`replay` rebuilds a case's record, as it stood at a given moment, from its
-   append-only events (with its followers and ratings). It is how a published figure is
+   append-only events (with its followers and ratings), applying each action's effect
+   as the one door applied it (``workflows.effects``). It is how a published figure is
    reproduced later from the case records alone.
 2. :func:`facts` reduces a case's record to what it contributes to the figures: the day
-   its final deadline falls on (if it is a *due case*), whether it was *on time*, the
-   day it was *closed*, its ratings ... These per-case facts are what the daily rollup
-   adds up, and what the case export prints.
+   its current deadline falls on (if it is a *due case*), whether it was *on time*, the
+   day it was *closed*, its ratings ... and :func:`breach_facts` what each deadline it
+   missed earlier contributes (due and late, for good). These per-case facts are what
+   the daily rollup adds up, and what the case export prints.
 3. :class:`Totals` adds facts up and divides: the rates and mean times.
 
 A period is a range of local calendar days ``[first, last]`` (a month unless chosen
@@ -17,10 +19,14 @@ otherwise); days are in the city's time zone.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
+
+from workflows import effects
+from workflows.effects import NOT_DUE_STATES, CaseRecord  # noqa: F401 - the record read here
 
 #: The plan's targets (Wuhan 2022-2024, section 三(六)1). A city may change them.
 ON_TIME_TARGET = 0.95
@@ -29,32 +35,11 @@ SATISFACTION_TARGET = 0.85
 #: Rating scores: 1 满意 satisfied, 2 基本满意 fairly satisfied, 3 不满意 dissatisfied.
 SATISFIED_SCORES = (1, 2)
 
-#: States whose case is not counted as due whatever its deadline: a hold stops the clock,
-#: a merged or rejected case was never the assignee's to fix.
-NOT_DUE_STATES = frozenset({"on_hold", "merged", "rejected"})
-
-
-@dataclass
-class CaseRecord:
-    """The fields of a case that the numbers read, as they stood at some moment."""
-
-    state: str
-    dispatched_at: datetime | None = None
-    signed_at: datetime | None = None
-    due_at: datetime | None = None  # the final deadline, after extensions and holds
-    rectified_at: datetime | None = None  # the latest reported rectification
-    closed_at: datetime | None = None
-    extension_count: int = 0
-    rework_count: int = 0
-    has_contact: bool = False  # at least one follower (reporter or supporter) with a phone
-    scores: tuple[int, ...] = ()  # every rating received (one per follower)
-    # Where the case counts: place, category and the assignee who holds it.
-    district_id: int | None = None
-    street_id: int | None = None
-    area_id: int | None = None
-    category_id: int | None = None
-    assignee_user_id: int | None = None
-    assignee_agency_id: int | None = None
+#: The dimensions every figure can be split by, and the fact that names the member.
+DIMENSIONS = ("district", "street", "area", "chief", "agency", "category", "channel")
+DIMENSION_FIELDS = {"district": "district_id", "street": "street_id", "area": "area_id",
+                    "chief": "assignee_user_id", "agency": "assignee_agency_id",
+                    "category": "category_id", "channel": "channel"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +53,7 @@ class CaseFacts:
     category_id: int = 0
     assignee_user_id: int = 0  # 0: none (an agency holds the case)
     assignee_agency_id: int = 0  # 0: none (a person holds the case)
+    channel: str = ""  # where the report came from: web, sms, open311, patrol, hotline ...
     due_day: date | None = None
     on_time: int = 0
     extended: int = 0
@@ -99,23 +85,20 @@ def facts(case: CaseRecord, zone: tzinfo) -> CaseFacts:
     """The one definition of a case's part in the numbers.
 
     * **due**: dispatched, with a final deadline, and not on hold, merged or rejected;
-      it counts on the local day of that deadline.
+      it counts on the local day of that deadline (unless that deadline was already
+      booked as a breach: then :func:`breach_facts` counts it).
     * **on time**: a due case that is closed, whose accepted rectification (the one that
       passed verification, or was accepted by a supervisor's close) was reported at or
       before the final deadline. A rectification still waiting for verification is not
       accepted yet, so it is not on time yet.
     * **extended**: a due case with at least one approved extension.
-    * **response** and **handling** times are those of due cases: dispatch to signing
-      for, dispatch to the accepted rectification.
+    * **response** and **handling** times are those of due cases: dispatch to the first
+      signing for after it, dispatch to the accepted rectification.
     * **closed**: state closed, on the local day of closing; reworked when a verification
       ever failed; with a contact when a resident follows it; and its ratings.
     """
     closed = case.state == "closed" and case.closed_at is not None
-    due = (
-        case.dispatched_at is not None
-        and case.due_at is not None
-        and case.state not in NOT_DUE_STATES
-    )
+    due = case.current_deadline_counts
     accepted = case.rectified_at if closed else None
     values: dict[str, Any] = {}
     if due:
@@ -143,8 +126,26 @@ def facts(case: CaseRecord, zone: tzinfo) -> CaseFacts:
         category_id=case.category_id or 0,
         assignee_user_id=case.assignee_user_id or 0,
         assignee_agency_id=case.assignee_agency_id or 0,
+        channel=case.channel or "",
         **values,
     )
+
+
+def breach_facts(case: CaseRecord, zone: tzinfo) -> list[CaseFacts]:
+    """What each deadline the case missed earlier contributes: due and late on its own
+    day, for the one who held the case then, with the response time of its dispatch."""
+    return [CaseFacts(
+        district_id=b.district_id or 0, street_id=b.street_id or 0, area_id=b.area_id or 0,
+        category_id=b.category_id or 0, assignee_user_id=b.assignee_user_id or 0,
+        assignee_agency_id=b.assignee_agency_id or 0, channel=b.channel or "",
+        due_day=_day(b.due_at, zone), on_time=0, extended=int(b.extended),
+        response_s=_seconds(b.dispatched_at, b.signed_at),
+    ) for b in case.breaches]
+
+
+def all_facts(case: CaseRecord, zone: tzinfo) -> list[CaseFacts]:
+    """Every contribution of the case: its current one and its breaches."""
+    return [f for f in (facts(case, zone), *breach_facts(case, zone)) if f.counts]
 
 
 # -- adding up -------------------------------------------------------------------------------
@@ -298,67 +299,49 @@ class Event:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _when(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def replay(
     events: Iterable[Event],
     *,
     as_of: datetime,
     followers_since: Iterable[datetime] = (),
     ratings: Iterable[tuple[datetime, int]] = (),
-    place: Mapping[str, int | None] | None = None,
+    place: Mapping[str, Any] | None = None,
 ) -> CaseRecord:
     """The case's record as it stood at ``as_of``, from its events (in order), the moments
     its followers began following it, and its ratings ``(at, score)``.
 
-    ``place`` gives the case's district, street, area and category ids (set by the dispatch
-    that placed it; the event names the area only). Each action's effect mirrors the one
-    door, ``app.services.cases``; a test replays real histories against the case rows."""
+    Each event is applied with the effect the one door applied (``workflows.effects``).
+    ``place`` gives the case's district, street, area, category and channel as its row
+    holds them, for events written before their data named them."""
     rec = CaseRecord(state="submitted", **(dict(place) if place else {}))
     for e in events:
         if e.at > as_of:
             break
-        a, d = e.action, e.data
-        if a == "dispatch":
-            rec.state, rec.dispatched_at, rec.due_at = "dispatched", e.at, _when(d.get("due_at"))
-            rec.signed_at = rec.rectified_at = None
-            rec.assignee_user_id = d.get("assignee_user_id")
-            rec.assignee_agency_id = d.get("assignee_agency_id")
-        elif a == "sign_for":
-            rec.state, rec.signed_at = "in_progress", e.at
-        elif a == "reassign":
-            rec.state, rec.signed_at = "dispatched", None
-            rec.assignee_user_id = d.get("assignee_user_id")
-            rec.assignee_agency_id = d.get("assignee_agency_id")
-        elif a == "return":
-            rec.state = "returned"
-            rec.dispatched_at = rec.signed_at = rec.due_at = None
-            rec.assignee_user_id = rec.assignee_agency_id = None
-        elif a in ("reject", "merge"):
-            rec.state = "rejected" if a == "reject" else "merged"
-            rec.closed_at = e.at
-        elif a == "approve_extension":
-            rec.due_at = _when(d.get("due_at"))
-            rec.extension_count += 1
-        elif a == "approve_hold":
-            rec.state = "on_hold"
-        elif a == "resume":
-            rec.state, rec.due_at = "in_progress", _when(d.get("due_at"))
-        elif a == "rectify":
-            rec.state, rec.rectified_at = "rectified", e.at
-        elif a == "verify_fail":
-            rec.state, rec.rectified_at = "in_progress", None
-            rec.rework_count += 1
-        elif a in ("verify_pass", "close"):
-            rec.state, rec.closed_at = "closed", e.at
-        elif a == "reopen":
-            rec.state, rec.due_at = "in_progress", _when(d.get("due_at"))
-            rec.closed_at = rec.rectified_at = None
-    rec.has_contact = any(since <= as_of for since in followers_since)
-    rec.scores = tuple(score for at, score in ratings if at <= as_of)
-    return rec
+        rec = effects.apply(e.action, rec, e.at, e.data)
+    return replace(rec, has_contact=any(since <= as_of for since in followers_since),
+                   scores=tuple(score for at, score in ratings if at <= as_of))
+
+
+def by_dimension(all_facts: Iterable[CaseFacts], first: date, last: date
+                 ) -> dict[tuple[str, Any], Totals]:
+    """The totals of the days ``first`` to ``last``: for the city (``("city", 0)``) and for
+    every member of every dimension (``("chief", 17)``, ``("channel", "sms")`` ...).
+    Members without a value (0 or "") are left out, as the dashboard leaves them out."""
+    out: dict[tuple[str, Any], Totals] = defaultdict(Totals)
+    for f in all_facts:
+        due = f.due_day is not None and first <= f.due_day <= last
+        closed = f.closed_day is not None and first <= f.closed_day <= last
+        if not (due or closed):
+            continue
+        keys = [("city", 0)] + [(d, getattr(f, DIMENSION_FIELDS[d])) for d in DIMENSIONS]
+        for key in keys:
+            if key[0] != "city" and not key[1]:
+                continue
+            if due:
+                out[key].add_due(f)
+            if closed:
+                out[key].add_closed(f)
+    return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
 def counted_until(last: date, now: datetime, zone: tzinfo) -> date:

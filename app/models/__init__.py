@@ -5,7 +5,14 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
-from app.models.metrics import MetricCase, MetricDay, MetricDayStreet
+from app.models.metrics import (
+    MetricBreach,
+    MetricCase,
+    MetricDay,
+    MetricDayStreet,
+    PublishedDay,
+    PublishedMonth,
+)
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
@@ -19,7 +26,8 @@ __all__ = [
     "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
     "District",
-    "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet",
+    "InboundMessage", "JobHeartbeat", "MetricBreach", "MetricCase", "MetricDay",
+    "MetricDayStreet", "PublishedDay", "PublishedMonth",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",
     "SmsOptOut", "StaffSession", "Street",

@@ -49,7 +49,7 @@ from app.services import (
     delivery,
     direct,
     media,
-    metrics,
+    metrics_booking,
     notifications,
     plain_text,
     report_statement,
@@ -60,7 +60,7 @@ from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see, check_routing_place
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
-from workflows import deadlines
+from workflows import deadlines, effects
 from workflows.escalation import LEVEL_AUDIENCE, Step
 from workflows.lifecycle import (
     ASSIGNED_STATES,
@@ -179,8 +179,7 @@ def _resume(case: Case, moment: datetime, left: int | None) -> datetime | None:
     return clock.from_local(deadlines.resume(_local(moment), left, unit, working_calendar()))
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+_iso = effects.iso
 
 
 # -- the transaction ------------------------------------------------------------------------
@@ -205,6 +204,9 @@ class _Change:
     new: bool = False
     followers: list[Contact] = field(default_factory=list)
     followers_fresh: bool = False  # the followers' contacts were made by this change
+    #: The case as the action's effect left it (``workflows.effects``), for the figures.
+    record: effects.CaseRecord | None = None
+    breaches: tuple[effects.Breach, ...] = ()  # deadlines missed, booked by this change
 
 
 def _begin(
@@ -264,6 +266,8 @@ def _write(change: _Change) -> list[OutboxMessage]:
     """Write the change's state, event, photos and outbox rows in the open transaction
     (not committed); returns the outbox messages to deliver after commit."""
     case, event = change.case, change.event
+    if change.record is None and not change.new:
+        _effect(change)  # an action that leaves the clocks as they are (a note, a rating)
     # The state changes here, with every other effect, so that no query in between
     # autoflushes a half-made change.
     # Assigned only when they change (a case made by this change has them already): an
@@ -279,7 +283,8 @@ def _write(change: _Change) -> list[OutboxMessage]:
     event.version = case.version
     insert_now(event)  # one INSERT now: its id goes into the outbox rows
     # The daily SLA figures move with the case, in this transaction.
-    metrics.book(case, first=change.new)
+    metrics_booking.book(case, first=change.new, record=change.record,
+                         breaches=change.breaches)
     if change.photos:
         for attachment in media.store(case.id, change.photo_kind, change.photos, event.id):
             db.session.add(attachment)
@@ -290,6 +295,21 @@ def _write(change: _Change) -> list[OutboxMessage]:
         write(event)
     webhooks.for_event(case, event)  # subscribers are told after commit, like messages
     return [m for m in messages if m.status == "pending"]
+
+
+def _effect(change: _Change, data: dict[str, Any] | None = None) -> None:
+    """Apply the action's effect, stated once in ``workflows.effects``, to the case: its
+    inputs ``data`` go into the event, and the replay of the event does the same."""
+    case, event = change.case, change.event
+    event.data = {**(event.data or {}), **(data or {})}
+    before = metrics_booking.record_of(case, at=event.at)
+    after = effects.apply(change.transition.action, before, event.at, event.data)
+    for name in effects.CASE_FIELDS:
+        value = getattr(after, name)
+        if getattr(case, name) != value:
+            setattr(case, name, value)
+    change.record = after
+    change.breaches = after.breaches[len(before.breaches):]
 
 
 def _commit(change: _Change) -> Case:
@@ -424,7 +444,10 @@ def submit(
     change.followers_fresh = made
     change.photos, change.photo_kind = prepared, "before"
     change.event.data = {"channel": channel, "area_id": values["area_id"],
-                         "unrouted": values["unrouted_reason"], **(source or {})}
+                         "street_id": values["street_id"], "district_id": values["district_id"],
+                         "category_id": category.id, "urgency": urgency,
+                         "unrouted": values["unrouted_reason"],
+                         **(source or {})}
     change.replied = contact if receipt_in_reply else None
     if at_once:
         change.case = Case(**values)
@@ -619,16 +642,6 @@ def _statement(name: Hashable, build: Callable[[], Any]):
     return _statements[key]
 
 
-def _place(case: Case, area: Area | None) -> None:
-    if area is None:
-        case.area_id = case.street_id = case.district_id = None
-        case.unrouted_reason = "no_area"
-        return
-    case.area_id, case.street_id = area.id, area.street_id
-    case.district_id = area.street.district_id
-    case.unrouted_reason = None
-
-
 # -- triage -----------------------------------------------------------------------------------
 
 
@@ -688,31 +701,24 @@ def dispatch(
     rectify_rule = rules[(LimitKind.RECTIFY, Urgency(urgency))]
     response_rule = rules[(LimitKind.RESPONSE, Urgency(urgency))]
     now = change.event.at
-    _place(case, area)
-    case.urgency = urgency
-    case.assignee_user_id = assignee_user_id if override else route.assignee_user_id
-    case.assignee_agency_id = assignee_agency_id if override else route.assignee_agency_id
-    if case.assignee_user_id is not None:
-        case.assignee_agency_id = None
-    case.limit_rule_id, case.limit_unit = rectify_rule.id, rectify_rule.unit
-    case.dispatched_at = now
-    case.response_due_at = _due(now, response_rule.limit)
-    case.due_at = _due(now, rectify_rule.limit)
-    case.rework_due_at = case.verify_due_at = case.signed_at = case.rectified_at = None
-    case.escalation_level, case.overdue = 0, False
-    change.event.data = {
-        **change.event.data,
+    user_id = assignee_user_id if override else route.assignee_user_id
+    agency_id = None if user_id is not None else (
+        assignee_agency_id if override else route.assignee_agency_id)
+    case.unrouted_reason = None
+    _effect(change, {
         "route": "override" if override else "auto",
-        "area_id": case.area_id,
-        "assignee_user_id": case.assignee_user_id,
-        "assignee_agency_id": case.assignee_agency_id,
+        "area_id": area.id, "street_id": area.street_id,
+        "district_id": area.street.district_id, "category_id": category.id,
+        "assignee_user_id": user_id,
+        "assignee_agency_id": agency_id,
         "urgency": urgency,
         "limit_rule_id": rectify_rule.id,
+        "limit_unit": rectify_rule.unit,
         "limit": str(rectify_rule.limit),
         "response_rule_id": response_rule.id,
-        "response_due_at": _iso(case.response_due_at),
-        "due_at": _iso(case.due_at),
-    }
+        "response_due_at": _iso(_due(now, response_rule.limit)),
+        "due_at": _iso(_due(now, rectify_rule.limit)),
+    })
     return _commit(change)
 
 
@@ -734,7 +740,7 @@ def reject(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | N
     reason = _text(reason, "reason", REASON_MAX)
     change = _begin(ref, actor, Action.REJECT, _given(reason=reason), expected_version,
                     reason=reason)
-    change.case.closed_at = change.event.at
+    _effect(change)
     return _commit(change)
 
 
@@ -754,8 +760,7 @@ def merge(
     change = _begin(case, actor, Action.MERGE, [Input.TARGET_CASE], expected_version)
     now = change.event.at
     case.merged_into_id = target.id
-    case.closed_at = now
-    change.event.data = {"into": target.code}
+    _effect(change, {"into": target.code})
     already = set(db.session.scalars(
         select(CaseFollower.contact_id).where(CaseFollower.case_id == target.id)))
     moved = []
@@ -784,10 +789,9 @@ def merge(
 
 def sign_for(ref: CaseRef, actor: Actor, *, expected_version: int | None = None) -> Case:
     change = _begin(ref, actor, Action.SIGN_FOR, (), expected_version)
-    change.case.signed_at = change.event.at
-    change.event.data = {"response_due_at": _iso(change.case.response_due_at),
-                         "responded_on_time": change.case.response_due_at is None
-                         or change.event.at <= change.case.response_due_at}
+    _effect(change, {"response_due_at": _iso(change.case.response_due_at),
+                     "responded_on_time": change.case.response_due_at is None
+                     or change.event.at <= change.case.response_due_at})
     return _commit(change)
 
 
@@ -798,11 +802,8 @@ def return_case(ref: CaseRef, actor: Actor, *, reason: str,
     change = _begin(ref, actor, Action.RETURN, _given(reason=reason), expected_version,
                     reason=reason)
     case = change.case
-    change.event.data = {"from_user_id": case.assignee_user_id,
-                         "from_agency_id": case.assignee_agency_id, "due_at": _iso(case.due_at)}
-    case.assignee_user_id = case.assignee_agency_id = None
-    case.response_due_at = case.due_at = case.rework_due_at = None
-    case.signed_at = case.dispatched_at = None
+    _effect(change, {"from_user_id": case.assignee_user_id,
+                     "from_agency_id": case.assignee_agency_id, "due_at": _iso(case.due_at)})
     return _commit(change)
 
 
@@ -837,12 +838,10 @@ def reassign(
         check_routing_place(actor, case, user_id=assignee_user_id, agency_id=assignee_agency_id)
     except Forbidden as exc:
         _abort(exc)
-    change.event.data = {"from_user_id": case.assignee_user_id,
-                         "from_agency_id": case.assignee_agency_id,
-                         "assignee_user_id": assignee_user_id,
-                         "assignee_agency_id": assignee_agency_id}
-    case.assignee_user_id, case.assignee_agency_id = assignee_user_id, assignee_agency_id
-    case.signed_at = None
+    _effect(change, {"from_user_id": case.assignee_user_id,
+                     "from_agency_id": case.assignee_agency_id,
+                     "assignee_user_id": assignee_user_id,
+                     "assignee_agency_id": assignee_agency_id})
     db.session.flush()
     db.session.refresh(case, ["assignee_user", "assignee_agency"])
     return _commit(change)
@@ -857,6 +856,7 @@ def request_extension(ref: CaseRef, actor: Actor, *, reason: str, new_due_at: da
                     reason=reason)
     if new_due_at.tzinfo is None:
         new_due_at = clock.from_local(new_due_at)
+    _before_deadline(case, change, "new_deadline")
     if new_due_at <= change.event.at:
         _abort(InvalidInput(_l("The new deadline must be in the future."),
                             field="new_deadline"))
@@ -877,10 +877,19 @@ def request_hold(ref: CaseRef, actor: Actor, *, reason: str,
     reason = _text(reason, "reason", REASON_MAX)
     change = _begin(case, actor, Action.REQUEST_HOLD, _given(reason=reason), expected_version,
                     reason=reason)
+    _before_deadline(case, change, "reason")
     _pending_request_free(case, "hold")
     db.session.add(CaseRequest(case_id=case.id, kind="hold", reason=reason,
                                requested_by_id=actor.user_id, requested_at=change.event.at))
     return _commit(change)
+
+
+def _before_deadline(case: Case, change: _Change, field: str) -> None:
+    """An extension or a hold moves the deadline, so it must be asked for before it has
+    passed: a deadline missed stays missed (DOMAIN.md, "Decisions on the numbers")."""
+    if case.due_at is not None and change.event.at > case.due_at:
+        _abort(InvalidInput(_l("The deadline has passed: an extension or a hold must be "
+                               "asked for before it."), field=field))
 
 
 def _pending_request_free(case: Case, kind: str) -> None:
@@ -911,11 +920,11 @@ def approve_extension(ref: CaseRef, actor: Actor, *, expected_version: int | Non
     case = get_case(ref)
     change = _begin(case, actor, Action.APPROVE_EXTENSION, (), expected_version)
     request = _decide(case, "extension", change, True, None)
-    change.event.data.update(old_due_at=_iso(case.due_at), due_at=_iso(request.new_due_at))
-    case.due_at = request.new_due_at
-    case.rework_due_at = None
-    case.extension_count += 1
-    case.overdue = False
+    if request.new_due_at <= change.event.at:
+        _abort(InvalidInput(_l("The deadline this extension asks for has passed already: "
+                               "refuse it, and the assignee may ask again."),
+                            field="new_deadline"))
+    _effect(change, {"old_due_at": _iso(case.due_at), "due_at": _iso(request.new_due_at)})
     return _commit(change)
 
 
@@ -933,12 +942,16 @@ def approve_hold(ref: CaseRef, actor: Actor, *, expected_version: int | None = N
     """Stop the clock: keep the time left, in the limit's own kind of time."""
     case = get_case(ref)
     change = _begin(case, actor, Action.APPROVE_HOLD, (), expected_version)
-    _decide(case, "hold", change, True, None)
+    request = _decide(case, "hold", change, True, None)
     now = change.event.at
-    case.held_seconds_left = _time_left(case, now, case.due_at)
+    # The clock stops now, or, when the decision came after the deadline, with the time
+    # that was left when the hold was asked for (always before it).
+    left = _time_left(case, now, case.due_at)
+    if left is not None and left <= 0:
+        left = _time_left(case, request.requested_at, case.due_at)
     rework_left = _time_left(case, now, case.rework_due_at)
-    change.event.data.update(due_at=_iso(case.due_at), seconds_left=case.held_seconds_left,
-                             rework_seconds_left=rework_left)
+    _effect(change, {"due_at": _iso(case.due_at), "seconds_left": left,
+                     "rework_seconds_left": rework_left})
     return _commit(change)
 
 
@@ -961,13 +974,10 @@ def resume(ref: CaseRef, actor: Actor, *, expected_version: int | None = None) -
         .order_by(CaseEvent.id.desc()).limit(1))
     change = _begin(case, actor, Action.RESUME, (), expected_version)
     now = change.event.at
-    old_due = case.due_at
-    case.due_at = _resume(case, now, case.held_seconds_left)
     rework_left = hold_event.data.get("rework_seconds_left") if hold_event else None
-    case.rework_due_at = _resume(case, now, rework_left)
-    case.held_seconds_left = None
-    change.event.data = {"old_due_at": _iso(old_due), "due_at": _iso(case.due_at),
-                         "rework_due_at": _iso(case.rework_due_at)}
+    _effect(change, {"old_due_at": _iso(case.due_at),
+                     "due_at": _iso(_resume(case, now, case.held_seconds_left)),
+                     "rework_due_at": _iso(_resume(case, now, rework_left))})
     return _commit(change)
 
 
@@ -980,14 +990,11 @@ def rectify(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Pho
                     expected_version, note=note)
     case = change.case
     now = change.event.at
-    case.rectified_at = now
     rules = routing_service.current_rules(case.category)
     verify_rule = rules[(LimitKind.VERIFY, Urgency(case.urgency))]
-    case.verify_due_at = _due(now, verify_rule.limit)
-    change.event.data = {"due_at": _iso(case.due_at), "rework_due_at": _iso(case.rework_due_at),
-                         "on_time": case.due_at is None or now <= case.due_at,
-                         "verify_due_at": _iso(case.verify_due_at)}
-    case.rework_due_at = None
+    _effect(change, {"due_at": _iso(case.due_at), "rework_due_at": _iso(case.rework_due_at),
+                     "on_time": case.due_at is None or now <= case.due_at,
+                     "verify_due_at": _iso(_due(now, verify_rule.limit))})
     change.photos, change.photo_kind = prepared, "after"
     return _commit(change)
 
@@ -1009,10 +1016,8 @@ def verify(ref: CaseRef, actor: Actor, *, passed: bool, note: str | None = None,
     note = _text(note, "note", DESCRIPTION_MAX)
     if passed:
         change = _begin(ref, actor, Action.VERIFY_PASS, (), expected_version, note=note)
-        change.case.closed_at = change.event.at
-        change.case.verify_due_at = None
-        change.event.data = {"rectified_at": _iso(change.case.rectified_at),
-                             "due_at": _iso(change.case.due_at)}
+        _effect(change, {"rectified_at": _iso(change.case.rectified_at),
+                         "due_at": _iso(change.case.due_at)})
         return _commit(change)
     prepared = _photos(photos)
     change = _begin(ref, actor, Action.VERIFY_FAIL, _given(note=note, photo=prepared),
@@ -1020,11 +1025,8 @@ def verify(ref: CaseRef, actor: Actor, *, passed: bool, note: str | None = None,
     case = change.case
     rules = routing_service.current_rules(case.category)
     limit = rules[(LimitKind.RECTIFY, Urgency(case.urgency))].limit
-    case.rework_count += 1
-    case.rework_due_at = _due(change.event.at, limit)
-    case.rectified_at = case.verify_due_at = None
-    change.event.data = {"rework_due_at": _iso(case.rework_due_at),
-                         "rework_count": case.rework_count}
+    _effect(change, {"rework_due_at": _iso(_due(change.event.at, limit)),
+                     "rework_count": case.rework_count + 1})
     change.photos, change.photo_kind = prepared, "rework"
     return _commit(change)
 
@@ -1034,8 +1036,7 @@ def close(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | No
     reason = _text(reason, "reason", REASON_MAX)
     change = _begin(ref, actor, Action.CLOSE, _given(reason=reason), expected_version,
                     reason=reason)
-    change.case.closed_at = change.event.at
-    change.case.verify_due_at = None
+    _effect(change)
     return _commit(change)
 
 
@@ -1074,12 +1075,9 @@ def reopen(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | N
     now = change.event.at
     rules = routing_service.current_rules(case.category)
     rule = rules[(LimitKind.RECTIFY, Urgency(case.urgency))]
-    change.event.data = {"old_due_at": _iso(case.due_at), "closed_at": _iso(case.closed_at)}
-    case.limit_rule_id, case.limit_unit = rule.id, rule.unit
-    case.due_at = _due(now, rule.limit)
-    case.closed_at = case.rectified_at = case.rework_due_at = None
-    case.overdue = False
-    change.event.data.update(due_at=_iso(case.due_at), limit_rule_id=rule.id)
+    _effect(change, {"old_due_at": _iso(case.due_at), "closed_at": _iso(case.closed_at),
+                     "due_at": _iso(_due(now, rule.limit)), "limit_rule_id": rule.id,
+                     "limit_unit": rule.unit})
     return _commit(change)
 
 
@@ -1135,10 +1133,8 @@ def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True,
         _abort(InvalidInput(_l("Escalation goes up one level at a time, to at most 3."),
                             field="level"))
     change = _begin(case, Actor.system(), Action.ESCALATE, [Input.LEVEL], None, reason=reason)
-    change.event.data = {"level": level, "from_level": case.escalation_level,
-                         "due_at": _iso(case.work_due_at)}
-    case.escalation_level = level
-    case.overdue = case.overdue or overdue
+    _effect(change, {"level": level, "from_level": case.escalation_level,
+                     "due_at": _iso(case.work_due_at), "overdue": bool(overdue)})
     step = Step(step_key or f"escalate:{level}:manual", "escalate", "rectify",
                 LEVEL_AUDIENCE[level], level=level)
 
@@ -1183,10 +1179,10 @@ def hand_over(moves: Sequence[tuple[Area, int, int]], actor: Actor, *,
             ).all()
             for case in held:
                 change = _begin(case, actor, Action.HAND_OVER, [Input.ASSIGNEE], reason=reason)
-                change.event.data = {"area_id": area.id, "from_user_id": from_user_id,
-                                     "assignee_user_id": to_user_id,
-                                     "due_at": _iso(case.due_at),
-                                     "limit_rule_id": case.limit_rule_id}
+                _effect(change, {"area_id": area.id, "from_user_id": from_user_id,
+                                 "assignee_user_id": to_user_id,
+                                 "due_at": _iso(case.due_at),
+                                 "limit_rule_id": case.limit_rule_id})
                 case.assignee_user = new_chief
                 changes.append(change)
     except InvalidInput as exc:

@@ -51,7 +51,9 @@ def clocks_of(case: Case) -> Clocks:
         unit=Unit(case.limit_unit or Unit.WORKING_HOURS),
         dispatched_at=_local(case.dispatched_at),
         response_due=_local(case.response_due_at),
-        signed_at=_local(case.signed_at),
+        # A reassigned case waits for its new assignee's signature again, though its
+        # response time (the first sign-for) is kept for the figures.
+        signed_at=_local(case.signed_at) if case.state != "dispatched" else None,
         work_started=_local(work_started),
         work_due=_local(case.work_due_at),
         rectified_at=_local(case.rectified_at),

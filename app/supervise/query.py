@@ -12,15 +12,16 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import Agency, Area, Category, District, Street, User
-from app.services import clock, metrics
+from app.services import clock
+from app.services import metrics_dashboard as metrics
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.metrics import DIMENSIONS, Period, Slice
+from app.services.metrics_dashboard import DIMENSIONS, Period, Slice
 from workflows.lifecycle import Role
 
 MAX_YEARS = 5
 YEARS = (2000, 2099)  # the dates a period may take (and the trend before it)
 PLACE_PARAMS = ("district", "street", "area")
-FILTER_PARAMS = ("chief", "agency", "category")
+FILTER_PARAMS = ("chief", "agency", "category", "channel")
 #: The place level below each level: what a drill-down shows by default.
 NEXT_LEVEL = {"city": "district", "district": "street", "street": "area", "area": "chief"}
 
@@ -47,6 +48,7 @@ class View:
     category: Category | None
     period: Period
     by: str
+    channel: str | None = None  # where the cases came from: web, sms, open311, patrol ...
 
     def params(self, **changes) -> dict:
         """URL parameters that reproduce this view, with ``changes`` applied (None drops)."""
@@ -56,6 +58,8 @@ class View:
                           ("category", self.category)):
             if obj is not None:
                 out[name] = obj.id
+        if self.channel is not None:
+            out["channel"] = self.channel
         # Only the deepest place is needed.
         if "area" in out:
             out.pop("street", None)
@@ -116,6 +120,7 @@ def read_view(user: User, default_by: str | None = None) -> View:
         raise NotFound(_l("No such road chief."))
     agency = _get(Agency, _int("agency"), _l("No such agency."))
     category = _get(Category, _int("category"), _l("No such category."))
+    channel = _channel()
 
     # The deepest place asked for decides; the ones above it follow from it.
     if area is not None:
@@ -150,13 +155,28 @@ def read_view(user: User, default_by: str | None = None) -> View:
         chief_id=chief.id if chief else None,
         agency_id=agency.id if agency else None,
         category_id=category.id if category else None,
+        channel=channel,
     )
     by = request.args.get("by") or default_by or _default_by(level, chief, agency, category)
     if by not in DIMENSIONS:
         raise InvalidInput(_l("Unknown dimension: choose district, street, area, road chief, "
-                              "agency or category."), field="by")
+                              "agency, category or channel."), field="by")
     return View(where, level, district, street, area, chief, agency, category, read_period(),
-                by)
+                by, channel)
+
+
+def _channel() -> str | None:
+    """``channel=sms``: a channel cases come in by (any the door accepts, or one that has
+    a label), else a clear refusal."""
+    raw = (request.args.get("channel") or "").strip()
+    if not raw:
+        return None
+    from app.labels import CHANNEL
+    from app.services.cases import CHANNELS
+
+    if raw not in set(CHANNELS) | set(CHANNEL):
+        raise NotFound(_l("Unknown %(what)s in the address.", what="channel"))
+    return raw
 
 
 def _default_by(level: str, chief, agency, category) -> str:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
+from app import labels
 from app.extensions import db
 from app.models import Area, Case, Street
-from app.services import clock, metrics
-from app.services.errors import InvalidInput, NotFound
+from app.services import clock, metrics_published
+from app.services import metrics_dashboard as metrics
+from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.supervise import bp, charts, exports, tables
 from app.supervise.query import View, read_view, require_supervisor
 
@@ -32,6 +34,7 @@ def _context(view: View, **extra) -> dict:
         "view": view, "targets": (on_time_target, satisfaction_target), "link": link,
         "scope_label": tables.scope_label(view), "period_label": tables.period_label(view),
         "place_name": tables.place_name, "dimension_labels": tables.DIMENSION_LABELS,
+        "channel_name": tables.channel_name,
         "pct": _pct, "hours": _hours, "num": format_decimal,
         "breadcrumbs": _breadcrumbs(view, link),
         "prev_month": (view.period.first - timedelta(days=1)).strftime("%Y-%m"),
@@ -82,8 +85,7 @@ def dashboard():
     months, chart = _trend_chart(view)
     sort = _sort()
     rows = metrics.ranked(metrics.breakdown(view.where, view.period, view.by), sort)
-    tabs = [d for d in ("district", "street", "area", "chief", "agency", "category")
-            if _tab_makes_sense(view, d)]
+    tabs = [d for d in metrics.DIMENSIONS if _tab_makes_sense(view, d)]
     return render_template("supervise/dashboard.html", **_context(
         view, figures=figures, months=months, trend_chart=chart, rows=rows, tabs=tabs,
         sort=sort, overdue=metrics.overdue_count(view.where)))
@@ -106,6 +108,8 @@ def _tab_makes_sense(view: View, by: str) -> bool:
         return view.chief is None and (view.agency is None)
     if by == "agency":
         return view.agency is None and view.chief is None
+    if by == "channel":
+        return view.channel is None
     return view.category is None
 
 
@@ -115,7 +119,7 @@ def rankings():
     view = read_view(require_supervisor())
     on_time_target, satisfaction_target = metrics.targets()
     sections = []
-    dims = [d for d in ("district", "street", "area", "agency", "chief")
+    dims = [d for d in ("district", "street", "area", "agency", "chief", "channel")
             if _tab_makes_sense(view, d)]
     for by in dims:
         rows = metrics.breakdown(view.where, view.period, by)
@@ -200,32 +204,86 @@ def cases():
 @bp.get("/bulletin")
 @login_required
 def bulletin():
-    view = read_view(require_supervisor())
-    figures = metrics.totals(view.where, view.period)
+    user = require_supervisor()
+    view = read_view(user)
+    # A published month shows the figures as published; what changed since is a revision.
+    publication = (metrics_published.latest(view.period.first, view.period.last)
+                   if view.period.is_month else None)
+    kept = publication.id if publication is not None else None
+    figures = metrics.totals(view.where, view.period, kept)
+    now_figures = metrics.totals(view.where, view.period) if kept else figures
     months, chart = _trend_chart(view)
     on_time_target, _s = metrics.targets()
     by = view.by
-    rows = metrics.breakdown(view.where, view.period, by)
+    rows = metrics.breakdown(view.where, view.period, by, kept)
     on_time = metrics.ranked(list(rows), "on_time")
     satisfied = metrics.ranked([metrics.Row(r.key, r.name, r.totals) for r in rows],
                                "satisfaction")
     show_agencies = view.agency is None and view.chief is None
-    agencies = (metrics.ranked(metrics.breakdown(view.where, view.period, "agency"), "on_time")
-                if show_agencies else [])
-    categories = metrics.ranked(metrics.breakdown(view.where, view.period, "category"),
+    agencies = (metrics.ranked(metrics.breakdown(view.where, view.period, "agency", kept),
+                               "on_time") if show_agencies else [])
+    categories = metrics.ranked(metrics.breakdown(view.where, view.period, "category", kept),
                                 "on_time")
+    channels = (metrics.ranked(metrics.breakdown(view.where, view.period, "channel", kept),
+                               "on_time") if view.channel is None else [])
     radius, least = tables.hotspot_params(request.args)
     spots = metrics.hotspots(view.where, view.period.first, view.period.last, radius, least,
                              limit=20)
     return render_template("supervise/bulletin.html", **_context(
         view, figures=figures, months=months, trend_chart=chart, by=by, on_time=on_time,
         satisfied=satisfied, agencies=agencies, show_agencies=show_agencies,
-        categories=categories, spots=spots,
+        categories=categories, channels=channels, spots=spots, publication=publication,
+        revised=now_figures if now_figures != figures else None,
+        may_publish=_may_publish(user, view, publication),
         radius=radius, least=least, map=_map(view, spots, _("Hotspots")),
         ranking_chart=charts.bars([charts.Bar(r.name, r.totals.on_time_rate,
                                               f"({r.totals.on_time}/{r.totals.due})")
                                    for r in on_time[:30]], on_time_target, _("On-time rate")),
         overdue=metrics.overdue_count(view.where)))
+
+
+def _may_publish(user, view: View, publication) -> bool:
+    """A city supervisor (or an administrator) publishes a whole month, once, when it is
+    over."""
+    return (publication is None and view.period.is_month
+            and view.period.until >= view.period.last
+            and (user.role == "admin" or user.level == "city"))
+
+
+@bp.post("/bulletin/publish")
+@login_required
+def publish():
+    user = require_supervisor()
+    view = read_view(user)
+    if not (user.role == "admin" or user.level == "city"):
+        raise Forbidden(_l("Only the city's supervisors publish the monthly figures."))
+    if not view.period.is_month:
+        raise InvalidInput(_l("Only a whole month is published."), field="month")
+    done = metrics_published.latest(view.period.first, view.period.last)
+    if done is not None:
+        raise InvalidInput(_l("This month was published already; its figures stay as "
+                              "published."), field="month")
+    metrics_published.publish(view.period, user.id)
+    flash(_("The figures of %(month)s are published and frozen.",
+            month=view.period.first.strftime("%Y-%m")), "success")
+    return redirect(url_for("supervise.bulletin", month=view.period.first.strftime("%Y-%m")))
+
+
+@bp.get("/bulletin/revision")
+@login_required
+def revision():
+    view = read_view(require_supervisor())
+    publication = (metrics_published.latest(view.period.first, view.period.last)
+                   if view.period.is_month else None)
+    if publication is None:
+        raise NotFound(_l("This month has not been published."))
+    found = metrics_published.revision(publication)
+    names = {dim: metrics.member_names(dim, [k for d, k, *_ in (found.changed if found else [])
+                                             if d == dim])
+             for dim in metrics.DIMENSIONS}
+    return render_template("supervise/revision.html", **_context(
+        view, publication=publication, revision=found, names=names,
+        action_label=lambda action: labels.ACTION.get(action, action)))
 
 
 @bp.get("/how")

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app import labels
 from app.extensions import db
 from app.models import Agency, Area, Category, District, Street, User
-from app.services import clock, metrics
+from app.services import clock
+from app.services import metrics_dashboard as metrics
 from app.services.errors import InvalidInput
 from app.supervise.exports import Table
 from app.supervise.query import View
@@ -27,6 +28,7 @@ DIMENSION_LABELS = {
     "chief": _l("Road chief or team member"),
     "agency": _l("Agency"),
     "category": _l("Category"),
+    "channel": _l("Channel"),
 }
 
 TABLES = ("summary", "trend", "breakdown", "ranking", "overdue", "hotspots", "cases")
@@ -71,7 +73,13 @@ def scope_label(view: View) -> str:
         parts.append(place_name(view.agency))
     if view.category is not None:
         parts.append(f"{view.category.code} {place_name(view.category)}")
+    if view.channel is not None:
+        parts.append(channel_name(view.channel))
     return " / ".join(parts) or _("Whole city")
+
+
+def channel_name(channel: str | None) -> str:
+    return str(labels.CHANNEL.get(channel, channel)) if channel else ""
 
 
 def place_name(obj) -> str:
@@ -122,7 +130,8 @@ def overdue(view: View) -> Table:
         for case in db.session.scalars(
             metrics.overdue_query(view.where).execution_options(yield_per=2000)
         ):
-            yield [case.code, names["category"].get(case.category_id, ""),
+            yield [case.code, channel_name(case.channel),
+                   names["category"].get(case.category_id, ""),
                    names["district"].get(case.district_id, ""),
                    names["street"].get(case.street_id, ""), names["area"].get(case.area_id, ""),
                    names["chief"].get(case.assignee_user_id, "")
@@ -132,8 +141,9 @@ def overdue(view: View) -> Table:
                    case.extension_count, case.rework_count, case.escalation_level]
 
     return Table(_name(view, "overdue"), _("Open overdue cases"),
-                 [_("Tracking code"), _("Category"), _("District"), _("Street"),
-                  _("Responsibility area"), _("Assignee"), _("State"), _("Dispatched"),
+                 [_("Tracking code"), _("Channel"), _("Category"), _("District"),
+                  _("Street"), _("Responsibility area"), _("Assignee"), _("State"),
+                  _("Dispatched"),
                   _("Deadline"), _("Hours overdue"), _("Extensions"), _("Reworks"),
                   _("Escalation level")], rows())
 
@@ -178,7 +188,8 @@ def cases(view: View, which: str = "all") -> Table:
     def rows() -> Iterator[list]:
         for row, events in metrics.iter_cases(view.where, view.period, which):
             yield [
-                row.code, codes.get(row.category_id, ""), names["category"].get(row.category_id),
+                row.code, channel_name(row.channel), codes.get(row.category_id, ""),
+                names["category"].get(row.category_id),
                 names["district"].get(row.district_id, ""), names["street"].get(row.street_id, ""),
                 names["area"].get(row.area_id, ""), names["chief"].get(row.assignee_user_id, ""),
                 names["agency"].get(row.assignee_agency_id, ""), row.state, row.urgency,
@@ -189,19 +200,22 @@ def cases(view: View, which: str = "all") -> Table:
                 row.extended if row.due_day else None, row.response_s, row.handling_s,
                 row.closed_day, row.reworked if row.closed_day else None,
                 row.with_contact if row.closed_day else None, row.r1, row.r2, row.r3,
+                row.missed,
                 "; ".join(f"{a} {local(at).isoformat(sep=' ', timespec='minutes')}"
                           for a, at in events),
             ]
 
     return Table(_name(view, "cases"), _("Cases"), [
-        _("Tracking code"), _("Category code"), _("Category"), _("District"), _("Street"),
+        _("Tracking code"), _("Channel"), _("Category code"), _("Category"), _("District"),
+        _("Street"),
         _("Responsibility area"), _("Road chief or team member"), _("Agency"), _("State"),
         _("Urgency"), _("Reported"), _("Dispatched"), _("Signed for"),
         _("Final deadline"), _("Accepted rectification"), _("Closed"), _("Extensions"),
         _("Reworks"), _("Due day"), _("On time (1/0)"), _("Extended (1/0)"),
         _("Response (s)"), _("Handling (s)"), _("Closed day"), _("Reworked (1/0)"),
         _("Contact (1/0)"), _("Ratings 1 satisfied"), _("Ratings 2 fairly satisfied"),
-        _("Ratings 3 dissatisfied"), _("Events (local time)"),
+        _("Ratings 3 dissatisfied"), _("Missed deadlines in the period"),
+        _("Events (local time)"),
     ], rows())
 
 

@@ -25,10 +25,10 @@ def _messages_in_english(ctx):
 
 def test_an_extension_to_a_time_already_past_is_refused(city, t0):
     case = in_progress(city, t0, code="LD04")  # 4 working hours: due the same afternoon
-    late = case.due_at + timedelta(hours=2)  # the deadline has passed ...
-    with clock.travel(late), pytest.raises(InvalidInput) as refused:
+    asked = case.due_at - timedelta(hours=1)  # in time ...
+    with clock.travel(asked), pytest.raises(InvalidInput) as refused:
         cases.request_extension(case, city.actor(city.chief), reason="来不及",
-                                new_due_at=late - timedelta(hours=1))  # ... and so has this
+                                new_due_at=asked - timedelta(hours=1))  # ... for a past time
     assert refused.value.field == "new_deadline"
     assert "future" in str(refused.value) or "未来" in str(refused.value)
     assert db.session.scalars(select(CaseRequest)).all() == []
@@ -36,10 +36,10 @@ def test_an_extension_to_a_time_already_past_is_refused(city, t0):
 
 def test_an_extension_later_than_now_and_the_deadline_is_accepted(city, t0):
     case = in_progress(city, t0, code="LD04")
-    late = case.due_at + timedelta(hours=2)
-    with clock.travel(late):
+    asked = case.due_at - timedelta(minutes=30)  # asked for before the deadline
+    with clock.travel(asked):
         cases.request_extension(case, city.actor(city.chief), reason="材料未到",
-                                new_due_at=late + timedelta(days=1))
+                                new_due_at=asked + timedelta(days=1))
     assert db.session.scalars(select(CaseRequest)).one().status == "pending"
 
 

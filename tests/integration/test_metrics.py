@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MetricCase, MetricDay, MetricDayStreet
-from app.services import cases, clock, metrics
+from app.services import cases, clock, metrics_published, metrics_rebuild
+from app.services import metrics_dashboard as metrics
 from app.services.actors import Actor
 from app.services.errors import Forbidden
-from app.services.metrics import Period, Slice
+from app.services.metrics_dashboard import Period, Slice
 from tests.metrics_helpers import (
     assignee,
     at,
@@ -25,6 +26,7 @@ from tests.metrics_helpers import (
     supervisor,
     verify,
 )
+from workflows.metrics import COUNTERS
 
 NOW = "2026-12-02 09:00"  # November is over: every one of its days is counted
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
@@ -39,7 +41,7 @@ def figures(first_last=NOVEMBER, where: Slice | None = None, now: str = NOW):
 
 def replayed(first_last=NOVEMBER, now: str = NOW):
     with clock.travel(at(now)):
-        return metrics.check(*first_last)[1]
+        return metrics_rebuild.check(*first_last).city[1]
 
 
 # -- due and on time --------------------------------------------------------------------------
@@ -390,13 +392,17 @@ def test_the_daily_tables_equal_a_replay_of_the_raw_events(city):
 
 def test_a_published_figure_is_reproduced_later_from_the_events_as_they_stood(city):
     late = _history(city)
-    published = figures()  # what the November bulletin said on 2 December
+    said = figures()
+    with clock.travel(at(NOW)):
+        published = metrics_published.publish(Period.of(*NOVEMBER), None)  # 2 December
     with clock.travel(at("2026-12-03 09:00")):
         cases.reopen(late, supervisor(city, late), reason="回访不满意")
-    assert figures(now="2026-12-04 09:00") != published  # the figures move on ...
+    assert figures(now="2026-12-04 09:00") != said  # the figures move on ...
     with clock.travel(at("2026-12-04 09:00")):
-        again = metrics.check(*NOVEMBER, as_of=at(NOW))[1]
-    assert again == published  # ... and the events still say what was published
+        again = metrics_rebuild.check_published(*NOVEMBER, as_of=published.published_at)
+        kept = metrics.totals(Slice(), Period.of(*NOVEMBER), published=published.id)
+    assert again.differences == []  # ... and the events still say what was published
+    assert again.city[0] == kept == said
 
 
 def test_a_rebuild_from_the_case_records_gives_the_same_daily_tables(city):
@@ -408,16 +414,16 @@ def test_a_rebuild_from_the_case_records_gives_the_same_daily_tables(city):
                 sorted(tuple(r) for r in db.session.execute(
                     select(MetricCase.__table__)).all()),
                 {c: db.session.scalar(select(func.sum(getattr(MetricDay, c))))
-                 for c in metrics.COUNTERS},
+                 for c in COUNTERS},
                 {c: db.session.scalar(select(func.sum(getattr(MetricDayStreet, c))))
-                 for c in metrics.COUNTERS},
+                 for c in COUNTERS},
                 [r.totals for r in sorted(metrics.breakdown(
                     Slice(), Period.of(*NOVEMBER), "category"), key=lambda r: r.key)],
             )
 
     before = snapshot()
     with clock.travel(at(NOW)):
-        metrics.rebuild()
+        metrics_rebuild.rebuild()
     assert snapshot() == before
 
 
@@ -491,7 +497,7 @@ def test_the_check_command_fails_when_a_case_was_changed_behind_the_door(city, a
                                                      "2026-11-01", "--to", "2026-11-30"])
     assert checked.exit_code == 0  # the events still say on time: the forgery changed nothing
     with clock.travel(at(NOW)):
-        metrics.rebuild()  # ... until the daily tables are rebuilt from the forged row
+        metrics_rebuild.rebuild()  # ... until the daily tables are rebuilt from the forged row
         checked = app.test_cli_runner().invoke(args=["metrics", "check", "--from",
                                                      "2026-11-01", "--to", "2026-11-30"])
     assert checked.exit_code == 1 and "differs" in checked.output

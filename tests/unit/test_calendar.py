@@ -84,12 +84,12 @@ def test_a_hold_stops_the_clock_and_resume_spends_what_was_left():
     )
 
 
-def test_a_late_case_stays_late_by_the_same_amount_after_a_hold():
+def test_a_resume_never_gives_a_deadline_in_the_past():
     due = datetime(2026, 11, 26, 10, 0)
     left = time_left(datetime(2026, 11, 26, 11, 0), due, Unit.CALENDAR_HOURS, CAL)
     assert left == -3600
     assert resume(datetime(2026, 12, 1, 9, 0), left, Unit.CALENDAR_HOURS, CAL) == datetime(
-        2026, 12, 1, 8, 0
+        2026, 12, 1, 9, 0
     )
 
 

@@ -6,7 +6,6 @@ from workflows.lifecycle import (
     TABLE,
     Action,
     ActionNotAllowed,
-    Clock,
     Input,
     MissingInput,
     Role,
@@ -128,17 +127,6 @@ def test_required_inputs_are_enforced_one_by_one(action, state, role, needs):
         with pytest.raises(MissingInput) as refused:
             check(state, action, role, needs - {missing})
         assert refused.value.missing == [missing]
-
-
-def test_clock_effects_follow_the_loop():
-    clock = {(t.source, t.action): t.clock for t in TABLE}
-    assert clock[(S.SUBMITTED, A.DISPATCH)] is Clock.START
-    assert clock[(S.IN_PROGRESS, A.APPROVE_HOLD)] is Clock.STOP
-    assert clock[(S.ON_HOLD, A.RESUME)] is Clock.RESTART
-    assert clock[(S.IN_PROGRESS, A.APPROVE_EXTENSION)] is Clock.EXTEND
-    assert clock[(S.RECTIFIED, A.VERIFY_FAIL)] is Clock.REWORK
-    assert clock[(S.CLOSED, A.REOPEN)] is Clock.REOPEN
-    assert clock[(S.IN_PROGRESS, A.RETURN)] is Clock.CLEAR
 
 
 def test_buttons_shown_to_a_road_chief_on_a_signed_case():

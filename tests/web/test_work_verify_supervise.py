@@ -114,7 +114,8 @@ def test_an_extension_refused_needs_a_reason(city, app, t0):
 def test_a_hold_is_requested_approved_and_resumed(city, app, t0):
     case = in_progress(city, t0)
     chief, supervisor = client_for(app, city.chief), client_for(app, city.street_supervisor)
-    act(chief, case, "request_hold", reason="已进入违法建设查处法定程序")
+    with clock.travel(t0 + timedelta(hours=1)):  # a hold is asked for before the deadline
+        act(chief, case, "request_hold", reason="已进入违法建设查处法定程序")
     page = supervisor.get("/work/supervise").get_data(as_text=True)
     assert 'data-request="hold"' in page
     act(supervisor, case, "approve_hold")
