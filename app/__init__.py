@@ -21,7 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app import models  # noqa: F401 - register the models with the metadata
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, ping_after_idle
+    from app.database import ping_after_idle
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -35,9 +36,6 @@ def create_app(config: dict | None = None) -> Flask:
     # Templates get current_user as Flask-Login's lazy proxy (its own context processor
     # would load the user for every page, hashing a resident's address and browser first).
     login_manager.init_app(app, add_context_processor=False)
-    from app.web import KeptSerializerSessionInterface
-
-    app.session_interface = KeptSerializerSessionInterface()
     app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
                                            or app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)

@@ -80,13 +80,11 @@ def _wipe():
 def ctx(app):
     """An application context with empty tables, wiped again afterwards."""
     from app.extensions import limiter
-    from app.services import calendar as calendar_service
-    from app.services import routing as routing_service
+    from app.services import reference_data
 
     with app.app_context():
         _wipe()
-        calendar_service.invalidate()
-        routing_service.invalidate()
+        reference_data.invalidate()
         limiter.reset()  # every test starts with empty rate-limit counters
         yield app
         db.session.rollback()

@@ -38,7 +38,6 @@ from app.services import routing as routing_service
 from app.services.admin import Invalid, api_keys, area_map, audit, commit, imports, people, places
 from app.services.admin import calendar as calendar_admin
 from app.services.admin import catalogue as catalogue_admin
-from app.web import signed_in
 from workflows.deadlines import Unit
 from workflows.lifecycle import Role
 from workflows.routing import LimitKind, Urgency
@@ -56,7 +55,7 @@ def administrators_only():
 @bp.app_context_processor
 def calendar_coverage():
     """The warning shown on every staff page when the calendar runs out within 60 days."""
-    if not signed_in():
+    if not current_user.is_authenticated:
         return {"calendar_warning": None}
     return {"calendar_warning": calendar_service.coverage_warning()}
 

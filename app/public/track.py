@@ -11,6 +11,7 @@ from collections import OrderedDict
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app.extensions import db
@@ -19,11 +20,18 @@ from app.public import bp
 from app.public.forms import TRACKING_CODE_HINT, RatingForm, RatingLinkForm, TrackForm
 from app.public.report import my_contact_id
 from app.public.report_limits import limited
-from app.services import cases, clock, delivery, public_case, public_view, rating_links
+from app.services import (
+    cases,
+    clock,
+    contacts,
+    delivery,
+    public_case,
+    public_view,
+    rating_links,
+)
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code
-from app.web import signed_in
 from workflows.lifecycle import Action, State
 
 _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
@@ -77,7 +85,7 @@ def _case_page(case: public_case.PublicCase):
     form and sets no cookie. Staff get theirs rendered (their pages carry notices)."""
     mine = case.code in session.get("mine", {})  # this browser reported or supported it
     link_sent = request.args.get("sent") == "1"
-    if not mine and not link_sent and not signed_in():
+    if not mine and not link_sent and not current_user.is_authenticated:
         return _kept_page(case)
     return _render_page(case, my_contact_id(case.code), mine, link_sent)
 
@@ -154,7 +162,7 @@ def rating_link(code: str):
     if not form.validate():
         return _link_page(case, form, 422)
     try:
-        phone = cases.normalize_phone(form.phone.data)
+        phone = contacts.normalize_phone(form.phone.data)
     except InvalidInput as exc:
         form.phone.errors = [str(exc.message)]
         return _link_page(case, form, 422)

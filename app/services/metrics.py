@@ -18,7 +18,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Integer, and_, cast, delete, exists, func, insert, or_, select
 
-from app.extensions import db, upsert
+from app.database import upsert
+from app.extensions import db
 from app.models import (
     Agency,
     Area,

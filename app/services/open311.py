@@ -41,7 +41,7 @@ from app import labels
 from app.extensions import db
 from app.models import Area, Attachment, Case, CaseEvent, Category, District
 from app.models.admin import ApiKey
-from app.services import cases, clock, public_view
+from app.services import cases, catalogue_cache, clock, public_view
 from app.services.actors import Actor
 from app.services.errors import ServiceError
 from app.services.notifications import display_code
@@ -233,7 +233,6 @@ def submit(form, key: ApiKey) -> Case:
             lat=lat, lng=lng, address=address, area_id=area_id, urgency=urgency,
             phone=form.get("phone") or None, language=str(get_locale()), channel="open311",
             source={"api_key": key.prefix, **({"media_url": media_url} if media_url else {})},
-            alone=True,
         )
     except ServiceError as exc:
         raise from_service_error(exc) from exc
@@ -310,7 +309,7 @@ class CaseLine:
     def __init__(self, row, categories: dict):
         self.__dict__.update(row._mapping)
         if self.category_id not in categories:  # one copy per category per answer
-            categories[self.category_id] = cases.category_facts(self.category_id)
+            categories[self.category_id] = catalogue_cache.kept_category(self.category_id)
         self.category = categories[self.category_id]
 
     @property
@@ -397,9 +396,9 @@ def _agency(case: Case) -> str:
 def _area_code(case: Case) -> str | None:
     if case.area_id is None:
         return None
-    from app.services.places import memo
+    from app.services.reference_data import kept
 
-    return memo(("area-code", case.area_id),
+    return kept(("area-code", case.area_id),
                 lambda: db.session.scalar(select(Area.code).where(Area.id == case.area_id)))
 
 

@@ -28,7 +28,8 @@ from app.models import (
 )
 from app.services import clock
 from app.services import routing as routing_service
-from app.services.i18n import current_language, datetime_in, translator
+from app.services.i18n import datetime_in
+from app.services.reference_data import kept
 from workflows.deadlines import Unit
 from workflows.lifecycle import Action, Role, State
 from workflows.routing import LimitKind, Urgency
@@ -77,12 +78,9 @@ def _limit_words(key, found, language: str) -> str:
     return _remember(("limit-text", language, key), lambda: limit_text(*found))
 
 
-# Reference data the public pages name (rules, units) changes rarely: it is kept as long
-# as the routing area index (a minute), so a tracking page costs a few indexed queries.
-def _remember(key, make):
-    from app.services.places import memo
-
-    return memo(key, make)
+# Reference data the public pages name (rules, units) changes rarely: kept for a minute,
+# so a tracking page costs a few indexed queries.
+_remember = kept
 
 
 def rectify_limit(case: Case, language: str | None = None) -> str:
@@ -137,8 +135,7 @@ def _actor_unit(case: Case, event: CaseEvent, language: str) -> str:
 def timeline(case: Case) -> list[Step]:
     """The case's record in plain words. Internal steps (notes, requests, refusals) and
     everything personal are left out."""
-    language, catalogue = current_language()
-    _ = translator(catalogue)  # the reader's catalogue, asked for once
+    language = str(get_locale())
     photos: dict[int | None, list[Attachment]] = {}
     for a in case.attachments:
         if a.kind in PUBLIC_PHOTO_KINDS:
@@ -198,8 +195,7 @@ def timeline(case: Case) -> list[Step]:
 
 def deadline(case: Case) -> Deadline:
     """The time limit and whether it was (or is being) met."""
-    language, catalogue = current_language()
-    _ = translator(catalogue)  # the reader's catalogue, asked for once
+    language = str(get_locale())
     limit = rectify_limit(case, language)
     state = State(case.state)
     if state in (State.REJECTED, State.MERGED):

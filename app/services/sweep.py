@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app import jobs
-from app.extensions import db, upsert
+from app.database import upsert
+from app.extensions import db
 from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
 from app.services import cases, clock, delivery, mms, sms, timers
 from app.services.calendar import working_calendar

@@ -30,7 +30,7 @@ from app.models import (
     User,
 )
 from app.models.people import STAFF_ROLES
-from app.services import cases
+from app.services import cases, contacts, reference_data
 from app.services.actors import Actor
 from app.services.admin import Invalid, Problems, audit, flag, text, word_list
 from app.services.errors import InvalidInput
@@ -114,7 +114,7 @@ def validate_user(data: Mapping[str, Any], user: User | None = None,
                                 role=values["role"], roles=", ".join(STAFF_ROLES)))
     phone = str(data.get("phone") or "").strip()
     try:
-        values["phone"] = cases.normalize_phone(phone)
+        values["phone"] = contacts.normalize_phone(phone)
     except InvalidInput as exc:
         problems.add("phone", exc.message)
     place = resolve_place(data.get("place"))
@@ -267,15 +267,12 @@ def stage_chief(admin: User, area: Area, user: User | None, source: str = "form"
 def hand_over(admin: User, moves: list[tuple[Area, int | None, int]], reason: str) -> int:
     """Commit the staged changes together with the hand-over of each area's open cases.
     Returns how many cases moved."""
-    from app.services import calendar, routing
-
     try:
         moved = cases.hand_over(moves, Actor.staff(admin), reason=reason)
     except Exception:
         db.session.rollback()
         raise
-    routing.invalidate()
-    calendar.invalidate()
+    reference_data.invalidate()
     return len(moved)
 
 
@@ -346,7 +343,7 @@ def save_agency(admin: User, data: Mapping[str, Any], agency: Agency | None = No
         problems.add("district", _l("No district has the code %(code)s.", code=district_code))
     values["district_id"] = district.id if district else None
     try:
-        values["duty_phone"] = cases.normalize_phone(str(data.get("duty_phone") or ""))
+        values["duty_phone"] = contacts.normalize_phone(str(data.get("duty_phone") or ""))
     except InvalidInput as exc:
         problems.add("duty_phone", exc.message)
     wanted = word_list(data.get("categories") or [])
