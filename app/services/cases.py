@@ -24,7 +24,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import labels
-from app.database import insert_or_skip
 from app.extensions import db
 from app.models import (
     Agency,
@@ -234,12 +233,19 @@ def _write(change: _Change) -> list[OutboxMessage]:
     if case.updated_at != event.at:
         case.updated_at = event.at  # every action bumps the version, even a note
     timers.refresh_next_check(case, event.at)
-    if not change.new or db.session.is_modified(case):
+    if change.new:
+        event.case = case  # one flush writes the case, its follower and this event
+    else:
         db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
-    event.case_id = case.id
+        event.case_id = case.id
     event.version = case.version
     db.session.add(event)
-    db.session.flush()  # the event's id goes into the outbox rows
+    try:
+        db.session.flush()  # the event's id goes into the outbox rows
+    except IntegrityError:
+        if change.new:  # its place was removed meanwhile
+            _unknown_area()
+        raise
     # The daily SLA figures move with the case, in this transaction.
     metrics.book(case, first=change.new)
     if change.photos:
@@ -373,25 +379,24 @@ def submit(
     change.event.data = {"channel": channel, "area_id": values["area_id"],
                          "unrouted": values["unrouted_reason"], **(source or {})}
     change.replied = contact if receipt_in_reply else None
-    try:
-        case = _insert_case(values)
-    except IntegrityError:
-        _unknown_area()
+    case = Case(**values, code=_free_code())
     set_committed_value(case, "category", category)  # the kept one: no query, nothing to write
-    if contact is not None:
-        db.session.add(CaseFollower(case_id=case.id, contact_id=contact.id, kind="reporter",
+    db.session.add(case)
+    if contact is not None:  # written with the case and its event (_write)
+        db.session.add(CaseFollower(case=case, contact_id=contact.id, kind="reporter",
                                     since=now))
     change.case = case
-    if link is not None:
-        link(case)
+    if link is not None:  # once the case has its id
+        change.after_event.append(lambda event: link(case))
     return _commit(change)
 
 
 def _unknown_area():
     """The place was removed by an administrator in the minute this worker keeps the area
     index: forget it and let the resident choose again."""
+    db.session.rollback()
     reference_data.invalidate()
-    _abort(InvalidInput(_l("Unknown area."), field="area"))
+    raise InvalidInput(_l("Unknown area."), field="area")
 
 
 def support(ref: CaseRef, actor: Actor, *, phone: str | None = None,
@@ -419,14 +424,14 @@ def support_count(case: Case) -> int:
         CaseEvent.case_id == case.id, CaseEvent.action == Action.SUPPORT.value)) or 0
 
 
-def _insert_case(values: dict[str, Any]) -> Case:
-    """INSERT the case under a fresh random code; a code already taken (rare) makes the
-    database skip the row (ON CONFLICT DO NOTHING) and a new code is drawn — one
-    statement, no look-up first."""
+def _free_code() -> str:
+    """A fresh random tracking code that no case holds yet. Two reports drawing the same
+    new code at the same instant (about one chance in 10^12 each) would meet the unique
+    key: the second is refused, nothing half-written."""
     for _ in range(CODE_ATTEMPTS):
-        case = insert_or_skip(Case, {**values, "code": new_code()}, ["code"])
-        if case is not None:
-            return case
+        code = new_code()
+        if db.session.scalar(select(Case.id).where(Case.code == code)) is None:
+            return code
     raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
 
 
