@@ -385,3 +385,26 @@ def agency_snapshot(agency: Agency) -> dict[str, Any]:
 def agency_staff(agency: Agency) -> list[User]:
     return list(db.session.scalars(select(User).where(User.agency_id == agency.id)
                                    .order_by(User.username)))
+
+
+def active_users(*roles: Role) -> list[User]:
+    """Active staff of these roles, by username (the choices for a chief or a team)."""
+    return list(db.session.scalars(select(User).where(
+        User.role.in_([r.value for r in roles]), User.active.is_(True)).order_by(User.username)))
+
+
+def areas_led_by(user: User) -> list[Area]:
+    return list(db.session.scalars(select(Area).where(Area.road_chief_id == user.id)))
+
+
+def agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.code)))
+
+
+def staff_counts_by_agency() -> dict[int | None, int]:
+    return dict(db.session.execute(select(User.agency_id, func.count())
+                                   .group_by(User.agency_id)).all())
+
+
+def all_staff() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))

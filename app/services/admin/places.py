@@ -325,3 +325,7 @@ def areas(street_id: int | None = None, q: str = "") -> list[Area]:
         query = query.where(Area.code.ilike(like) | Area.name_zh.ilike(like)
                             | Area.name_en.ilike(like))
     return list(db.session.scalars(query))
+
+
+def streets() -> list[Street]:
+    return list(db.session.scalars(select(Street).order_by(Street.code)))
