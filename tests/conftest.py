@@ -78,7 +78,8 @@ def _wipe():
 
 @pytest.fixture()
 def ctx(app):
-    """An application context with empty tables, wiped again afterwards."""
+    """An application context with empty tables (each test wipes them as it starts, so
+    whatever a test leaves is there to look at after a failure)."""
     from app.extensions import limiter
     from app.services import reference_data
 
@@ -89,7 +90,6 @@ def ctx(app):
         yield app
         db.session.rollback()
         db.session.remove()
-        _wipe()
 
 
 @pytest.fixture()

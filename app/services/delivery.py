@@ -117,10 +117,10 @@ def schedule(message_ids: list[int]) -> None:
     if not message_ids or not current_app.config.get("OUTBOX_DELIVERY", True):
         return
     if current_app.config.get("REDIS_URL"):
-        from app import jobs
+        from app import rq_queue
 
         try:
-            jobs.kick_delivery()
+            rq_queue.kick_delivery()
         except Exception:  # Redis down: the rows stay pending for the next sweep
             log.warning("could not queue outbox delivery; %d message(s) stay pending",
                         len(message_ids), exc_info=True)
