@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 
+from app.models.case import DESCRIPTION_MAX
 from app.services import open311
 
 
@@ -152,9 +153,9 @@ POST_FIELDS: dict[str, Any] = {
     "address_id": {"type": "string", "maxLength": 24,
                    "description": "The code of a responsibility area."},
     "attribute[urgency]": {"type": "string", "enum": ["normal", "urgent", "critical"]},
-    "description": {"type": "string", "maxLength": open311.DESCRIPTION_MAX,
-                    "description": "At most 4000 characters by the specification; a case "
-                                   "keeps 2000, a longer one is refused (400)."},
+    "description": {"type": "string", "maxLength": DESCRIPTION_MAX,
+                    "description": "The specification allows 4000 characters; a case keeps "
+                                   f"{DESCRIPTION_MAX}, a longer one is refused (400)."},
     "media_url": {"type": "string", "maxLength": open311.MEDIA_URL_MAX},
     "phone": {"type": "string", "maxLength": 20,
               "description": "The reporter hears about the case by SMS; never published."},

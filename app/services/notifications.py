@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
+from app import labels
 from app.extensions import db
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
@@ -39,17 +40,10 @@ def _followers(case: Case) -> list[tuple[Contact, bool]]:
 
 def _unit_name(case: Case) -> str:
     if case.assignee_agency is not None:
-        return case.assignee_agency.name_zh if _is_zh() else case.assignee_agency.name_en
+        return labels.name_in(case.assignee_agency)
     if case.area is not None:
-        area = case.area.name_zh if _is_zh() else case.area.name_en
-        return _("the road chief of %(area)s", area=area)
+        return _("the road chief of %(area)s", area=labels.name_in(case.area))
     return _("the responsible unit")
-
-
-def _is_zh() -> bool:
-    from flask_babel import get_locale
-
-    return str(get_locale()).startswith("zh")
 
 
 def _when(moment) -> str:
@@ -58,7 +52,7 @@ def _when(moment) -> str:
 
 def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None) -> str | None:
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = labels.name_in(case.category)
     action = Action(event.action)
     base = current_app.config["PUBLIC_BASE_URL"]
     if action is Action.SUBMIT and case.channel == "sms":
@@ -99,7 +93,7 @@ def sms_receipt(case: Case) -> str:
     """"Received" for a report made by text message: short (one or two SMS), with the
     code and how to ask for progress by SMS."""
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = labels.name_in(case.category)
     if case.area_id is None:
         return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
                  "place it. Text CX %(code)s for progress.", category=category, code=code)
@@ -111,7 +105,7 @@ def _staff_text(case: Case, event: CaseEvent) -> str | None:
     code = display_code(case.code)
     action = Action(event.action)
     if action in (Action.DISPATCH, Action.REASSIGN):
-        category = case.category.name("zh" if _is_zh() else "en")
+        category = labels.name_in(case.category)
         return _(
             "[roadchief] New case %(code)s: %(category)s at %(place)s. Fix by %(due)s.",
             code=code, category=category, place=case.address or "-", due=_when(case.due_at),

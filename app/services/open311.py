@@ -49,7 +49,6 @@ from workflows.lifecycle import Action, State
 from workflows.routing import Urgency
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-DESCRIPTION_MAX = 4000  # the specification's limit; the door keeps a narrower one
 MEDIA_URL_MAX = 500
 DEFAULT_DAYS = 90  # "a span of 90 days or first 1000 requests returned"
 DEFAULT_LIMIT = 1000
@@ -136,7 +135,7 @@ def _category(code: str) -> Category:
 def services() -> list[dict[str, Any]]:
     return [{
         "service_code": c.code,
-        "service_name": c.name_zh if _zh() else c.name_en,
+        "service_name": labels.name_in(c),
         "description": (c.hint_zh if _zh() else c.hint_en) or None,
         "metadata": True,  # every service has the urgency attribute
         "type": "realtime",
@@ -211,11 +210,10 @@ def submit(form, key: ApiKey) -> Case:
     if lat is None and not address and area_id is None:
         raise Open311Error(400, _l("A location is required: lat and long, address_string "
                                    "or address_id."))
+    # A description longer than a case keeps (DESCRIPTION_MAX) is refused by the door.
     description = (form.get("description") or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise Open311Error(400, _l("description is longer than 4000 characters."))
     if not description:
-        description = category.name_zh if _zh() else category.name_en
+        description = labels.name_in(category)
     urgency = Urgency.NORMAL.value
     for code, value in _attributes(form).items():
         if code != URGENCY_ATTRIBUTE:
@@ -389,7 +387,7 @@ def _agency(case: Case) -> str:
         district = db.session.get(District, case.district_id)
         if district is not None:
             return str(_l("%(district)s command centre",
-                          district=district.name_zh if _zh() else district.name_en))
+                          district=labels.name_in(district)))
     return str(_l("the district command centre"))
 
 

@@ -38,7 +38,7 @@ from workflows.routing import LimitKind, Urgency
 PUBLIC_STATES = (State.SUBMITTED, State.DISPATCHED, State.IN_PROGRESS, State.RETURNED,
                  State.ON_HOLD, State.RECTIFIED, State.CLOSED)
 PUBLIC_PHOTO_KINDS = ("before", "after")
-RATING = {1: _l("Satisfied"), 2: _l("Basically satisfied"), 3: _l("Dissatisfied")}
+RATING = labels.RATING
 LEVEL = {1: _l("the street command centre"), 2: _l("the district command centre"),
          3: _l("the city operations centre")}
 
@@ -47,8 +47,7 @@ def _zh() -> bool:
     return not str(get_locale()).startswith("en")
 
 
-def _name(obj) -> str:
-    return obj.name_zh if _zh() else obj.name_en
+_name = labels.name_in
 
 
 @dataclass
