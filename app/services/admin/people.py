@@ -316,10 +316,6 @@ def remove_member(admin: User, member: TeamMembership, source: str = "form") -> 
 # -- agencies ------------------------------------------------------------------------------
 
 
-def handler_keys() -> list[str]:
-    return sorted(set(db.session.scalars(select(Agency.handler))))
-
-
 def save_agency(admin: User, data: Mapping[str, Any], agency: Agency | None = None,
                 source: str = "form") -> Agency:
     problems = Problems()

@@ -37,13 +37,6 @@ def parse_polygon(raw: Any) -> dict[str, Any]:
     return geometry  # type: ignore[return-value]
 
 
-def polygon_problem(raw: Any):
-    """The message for an unusable polygon, or None."""
-    problems = Problems()
-    _geometry(raw, problems)
-    return problems.get("polygon")
-
-
 def _geometry(raw: Any, problems: Problems) -> dict[str, Any] | None:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8-sig", errors="replace")

@@ -1,4 +1,4 @@
-"""What the staff pages show, prepared for the templates: the buttons a person may press
+"""The staff case page, prepared for its template: the buttons a person may press
 on a case, its history told as who/what/when/why, and a resident's number masked."""
 
 from __future__ import annotations
