@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections import OrderedDict
 
+from cachetools import TTLCache
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -28,6 +27,7 @@ from app.services import (
     public_case,
     public_view,
     rating_links,
+    reference_data,
 )
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
@@ -104,11 +104,10 @@ def _render_page(case: public_case.PublicCase, contact_id: int | None = None, mi
 
 
 # Every action bumps the case's version, so (case, version, language, overdue yet) names
-# one page. Entries also expire, so renamed places and units show within a minute.
-_PAGE_TTL_SECONDS = 60
-_PAGE_MAX = 4000
-_pages: OrderedDict = OrderedDict()
-_pages_lock = threading.Lock()
+# one page. Entries also expire, so renamed places and units show within a minute
+# (reference_data's minute); the least recently seen go first when the cache is full.
+_pages: TTLCache = TTLCache(maxsize=4000, ttl=reference_data.TTL_SECONDS)
+_pages_lock = threading.Lock()  # gunicorn's threads share the cache
 
 
 def _kept_page(case: public_case.PublicCase) -> str:
@@ -116,15 +115,11 @@ def _kept_page(case: public_case.PublicCase) -> str:
     key = (current_app.name, case.id, case.code, case.version, case.updated_at,
            str(get_locale()), late)
     with _pages_lock:
-        hit = _pages.get(key)
-        if hit is not None and time.monotonic() - hit[0] < _PAGE_TTL_SECONDS:
-            _pages.move_to_end(key)
-            return hit[1]
-    page = _render_page(case)
-    with _pages_lock:  # gunicorn's threads share the cache
-        _pages[key] = (time.monotonic(), page)
-        while len(_pages) > _PAGE_MAX:
-            _pages.popitem(last=False)
+        page = _pages.get(key)
+    if page is None:
+        page = _render_page(case)
+        with _pages_lock:
+            _pages[key] = page
     return page
 
 
