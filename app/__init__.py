@@ -23,7 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app import input_guard, models  # noqa: F401 - models: register them with the metadata
 
     input_guard.register(app)  # first: no extension's before_request sees a NUL byte
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, ping_after_idle
+    from app.database import ping_after_idle
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
@@ -38,9 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
     # Templates get current_user as Flask-Login's lazy proxy (its own context processor
     # would load the user for every page, hashing a resident's address and browser first).
     login_manager.init_app(app, add_context_processor=False)
-    from app.web import KeptSerializerSessionInterface
-
-    app.session_interface = KeptSerializerSessionInterface()
     app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
                                            or app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)

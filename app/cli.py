@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     @click.option("--no-history", is_flag=True, help="places, people and catalogue only")
     def seed_demo(cases: int, no_history: bool) -> None:
         """Load the demo city (idempotent)."""
-        from app.services import demo
+        from app.demo import seed as demo
 
         counts = demo.seed(history=not no_history, cases_count=cases)
         click.echo("demo city: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

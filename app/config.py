@@ -105,7 +105,7 @@ class Config:
                                  "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
     RATELIMIT_SWALLOW_ERRORS = True  # a down Redis must never stop a report
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    RATELIMIT_HEADERS_ENABLED = False  # written by app.extensions.limit_headers instead
+    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and, on a 429, Retry-After
     REPORT_LIMIT_PER_ADDRESS = os.environ.get("REPORT_LIMIT_PER_ADDRESS",
                                               "20 per hour; 60 per day")
     REPORT_LIMIT_PER_PHONE = os.environ.get("REPORT_LIMIT_PER_PHONE", "5 per hour; 20 per day")

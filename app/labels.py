@@ -93,3 +93,21 @@ CHANNEL = {
     "staff": _l("Staff"),
     "demo": _l("Demo"),
 }
+
+
+#: A resident's rating of a closed case (1 满意, 2 基本满意, 3 不满意), everywhere it is shown.
+RATING = {
+    1: _l("Satisfied"),
+    2: _l("Basically satisfied"),
+    3: _l("Dissatisfied"),
+}
+
+
+def name_in(thing, locale=None) -> str:
+    """A place's, agency's or category's name (``name_zh`` / ``name_en``) in the reader's
+    language, or in ``locale``: English for an English locale, Chinese for any other."""
+    if locale is None:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+    return thing.name_en if str(locale).startswith("en") else thing.name_zh

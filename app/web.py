@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, jsonify, render_template, request, session
-from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale, get_translations, refresh
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import get_locale, refresh
 from flask_login import current_user
-from jinja2 import pass_context
 
 from app import labels
 from app.extensions import login_manager
 from app.services.errors import ServiceError
 from app.services.i18n import datetime_in
 from app.services.notifications import display_code
-
-
-class KeptSerializerSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signing serializer made once per set of
-    keys instead of twice a request (opening and saving)."""
-
-    _kept: tuple | None = None  # (keys, serializer)
-
-    def get_signing_serializer(self, app: Flask):
-        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        kept = self._kept
-        if kept is None or kept[0] != keys:
-            kept = self._kept = (keys, super().get_signing_serializer(app))
-        return kept[1]
-
-
-def signed_in() -> bool:
-    """Whether a staff member is signed in. A visitor with neither a signed-in session nor
-    a remember-me cookie (nearly every resident) is not: Flask-Login is not asked, which
-    would first hash their address and browser for its session protection."""
-    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in session and cookie not in request.cookies:
-        return False
-    return current_user.is_authenticated
 
 
 def register(app: Flask) -> None:
@@ -55,34 +29,6 @@ def register(app: Flask) -> None:
         refresh()
         g.pop("_login_user", None)
 
-    # Jinja's _() asks Flask-Babel for the catalogue on every string, three look-ups of
-    # its request context each; here the locale is asked once per string and each
-    # locale's catalogue is kept (the same object Flask-Babel keeps; force_locale holds).
-    catalogues: dict = {}
-
-    def catalogue():
-        locale = get_locale()
-        found = catalogues.get(locale)
-        if found is None:
-            found = get_translations()
-            if locale is not None:
-                catalogues[locale] = found
-        return found
-
-    # Within a page the catalogue is looked up once (helpers() below puts it in the
-    # page's context); a macro imported without context looks it up per string.
-    @pass_context
-    def gettext(context, s):
-        return (context.get("_catalogue") or catalogue()).ugettext(s)
-
-    app.jinja_env.install_gettext_callables(
-        gettext=gettext,
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
-
     @app.context_processor
     def helpers():
         locale = str(get_locale())
@@ -93,7 +39,6 @@ def register(app: Flask) -> None:
             "is_zh": locale.startswith("zh"),
             "display_code": display_code,
             "when": lambda d: datetime_in(locale, d),
-            "_catalogue": catalogue(),
         }
 
     @app.errorhandler(ServiceError)

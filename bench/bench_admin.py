@@ -57,12 +57,12 @@ def main() -> None:
 def run(db) -> None:
     from sqlalchemy import func, select
 
+    from app.demo.seed import seed_agencies, seed_catalogue
     from app.models import Case, District, Street, User
     from app.services import cases
     from app.services.actors import Actor
     from app.services.admin import area_map, imports, people
     from app.services.calendar import load_official_years
-    from app.services.demo import seed_agencies, seed_catalogue
 
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, {db.engine.dialect.name}")

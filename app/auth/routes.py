@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from app.auth import bp
 from app.auth.access import safe_next
 from app.auth.forms import LoginForm, PasswordForm
-from app.extensions import limit_headers, limiter
+from app.extensions import limiter
 from app.services import accounts, origins, staff_sessions
 from app.services.errors import InvalidInput
 
@@ -82,10 +82,8 @@ def password():
 def too_many_sign_ins(exc: RateLimitExceeded):
     error = _("Too many sign-in attempts from this network. Please wait a few minutes and "
               "try again.")
-    response = current_app.make_response((render_template(
-        "auth/login.html", form=LoginForm(), error=error,
-        next_url=safe_next(request.values.get("next"))), 429))
-    return limit_headers(response, always=False)
+    return render_template("auth/login.html", form=LoginForm(), error=error,
+                           next_url=safe_next(request.values.get("next"))), 429
 
 
 @bp.errorhandler(CSRFError)

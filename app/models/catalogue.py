@@ -46,7 +46,9 @@ class Category(Base):
     limit_rules: Mapped[list[TimeLimitRule]] = relationship(back_populates="category")
 
     def name(self, locale: str) -> str:
-        return self.name_en if str(locale).startswith("en") else self.name_zh
+        from app.labels import name_in
+
+        return name_in(self, locale)
 
 
 class TimeLimitRule(Base):

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 
+from app.models.case import DESCRIPTION_MAX
 from app.services import open311
 
 
@@ -174,7 +175,7 @@ POST_FIELDS: dict[str, Any] = {
     "attribute[urgency]": {"type": "string", "enum": ["", "normal", "urgent", "critical"],
                            "description": "Empty counts as not given (normal). Other "
                                           "attribute[...] keys are ignored."},
-    "description": {"type": "string", "maxLength": open311.DESCRIPTION_MAX,
+    "description": {"type": "string", "maxLength": DESCRIPTION_MAX,
                     "description": "At most 4000 characters, as the specification allows; "
                                    "control characters are removed."},
     "media_url": {"type": "string", "maxLength": open311.MEDIA_URL_MAX},

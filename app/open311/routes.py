@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db, limit_headers, limiter
+from app.extensions import db, limiter
 from app.open311 import bp
 from app.open311.formats import errors, render
 from app.services import open311, open311_updates
@@ -46,8 +46,8 @@ def _limits_off() -> bool:
     return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
+# Clients pace themselves by X-RateLimit-* (RATELIMIT_HEADERS_ENABLED).
 limiter.limit(_limit, key_func=_client, exempt_when=_limits_off, scope="open311")(bp)
-bp.after_request(limit_headers)  # clients pace themselves by X-RateLimit-*
 
 
 @bp.after_request

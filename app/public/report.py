@@ -30,7 +30,7 @@ from app.public import bp
 from app.public.forms import ReportForm
 from app.public.report_limits import limited
 from app.public.uploads import discard, load, preview, stage
-from app.services import cases, media, nearby, places, public_view
+from app.services import cases, catalogue_cache, contacts, media, nearby, places, public_view
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.i18n import local_time
@@ -114,13 +114,13 @@ class Draft:
                 for m in messages:
                     self.error(name, m)
         code = (form.category.data or "").strip().upper()
-        self.category = code if code in cases.active_category_codes() else None
+        self.category = code if code in catalogue_cache.active_category_codes() else None
         if code and self.category is None:
             self.error("category", _l("Unknown category."))
         self._check_location()
         self._check_photos()
         try:
-            cases.normalize_phone(form.phone.data)
+            contacts.normalize_phone(form.phone.data)
         except InvalidInput as exc:
             self.error("phone", exc.message)
         return not self.errors
@@ -264,7 +264,7 @@ def _submit(form: ReportForm, draft: Draft):
             lng=draft.lng if pinned else None, address=form.address.data or "",
             area_id=None if pinned else draft.area.id, phone=form.phone.data,
             anonymous=bool(form.anonymous.data), language=str(get_locale()), channel="web",
-            photos=draft.photos(), alone=True,
+            photos=draft.photos(),
         )
     except InvalidInput as exc:
         draft.error(FIELD_OF.get(exc.field or "", "form"), exc.message)
@@ -278,7 +278,7 @@ def _submit(form: ReportForm, draft: Draft):
 def _support(form: ReportForm, code: str):
     draft = Draft(form)
     try:
-        cases.normalize_phone(form.phone.data)
+        contacts.normalize_phone(form.phone.data)
         case = cases.support(code, Actor.resident(), phone=form.phone.data,
                              language=str(get_locale()))
     except ServiceError as exc:
@@ -288,7 +288,7 @@ def _support(form: ReportForm, code: str):
         draft.error(FIELD_OF.get(exc.field or "", "form"), exc.message)
         return _render(form, draft, exc.status)
     discard(draft.held)  # the photos were for a new report, which is not made
-    contact = cases.find_contact(form.phone.data) if form.phone.data else None
+    contact = contacts.find_contact(form.phone.data) if form.phone.data else None
     remember(case, contact.id if contact else None)
     return redirect(url_for("public.joined", code=case.code), 303)
 

@@ -7,10 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import func, select
 
-from app.extensions import db, limit_headers
+from app.extensions import db
 from app.models import Attachment, Case, Category
 from app.public import bp
-from app.public.report_limits import TooManyReports
 from app.services import media, public_view
 from workflows.lifecycle import State
 
@@ -45,16 +44,10 @@ def photo(key: str, thumb: bool = False):
     return response
 
 
-@bp.after_request
-def retry_after(response):
-    """A 429 says when to try again (Retry-After); other answers carry no limit figures."""
-    return limit_headers(response, always=False)
-
-
 @bp.errorhandler(RateLimitExceeded)
-@bp.errorhandler(TooManyReports)
-def too_many(exc: RateLimitExceeded | TooManyReports):
-    """A friendly word instead of a bare 429; the report form keeps what was typed."""
+def too_many(exc: RateLimitExceeded):
+    """A friendly word instead of a bare 429 (Flask-Limiter adds Retry-After); the report
+    form keeps what was typed."""
     message = _l("You have sent several reports in a short time. Thank you! Please wait a "
                  "while before sending another one. If it is urgent, please call 12345.")
     if request.endpoint == "public.report_post":
@@ -65,6 +58,4 @@ def too_many(exc: RateLimitExceeded | TooManyReports):
         response = make_response(jsonify(error=str(message)), 429)
     else:
         response = make_response(render_template("error.html", message=message), 429)
-    if isinstance(exc, TooManyReports):
-        response.headers["Retry-After"] = str(exc.retry_after)
     return response

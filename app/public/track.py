@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections import OrderedDict
 
+from cachetools import TTLCache
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from app.extensions import db
@@ -22,16 +22,17 @@ from app.public.report_limits import limited
 from app.services import (
     cases,
     clock,
+    contacts,
     delivery,
     origins,
     public_case,
     public_view,
     rating_links,
+    reference_data,
 )
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code
-from app.web import signed_in
 from workflows.lifecycle import Action, State
 
 _WELL_FORMED = re.compile(r"^[0-9A-Z]{6,12}$")
@@ -85,7 +86,7 @@ def _case_page(case: public_case.PublicCase):
     form and sets no cookie. Staff get theirs rendered (their pages carry notices)."""
     mine = case.code in session.get("mine", {})  # this browser reported or supported it
     link_sent = request.args.get("sent") == "1"
-    if not mine and not link_sent and not signed_in():
+    if not mine and not link_sent and not current_user.is_authenticated:
         return _kept_page(case)
     return _render_page(case, my_contact_id(case.code), mine, link_sent)
 
@@ -104,11 +105,10 @@ def _render_page(case: public_case.PublicCase, contact_id: int | None = None, mi
 
 
 # Every action bumps the case's version, so (case, version, language, overdue yet) names
-# one page. Entries also expire, so renamed places and units show within a minute.
-_PAGE_TTL_SECONDS = 60
-_PAGE_MAX = 4000
-_pages: OrderedDict = OrderedDict()
-_pages_lock = threading.Lock()
+# one page. Entries also expire, so renamed places and units show within a minute
+# (reference_data's minute); the least recently seen go first when the cache is full.
+_pages: TTLCache = TTLCache(maxsize=4000, ttl=reference_data.TTL_SECONDS)
+_pages_lock = threading.Lock()  # gunicorn's threads share the cache
 
 
 def _kept_page(case: public_case.PublicCase) -> str:
@@ -116,15 +116,11 @@ def _kept_page(case: public_case.PublicCase) -> str:
     key = (current_app.name, case.id, case.code, case.version, case.updated_at,
            str(get_locale()), late)
     with _pages_lock:
-        hit = _pages.get(key)
-        if hit is not None and time.monotonic() - hit[0] < _PAGE_TTL_SECONDS:
-            _pages.move_to_end(key)
-            return hit[1]
-    page = _render_page(case)
-    with _pages_lock:  # gunicorn's threads share the cache
-        _pages[key] = (time.monotonic(), page)
-        while len(_pages) > _PAGE_MAX:
-            _pages.popitem(last=False)
+        page = _pages.get(key)
+    if page is None:
+        page = _render_page(case)
+        with _pages_lock:
+            _pages[key] = page
     return page
 
 
@@ -162,7 +158,7 @@ def rating_link(code: str):
     if not form.validate():
         return _link_page(case, form, 422)
     try:
-        phone = cases.normalize_phone(form.phone.data)
+        phone = contacts.normalize_phone(form.phone.data)
     except InvalidInput as exc:
         form.phone.errors = [str(exc.message)]
         return _link_page(case, form, 422)

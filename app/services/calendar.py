@@ -1,36 +1,21 @@
-"""The working calendar built from the database, cached per process.
-
-The cache is dropped by :func:`invalidate` when an administrator changes the calendar,
-and otherwise refreshed every minute so that every worker process picks up changes."""
+"""The working calendar built from the database, kept as reference data
+(``app.services.reference_data``: a minute, or until an administrator changes it)."""
 
 from __future__ import annotations
 
-import time as _time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear, OfficeHours
+from app.services.reference_data import invalidate, kept
 from workflows.calendar import DEFAULT_OFFICE_HOURS, OfficePeriod, WorkingCalendar, official_days
-
-_TTL_SECONDS = 60
-_KEY = "roadchief.calendar"
 
 
 def working_calendar() -> WorkingCalendar:
-    cached = current_app.extensions.get(_KEY)
-    if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
-        return cached[1]
-    calendar = _load()
-    current_app.extensions[_KEY] = (_time.monotonic(), calendar)
-    return calendar
-
-
-def invalidate() -> None:
-    current_app.extensions.pop(_KEY, None)
+    return kept("calendar", _load)
 
 
 def _load() -> WorkingCalendar:

@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.util import identity_key
 
 from app import labels
-from app.extensions import db, holds_writes, insert_now, row_values, upsert
+from app.extensions import db
 from app.models import (
     Agency,
     Area,
@@ -45,20 +42,21 @@ from app.models import (
 )
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX, REASON_MAX
 from app.services import (
+    catalogue_cache,
     clock,
     delivery,
-    direct,
     media,
     metrics_booking,
     notifications,
     plain_text,
-    report_statement,
+    reference_data,
     timers,
     webhooks,
 )
 from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see, check_routing_place
 from app.services.calendar import working_calendar
+from app.services.contacts import find_contact, find_or_create
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
 from workflows import deadlines, effects
 from workflows.escalation import LEVEL_AUDIENCE, Step
@@ -96,20 +94,6 @@ def normalize_code(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", (text or "").upper())
 
 
-def normalize_phone(raw: str | None) -> str | None:
-    """E.164 from what a resident types; None for empty; InvalidInput when unusable."""
-    if raw is None or not raw.strip():
-        return None
-    digits = re.sub(r"[\s\-()]", "", raw.strip())
-    if re.fullmatch(r"1[3-9]\d{9}", digits):
-        return "+86" + digits
-    if re.fullmatch(r"(\+|00)86(1[3-9]\d{9})", digits):
-        return "+86" + digits[-11:]
-    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
-        return digits
-    raise InvalidInput(_l("That phone number is not valid."), field="phone")
-
-
 def _text(value: str | None, name: str, limit: int, required: bool = False) -> str | None:
     # Invisible control characters are removed, from every channel, before anything is kept.
     value = plain_text.without_controls(value or "").strip() or None
@@ -134,27 +118,6 @@ def get_case(ref: CaseRef) -> Case:
     if case is None:
         raise NotFound()
     return case
-
-
-def find_contact(phone: str | None, language: str = "zh_Hans_CN") -> Contact | None:
-    """The contact for this number, made if new. A new number costs one statement
-    (INSERT … ON CONFLICT DO NOTHING RETURNING); a known one, or one that another
-    transaction is adding this instant (the insert waits for it), a plain read after —
-    no write to a row that exists, and two first reports at once share one row."""
-    return _contact(phone, language)[0]
-
-
-def _contact(phone: str | None, language: str) -> tuple[Contact | None, bool]:
-    """find_contact, and whether the contact was made just now."""
-    phone = normalize_phone(phone)
-    if phone is None:
-        return None, False
-    stmt = _statement("insert-contact", lambda: upsert(Contact.__table__).on_conflict_do_nothing(
-        index_elements=["phone"]).returning(Contact.__table__.c.id))
-    made = Contact(phone=phone, language=language, created_at=clock.now())
-    if insert_now(made, stmt):
-        return made, True
-    return db.session.scalar(select(Contact).where(Contact.phone == phone)), False
 
 
 def _local(moment: datetime) -> datetime:
@@ -277,11 +240,19 @@ def _write(change: _Change) -> list[OutboxMessage]:
     if case.updated_at != event.at:
         case.updated_at = event.at  # every action bumps the version, even a note
     timers.refresh_next_check(case, event.at)
-    if not change.new or db.session.is_modified(case):
+    if change.new:
+        event.case = case  # one flush writes the case, its follower and this event
+    else:
         db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
-    event.case_id = case.id
+        event.case_id = case.id
     event.version = case.version
-    insert_now(event)  # one INSERT now: its id goes into the outbox rows
+    db.session.add(event)
+    try:
+        db.session.flush()  # the event's id goes into the outbox rows
+    except IntegrityError:
+        if change.new:  # its place was removed meanwhile
+            _unknown_area()
+        raise
     # The daily SLA figures move with the case, in this transaction.
     metrics_booking.book(case, first=change.new, record=change.record,
                          breaches=change.breaches)
@@ -372,7 +343,6 @@ def submit(
     link: Callable[[Case], None] | None = None,
     receipt_in_reply: bool = False,
     source: dict[str, Any] | None = None,
-    alone: bool = False,
 ) -> Case:
     """A new report. It is always kept: a point outside every area makes it *unrouted*,
     for a dispatcher to place.
@@ -381,14 +351,10 @@ def submit(
     caused it (the SMS that reported it), so both are committed together or not at all.
     ``receipt_in_reply``: the reporter hears "received" in the reply to their own text
     message; the outbox keeps that message as already sent. ``source``: more facts about
-    where the report came from (the Open311 key, a media URL), kept on its event.
-    ``alone``: the report is all the caller writes (a resident's web form, an Open311
-    request), so it may be committed by itself; on PostgreSQL it is then written in one
-    statement outside the session (``_report_at_once``), unless the session holds
-    writes not committed yet after all."""
+    where the report came from (the Open311 key, a media URL), kept on its event."""
     try:
-        kept = _catalogue()[0].get((category_code or "").strip().upper())
-        if kept is None:
+        category = catalogue_cache.active_category(category_code)
+        if category is None:
             raise InvalidInput(_l("Unknown category."), field="category")
         description = _text(description, "description", DESCRIPTION_MAX, required=True)
         address = _text(address, "address", ADDRESS_MAX) or ""
@@ -402,17 +368,8 @@ def submit(
         if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise InvalidInput(_l("That location is not on the map."), field="location")
         prepared = media.prepare(list(photos))
-        at_once = (alone and REPORT_IN_ONE_STATEMENT and not prepared and link is None
-                   and not receipt_in_reply and actor.contact is None
-                   and db.engine.dialect.name == "postgresql"
-                   and not holds_writes(db.session)  # else those must commit with it
-                   and not webhooks.any_active())  # the statement writes no deliveries
-        if at_once:  # the contact is made or found by the statement itself
-            contact, made, phone = None, False, normalize_phone(phone)
-            category = CategoryFacts(**_own_copy(kept))
-        else:
-            contact, made = (actor.contact, False) if actor.contact else _contact(phone, language)
-            category = _in_session(kept)
+        contact, made = ((actor.contact, False) if actor.contact
+                         else find_or_create(phone, language))
         if actor.role is Role.RESIDENT and actor.contact is None and contact is not None:
             actor = Actor.resident(contact)
 
@@ -449,83 +406,24 @@ def submit(
                          "unrouted": values["unrouted_reason"],
                          **(source or {})}
     change.replied = contact if receipt_in_reply else None
-    if at_once:
-        change.case = Case(**values)
-        set_committed_value(change.case, "category", category)  # no query, nothing to write
-        return _report_at_once(change, phone, language)
-    try:
-        case = _insert_case(values)
-    except IntegrityError:
-        _unknown_area()
-    if contact is not None:  # no object needed: one plain INSERT
-        db.session.execute(_statement("insert-follower", lambda: insert(CaseFollower.__table__)),
-                           {"case_id": case.id, "contact_id": contact.id, "kind": "reporter",
-                            "since": now})
+    case = Case(**values, code=_free_code())
+    set_committed_value(case, "category", category)  # the kept one: no query, nothing to write
+    db.session.add(case)
+    if contact is not None:  # written with the case and its event (_write)
+        db.session.add(CaseFollower(case=case, contact_id=contact.id, kind="reporter",
+                                    since=now))
     change.case = case
-    if link is not None:
-        link(case)
+    if link is not None:  # once the case has its id
+        change.after_event.append(lambda event: link(case))
     return _commit(change)
-
-
-#: A new report on PostgreSQL that is all its caller writes, without photos or a linked
-#: message, is written in one statement (_report_at_once); False makes it take the
-#: statements SQLite takes (the tests compare the two).
-REPORT_IN_ONE_STATEMENT = True
 
 
 def _unknown_area():
     """The place was removed by an administrator in the minute this worker keeps the area
     index: forget it and let the resident choose again."""
-    routing_service.invalidate()
-    _abort(InvalidInput(_l("Unknown area."), field="area"))
-
-
-def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
-    """A new report in one statement of its own (app/services/report_statement.py),
-    committed by itself: the reporter's contact when the number is new, the case under a
-    fresh code, its event, the reporter as follower and their "received" message — the
-    rows the separate statements write. The case comes back detached, outside the
-    session: its columns and its category (the kept catalogue's facts) are all there,
-    and anything else it refers to must be read anew (``get_case``).
-
-    Nothing is booked in the daily figures: a case just reported is neither dispatched
-    nor closed, so it is not in them yet (``workflows.metrics.facts``)."""
-    case, event = change.case, change.event
-    timers.refresh_next_check(case, event.at)
-    event.version = case.version
-    case_row, event_row = row_values(case), row_values(event)
-    contact_row = (None if phone is None
-                   else {"phone": phone, "language": language, "created_at": event.at})
-    for _ in range(CODE_ATTEMPTS):
-        case.code = case_row["code"] = new_code()
-        message = bodies = None
-        if phone is not None:  # a report always has a "received" text
-            bodies = notifications.resident_bodies(case, event)
-            message = row_values(notifications.message_row(
-                None, phone, language, bodies[language], case, event))
-        shape = (report_statement.given(case_row, "case"),
-                 report_statement.given(event_row, "event"),
-                 None if message is None else report_statement.given(message, "outbox"))
-        statement = direct.compiled(("insert-report", shape),
-                                    lambda shape=shape: report_statement.build(*shape))
-        try:
-            ids = direct.fetch_one(statement, report_statement.parameters(
-                case_row, event_row, message, contact_row, bodies, since=event.at))
-        except direct.errors().IntegrityError:
-            _unknown_area()
-        # No row: no case was written (the code was taken, or another request is adding
-        # this number right now): draw again.
-        if ids is not None:
-            break
-    else:
-        raise RuntimeError(f"no case written after {CODE_ATTEMPTS} attempts")
-    case.id = ids[0]
-    if phone is not None:
-        case.reporter_contact_id = ids[3]
-    make_transient_to_detached(case)
-    if phone is not None and ids[2] is not None:  # else the number opted out
-        delivery.schedule([ids[2]])
-    return case
+    db.session.rollback()
+    reference_data.invalidate()
+    raise InvalidInput(_l("Unknown area."), field="area")
 
 
 def support(ref: CaseRef, actor: Actor, *, phone: str | None = None,
@@ -553,93 +451,25 @@ def support_count(case: Case) -> int:
         CaseEvent.case_id == case.id, CaseEvent.action == Action.SUPPORT.value)) or 0
 
 
-def _catalogue() -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, Any]]]:
-    """Every category's columns, by code (the active ones) and by id (all), kept with
-    the area index (a minute, or until an administrator changes the catalogue)."""
-    from app.services import places
-
-    def load():
-        rows = [{col.key: getattr(c, col.key) for col in Category.__table__.columns}
-                for c in db.session.scalars(select(Category))]
-        return ({r["code"]: r for r in rows if r["active"]}, {r["id"]: r for r in rows})
-
-    return places.memo("categories", load)
-
-
-def _in_session(values: dict[str, Any]) -> Category:
-    """The kept category as this session's object, without a query (the session's own
-    object if it holds one already: never overwritten with the kept values)."""
-    held = db.session.identity_map.get(identity_key(Category, values["id"]))
-    if held is not None:
-        return held
-    category = Category(**_own_copy(values))
-    make_transient_to_detached(category)
-    db.session.add(category)  # persistent, as if loaded: nothing to write
-    return category
-
-
-def _own_copy(values: dict[str, Any]) -> dict[str, Any]:
-    """The kept values with their JSON lists and maps copied: this request's own. A
-    category's JSON holds flat lists and maps of strings and numbers (keywords, reminder
-    thresholds, escalation delays), so a shallow copy is a whole one (deepcopy cost
-    about 5 % of a report, measured)."""
-    return {k: v.copy() if isinstance(v, list | dict) else v for k, v in values.items()}
-
-
-def active_category_codes():
-    """The codes residents may choose (the kept catalogue's keys)."""
-    return _catalogue()[0].keys()
-
-
-class CategoryFacts(SimpleNamespace):
-    """A kept category's columns, read like the mapped object (``name(locale)`` too)."""
-
-    name = Category.name
-
-
-def category_facts(category_id: int) -> CategoryFacts | Category | None:
-    """A category's columns from the kept catalogue (for read-only pages and lists of
-    many cases: no ORM object, no query)."""
-    values = _catalogue()[1].get(category_id)
-    if values is None:  # made in the last minute by another worker
-        return db.session.get(Category, category_id)
-    return CategoryFacts(**_own_copy(values))
-
-
-def category_of(case: Case) -> Category:
-    """The case's category from the kept catalogue (so ``case.category`` needs no query)."""
-    values = _catalogue()[1].get(case.category_id)
-    if values is None:
-        return case.category
-    category = _in_session(values)
-    # Held by the case (the session itself keeps its objects only weakly).
-    set_committed_value(case, "category", category)
-    return category
-
-
-def _insert_case(values: dict[str, Any]) -> Case:
-    """INSERT the case under a fresh random code; a code already taken (rare) makes the
-    database skip the row (ON CONFLICT DO NOTHING) and a new code is drawn — one
-    statement, no look-up first."""
-    table = Case.__table__
-    stmt = _statement("insert-case", lambda: upsert(table).on_conflict_do_nothing(
-        index_elements=["code"]).returning(table.c.id))
+def _free_code() -> str:
+    """A fresh random tracking code that no case holds yet. Two reports drawing the same
+    new code at the same instant (about one chance in 10^12 each) would meet the unique
+    key: the second is refused, nothing half-written."""
     for _ in range(CODE_ATTEMPTS):
-        case = Case(**values, code=new_code())
-        if insert_now(case, stmt):
-            return case
+        code = new_code()
+        if db.session.scalar(select(Case.id).where(Case.code == code)) is None:
+            return code
     raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
 
 
-_statements: dict[tuple[Hashable, str], Any] = {}
-
-
-def _statement(name: Hashable, build: Callable[[], Any]):
-    """A statement built once per database dialect (upserts differ by dialect)."""
-    key = (name, db.engine.dialect.name)
-    if key not in _statements:
-        _statements[key] = build()
-    return _statements[key]
+def _place(case: Case, area: Area | None) -> None:
+    if area is None:
+        case.area_id = case.street_id = case.district_id = None
+        case.unrouted_reason = "no_area"
+        return
+    case.area_id, case.street_id = area.id, area.street_id
+    case.district_id = area.street.district_id
+    case.unrouted_reason = None
 
 
 # -- triage -----------------------------------------------------------------------------------

@@ -157,13 +157,13 @@ def schedule(message_ids: list[int]) -> None:
     if not message_ids or not current_app.config.get("OUTBOX_DELIVERY", True):
         return
     if current_app.config.get("REDIS_URL"):
-        from app import jobs
+        from app import rq_queue
         from app.services import redis_health
 
         if not redis_health.usable():  # down a moment ago: its return queues them
             return
         try:
-            jobs.kick_delivery()
+            rq_queue.kick_delivery()
         except Exception as exc:  # Redis down: the rows stay pending until it returns
             log.warning("could not queue outbox delivery; %d message(s) stay pending",
                         len(message_ids), exc_info=True)

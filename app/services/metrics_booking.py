@@ -15,7 +15,8 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from app.extensions import db, upsert
+from app.database import upsert
+from app.extensions import db
 from app.models import (
     Case,
     CaseFollower,

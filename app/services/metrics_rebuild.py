@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import Integer, and_, cast, delete, exists, func, insert, or_, select
 
-from app.extensions import db, upsert
+from app.database import upsert
+from app.extensions import db
 from app.models import (
     Case,
     CaseEvent,

@@ -46,10 +46,10 @@ def schedule(media_ids: list[int]) -> None:
     (``fetch()``): the webhook itself never downloads."""
     if not media_ids or not current_app.config.get("REDIS_URL"):
         return
-    from app import jobs
+    from app import rq_queue
 
     try:
-        jobs.enqueue("app.jobs.fetch_sms_media", media_ids)
+        rq_queue.enqueue("app.jobs.fetch_sms_media", media_ids)
     except Exception:
         log.warning("could not queue %d MMS photo(s); they wait for the sweep", len(media_ids),
                     exc_info=True)

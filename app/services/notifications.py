@@ -12,7 +12,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
-from app.extensions import db, insert_now
+from app import labels
+from app.extensions import db
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
 from app.services.i18n import local_time
@@ -39,17 +40,10 @@ def _followers(case: Case) -> list[tuple[Contact, bool]]:
 
 def _unit_name(case: Case) -> str:
     if case.assignee_agency is not None:
-        return case.assignee_agency.name_zh if _is_zh() else case.assignee_agency.name_en
+        return labels.name_in(case.assignee_agency)
     if case.area is not None:
-        area = case.area.name_zh if _is_zh() else case.area.name_en
-        return _("the road chief of %(area)s", area=area)
+        return _("the road chief of %(area)s", area=labels.name_in(case.area))
     return _("the responsible unit")
-
-
-def _is_zh() -> bool:
-    from flask_babel import get_locale
-
-    return str(get_locale()).startswith("zh")
 
 
 def _when(moment) -> str:
@@ -58,7 +52,7 @@ def _when(moment) -> str:
 
 def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None) -> str | None:
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = labels.name_in(case.category)
     action = Action(event.action)
     base = current_app.config["PUBLIC_BASE_URL"]
     if action is Action.SUBMIT and case.channel == "sms":
@@ -99,7 +93,7 @@ def sms_receipt(case: Case) -> str:
     """"Received" for a report made by text message: short (one or two SMS), with the
     code and how to ask for progress by SMS."""
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = labels.name_in(case.category)
     if case.area_id is None:
         return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
                  "place it. Text CX %(code)s for progress.", category=category, code=code)
@@ -111,7 +105,7 @@ def _staff_text(case: Case, event: CaseEvent) -> str | None:
     code = display_code(case.code)
     action = Action(event.action)
     if action in (Action.DISPATCH, Action.REASSIGN):
-        category = case.category.name("zh" if _is_zh() else "en")
+        category = labels.name_in(case.category)
         return _(
             "[roadchief] New case %(code)s: %(category)s at %(place)s. Fix by %(due)s.",
             code=code, category=category, place=case.address or "-", due=_when(case.due_at),
@@ -133,17 +127,8 @@ _OPTED_OUT = select(SmsOptOut.phone).where(SmsOptOut.phone.in_(bindparam("phones
 def _add(key: str, phone: str, language: str, body: str, case: Case, event: CaseEvent,
          contact: Contact | None = None, user: User | None = None,
          in_reply: bool = False) -> OutboxMessage:
-    message = message_row(key, phone, language, body, case, event, contact, user, in_reply)
-    insert_now(message)
-    return message
-
-
-def message_row(key: str | None, phone: str, language: str, body: str, case: Case,
-                event: CaseEvent, contact: Contact | None = None, user: User | None = None,
-                in_reply: bool = False) -> OutboxMessage:
-    """The outbox row, not yet written."""
     now = clock.now()
-    return OutboxMessage(
+    message = OutboxMessage(
             dedupe_key=key, channel="sms", to_phone=phone,
             contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
@@ -152,33 +137,19 @@ def message_row(key: str | None, phone: str, language: str, body: str, case: Cas
             status="sent" if in_reply else "pending",
             provider_id="twiml" if in_reply else None, sent_at=now if in_reply else None,
     )
-
-
-#: A resident's message is keyed ``e<event id>:c<contact id>`` (one per event and person);
-#: report_statement builds the same key in SQL from these two parts.
-EVENT_KEY, CONTACT_KEY = "e", ":c"
+    db.session.add(message)
+    return message
 
 
 def resident_key(event_id: int, contact_id: int) -> str:
-    """The dedupe key of the message an event sends a resident."""
-    return f"{EVENT_KEY}{event_id}{CONTACT_KEY}{contact_id}"
+    """The dedupe key of the message an event sends a resident (one per event and person)."""
+    return f"e{event_id}:c{contact_id}"
 
 
 def resident_body(case: Case, event: CaseEvent, contact: Contact) -> str | None:
     """What an event tells a resident, in their language."""
     with force_locale(contact.language):
         return _resident_text(case, event, contact)
-
-
-def resident_bodies(case: Case, event: CaseEvent) -> dict[str, str]:
-    """What a new report's event tells its reporter, in every language the app speaks:
-    for the statement that writes the report, which learns the reporter's language only
-    as it runs (app/services/report_statement.py). The text names no contact."""
-    bodies = {}
-    for language in current_app.config["LANGUAGES"]:
-        with force_locale(language):
-            bodies[language] = _resident_text(case, event)
-    return bodies
 
 
 def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),

@@ -42,16 +42,15 @@ from app import labels
 from app.extensions import db
 from app.models import Area, Attachment, Case, CaseEvent, Category, District
 from app.models.admin import ApiKey
-from app.services import cases, clock, plain_text, public_view
+from app.models.case import DESCRIPTION_MAX
+from app.services import cases, catalogue_cache, clock, plain_text, public_view
 from app.services.actors import Actor
 from app.services.errors import ServiceError
-from app.services.i18n import current_language
 from app.services.notifications import display_code
 from workflows.lifecycle import Action, State
 from workflows.routing import Urgency
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-DESCRIPTION_MAX = 4000  # the specification's limit; the door keeps a narrower one
 MEDIA_URL_MAX = 500
 DEFAULT_DAYS = 90  # "a span of 90 days or first 1000 requests returned"
 DEFAULT_LIMIT = 1000
@@ -139,7 +138,7 @@ def _category(code: str) -> Category:
 def services() -> list[dict[str, Any]]:
     return [{
         "service_code": c.code,
-        "service_name": c.name_zh if _zh() else c.name_en,
+        "service_name": labels.name_in(c),
         "description": (c.hint_zh if _zh() else c.hint_en) or None,
         "metadata": True,  # every service has the urgency attribute
         "type": "realtime",
@@ -241,7 +240,7 @@ def submit(form, key: ApiKey) -> Case:
     if len(description) > DESCRIPTION_MAX:
         raise Open311Error(400, _l("description is longer than 4000 characters."))
     if not description:
-        description = category.name_zh if _zh() else category.name_en
+        description = labels.name_in(category)
     urgency = _attributes(form).get(URGENCY_ATTRIBUTE, Urgency.NORMAL.value)
     if urgency not in {u.value for u in Urgency}:
         raise Open311Error(400, _l("Unknown value for attribute %(code)s.",
@@ -385,7 +384,7 @@ class CaseLine:
     def __init__(self, row, categories: dict):
         self.__dict__.update(row._mapping)
         if self.category_id not in categories:  # one copy per category per answer
-            categories[self.category_id] = cases.category_facts(self.category_id)
+            categories[self.category_id] = catalogue_cache.kept_category(self.category_id)
         self.category = categories[self.category_id]
 
 
@@ -512,10 +511,10 @@ def _load_units(found: list) -> list:
         return db.session.scalars(select(model).where(among(model.id, ids))
                                   .options(*options)).all()
 
-    from app.services.places import remembered
+    from app.services.reference_data import remembered
 
     language, known = str(get_locale()), remembered().__contains__
-    # Units already worded in the last minute (places.memo) need nothing read.
+    # Units already worded in the last minute (reference_data.kept) need nothing read.
     unworded = [c for c in found if (c.assignee_user_id or c.assignee_agency_id)
                 and not known(("unit", language, c.area_id, c.assignee_user_id,
                                c.assignee_agency_id))]
@@ -534,18 +533,17 @@ def _agency(case) -> str:
         district = db.session.get(District, case.district_id)
         if district is not None:
             return str(_l("%(district)s command centre",
-                          district=district.name_zh if _zh() else district.name_en))
+                          district=labels.name_in(district)))
     return str(_l("the district command centre"))
 
 
-def _area_code(case) -> str | None:
-    from app.services.places import memo
+def _area_code(case: Case) -> str | None:
+    if case.area_id is None:
+        return None
+    from app.services.reference_data import kept
 
-    def read():
-        area = db.session.get(Area, case.area_id) if case.area_id else None
-        return area.code if area is not None else None
-
-    return memo(("area-code", case.area_id), read)
+    return kept(("area-code", case.area_id),
+                lambda: db.session.scalar(select(Area.code).where(Area.id == case.area_id)))
 
 
 def ending_words(state: State, ending: CaseEvent | None) -> str:
@@ -569,7 +567,7 @@ def records(found: list) -> list[dict[str, Any]]:
     changed, endings = _status_changes(found), _endings(found)
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
     zh, now, zone = _zh(), clock.now(), clock.zone()
-    reader = current_language()
+    reader = str(get_locale())
     states = {s: str(labels.STATE[s]) for s in State}
     seen: dict[tuple, Any] = {}
 
@@ -601,9 +599,9 @@ def records(found: list) -> list[dict[str, Any]]:
                                         case.district_id, case.area_id),
                                        lambda c=case: _agency(c)),
             "service_notice": once(notice_key,
-                                   lambda c=case: public_view.deadline(c, reader, once(
+                                   lambda c=case: public_view.deadline(c, once(
                                        ("limit", c.limit_rule_id, c.category_id, c.urgency),
-                                       lambda: public_view.rectify_limit(c, reader[0])),
+                                       lambda: public_view.rectify_limit(c, reader)),
                                    ).text or None),
             "requested_datetime": w3c(case.created_at, zone),
             "updated_datetime": w3c(changed.get(case.id) or case.created_at, zone),

@@ -54,9 +54,9 @@ def _redis(failed_limit: int) -> dict[str, Any]:
     try:
         from rq.registry import FailedJobRegistry
 
-        from app import jobs
+        from app import rq_queue
 
-        queue = jobs.queue()
+        queue = rq_queue.queue()
         queue.connection.ping()
         registry = FailedJobRegistry(queue=queue)
         failed = []

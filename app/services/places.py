@@ -5,20 +5,18 @@ in the city at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Area, Street
+from app.services.reference_data import kept
 from app.services.routing import area_index
 
 #: A point this far (degrees, about 1 km) beyond the outermost area still counts as in the
 #: city: it is kept as an unrouted case for a dispatcher to place.
 CITY_MARGIN_DEG = 0.01
-_by_index: WeakKeyDictionary = WeakKeyDictionary()
-_memo_by_index: WeakKeyDictionary = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -50,12 +48,11 @@ class AreaChoice:
 
 
 def choices() -> list[AreaChoice]:
-    """Every area with its roads, street and district. Kept as long as the routing area
-    index is (a minute, or until the areas are invalidated)."""
-    index = area_index()
-    cached = _by_index.get(index)
-    if cached is not None:
-        return cached
+    """Every area with its roads, street and district, kept as reference data."""
+    return kept("area-choices", _load_choices)
+
+
+def _load_choices() -> list[AreaChoice]:
     areas = db.session.scalars(
         select(Area).options(selectinload(Area.roads),
                              selectinload(Area.street).selectinload(Street.district))
@@ -71,22 +68,7 @@ def choices() -> list[AreaChoice]:
         out.append(AreaChoice(a.id, a.name_zh, a.name_en, roads, a.street.name_zh,
                               a.street.name_en, a.street.district.name_zh,
                               a.street.district.name_en, search))
-    _by_index[index] = out
     return out
-
-
-def memo(key, make):
-    """A value derived from places and other reference data (units, rules), kept as long
-    as the area index is."""
-    values = _memo_by_index.setdefault(area_index(), {})
-    if key not in values:
-        values[key] = make()
-    return values[key]
-
-
-def remembered() -> dict:
-    """What ``memo`` holds now (to check many keys at once)."""
-    return _memo_by_index.get(area_index(), {})
 
 
 def search(q: str | None, limit: int = 300) -> list[AreaChoice]:

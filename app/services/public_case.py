@@ -1,11 +1,10 @@
-"""The tracking page's read: a case as the public sees it, in one statement and without
-the ORM. The page is the most visited of all (residents follow their reports), read-only,
-and shows a dozen of the case's columns, its events and its public photos; loading the
-whole mapped case with its events and photos joined cost about half of the request
-(measured with bench/bench_resident.py). Here one row comes back: the case's own
-columns, the code of the case it was merged into, and its events and photos as two JSON
-arrays aggregated by the database, turned into plain read-only objects with the same
-attribute names as the mapped classes, so ``public_view`` reads either."""
+"""The tracking page's read: a case as the public sees it, in one SQL statement (Core, on
+the session's connection) rather than the mapped case with its events and photos. The
+page is the most visited of all (residents follow their reports), read-only, and shows a
+dozen of the case's columns, its events and its public photos. One row comes back: the
+case's own columns, the code of the case it was merged into, and its events and photos
+as two JSON arrays aggregated by the database, turned into plain read-only objects with
+the same attribute names as the mapped classes, so ``public_view`` reads either."""
 
 from __future__ import annotations
 
@@ -14,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import JSON, Select, bindparam, func, select
 
 from app.extensions import db
 from app.models import Attachment, Case, CaseEvent
-from app.services import cases, direct
+from app.services import catalogue_cache
+from app.services.catalogue_cache import KeptCategory
 from app.services.public_view import PUBLIC_PHOTO_KINDS
 from workflows.lifecycle import State
 
@@ -65,7 +65,7 @@ class PublicCase:
     merged_into_code: str | None
     events: list[PublicEvent] = field(default_factory=list)
     attachments: list[PublicPhoto] = field(default_factory=list)
-    category: Any = None  # the kept catalogue's facts: icon, names, name(locale)
+    category: KeptCategory | Any = None  # the kept catalogue's: icon, names, name(locale)
 
     @property
     def state_enum(self) -> State:
@@ -74,8 +74,7 @@ class PublicCase:
 
 def load(code: str) -> PublicCase | None:
     """The case with this (normalised) tracking code as the public sees it, or None."""
-    row = direct.fetch_one(direct.compiled("public-case", lambda: _build(db.engine.dialect.name)),
-                           {"code": code})
+    row = db.session.execute(_statement(), {"code": code}).first()
     if row is None:
         return None
     values = dict(zip(_CASE_COLUMNS, row[:len(_CASE_COLUMNS)], strict=True))
@@ -86,7 +85,7 @@ def load(code: str) -> PublicCase | None:
                       events=sorted((_event(e) for e in _array(events)), key=_by_id),
                       attachments=sorted((PublicPhoto(*p) for p in _array(photos)
                                           if p[2] in PUBLIC_PHOTO_KINDS), key=_by_id))
-    case.category = cases.category_facts(case.category_id)
+    case.category = catalogue_cache.kept_category(case.category_id)
     return case
 
 
@@ -102,12 +101,9 @@ def _event(values: list) -> PublicEvent:
                        actor_role)
 
 
-def _array(value) -> list:
-    """An aggregated JSON array (already parsed by psycopg; text from SQLite; NULL when
-    there are no rows)."""
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else value
+def _array(value: list | None) -> list:
+    """An aggregated JSON array (NULL when there are no rows)."""
+    return [] if value is None else value
 
 
 def _utc(value) -> datetime | None:
@@ -123,8 +119,18 @@ def _utc(value) -> datetime | None:
 
 # -- the statement ------------------------------------------------------------------------
 
+_statements: dict[str, Select] = {}
 
-def _build(dialect: str):
+
+def _statement() -> Select:
+    """The statement for the app's database, built once per dialect."""
+    dialect = db.engine.dialect.name
+    if dialect not in _statements:
+        _statements[dialect] = _build(dialect)
+    return _statements[dialect]
+
+
+def _build(dialect: str) -> Select:
     """SELECT the case's columns, the code it was merged into, and its events and photos
     as JSON arrays of arrays (PostgreSQL: json_agg; SQLite: json_group_array). Staff-only
     photos are left out in Python: a fixed statement, with no list of kinds to expand."""
@@ -135,9 +141,11 @@ def _build(dialect: str):
     case, event, photo = Case.__table__, CaseEvent.__table__, Attachment.__table__
     into = case.alias("merged_into")
     events = (select(aggregate(array(*(as_json(event.c.data) if name == "data"
-                                       else event.c[name] for name in _EVENT_COLUMNS))))
+                                       else event.c[name] for name in _EVENT_COLUMNS)),
+                               type_=JSON))
               .where(event.c.case_id == case.c.id).scalar_subquery())
-    photos = (select(aggregate(array(*(photo.c[name] for name in _PHOTO_COLUMNS))))
+    photos = (select(aggregate(array(*(photo.c[name] for name in _PHOTO_COLUMNS)),
+                               type_=JSON))
               .where(photo.c.case_id == case.c.id).scalar_subquery())
     return (select(*(case.c[name] for name in _CASE_COLUMNS), into.c.code, events, photos)
             .outerjoin(into, into.c.id == case.c.merged_into_id)

@@ -28,7 +28,8 @@ from app.models import (
 )
 from app.services import clock
 from app.services import routing as routing_service
-from app.services.i18n import current_language, datetime_in, translator
+from app.services.i18n import datetime_in
+from app.services.reference_data import kept
 from workflows.deadlines import Unit
 from workflows.lifecycle import Action, Role, State
 from workflows.routing import LimitKind, Urgency
@@ -37,7 +38,7 @@ from workflows.routing import LimitKind, Urgency
 PUBLIC_STATES = (State.SUBMITTED, State.DISPATCHED, State.IN_PROGRESS, State.RETURNED,
                  State.ON_HOLD, State.RECTIFIED, State.CLOSED)
 PUBLIC_PHOTO_KINDS = ("before", "after")
-RATING = {1: _l("Satisfied"), 2: _l("Basically satisfied"), 3: _l("Dissatisfied")}
+RATING = labels.RATING
 LEVEL = {1: _l("the street command centre"), 2: _l("the district command centre"),
          3: _l("the city operations centre")}
 
@@ -46,8 +47,7 @@ def _zh() -> bool:
     return not str(get_locale()).startswith("en")
 
 
-def _name(obj) -> str:
-    return obj.name_zh if _zh() else obj.name_en
+_name = labels.name_in
 
 
 @dataclass
@@ -77,12 +77,9 @@ def _limit_words(key, found, language: str) -> str:
     return _remember(("limit-text", language, key), lambda: limit_text(*found))
 
 
-# Reference data the public pages name (rules, units) changes rarely: it is kept as long
-# as the routing area index (a minute), so a tracking page costs a few indexed queries.
-def _remember(key, make):
-    from app.services.places import memo
-
-    return memo(key, make)
+# Reference data the public pages name (rules, units) changes rarely: kept for a minute,
+# so a tracking page costs a few indexed queries.
+_remember = kept
 
 
 def rectify_limit(case: Case, language: str | None = None) -> str:
@@ -137,8 +134,7 @@ def _actor_unit(case: Case, event: CaseEvent, language: str) -> str:
 def timeline(case: Case) -> list[Step]:
     """The case's record in plain words. Internal steps (notes, requests, refusals) and
     everything personal are left out."""
-    language, catalogue = current_language()
-    _ = translator(catalogue)  # the reader's catalogue, asked for once
+    language = str(get_locale())
     photos: dict[int | None, list[Attachment]] = {}
     for a in case.attachments:
         if a.kind in PUBLIC_PHOTO_KINDS:
@@ -196,12 +192,10 @@ def timeline(case: Case) -> list[Step]:
     return steps
 
 
-def deadline(case: Case, reader: tuple | None = None, limit: str | None = None) -> Deadline:
-    """The time limit and whether it was (or is being) met. ``reader`` (the reader's
-    ``current_language()``) and ``limit`` (``rectify_limit`` of the case) are given by a
-    caller that words many cases for one answer, once for all of them."""
-    language, catalogue = reader or current_language()
-    _ = translator(catalogue)  # the reader's catalogue, asked for once
+def deadline(case: Case, limit: str | None = None) -> Deadline:
+    """The time limit and whether it was (or is being) met. ``limit`` (``rectify_limit`` of
+    the case) is given by a caller that words many cases for one answer, once for all."""
+    language = str(get_locale())
     limit = rectify_limit(case, language) if limit is None else limit
     state = State(case.state)
     if state in (State.REJECTED, State.MERGED):

@@ -23,6 +23,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
+from app import labels
 from app.extensions import db
 from app.models import (
     Agency,
@@ -381,9 +382,8 @@ def names(user_ids, agency_ids, locale: str) -> dict[tuple[str, int], str]:
         for u in db.session.scalars(select(User).where(User.id.in_(user_ids))):
             out[("user", u.id)] = u.display_name
     if agency_ids:
-        zh = str(locale).startswith("zh")
         for a in db.session.scalars(select(Agency).where(Agency.id.in_(agency_ids))):
-            out[("agency", a.id)] = a.name_zh if zh else a.name_en
+            out[("agency", a.id)] = labels.name_in(a, locale)
     return out
 
 

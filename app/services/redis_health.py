@@ -58,10 +58,10 @@ def _watch(app: Flask, key: tuple[int, str]) -> None:
             with _lock:
                 _down_until.pop(key, None)
             with app.app_context():
-                from app import jobs
+                from app import rq_queue
 
                 try:
-                    jobs.kick_delivery(force=True)
+                    rq_queue.kick_delivery(force=True)
                     log.info("Redis is back: delivery of the pending messages queued")
                 except Exception:
                     log.warning("Redis is back but the delivery could not be queued",

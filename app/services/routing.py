@@ -3,47 +3,38 @@ current time limits, find the owning agency, and apply ``workflows.routing``."""
 
 from __future__ import annotations
 
-import time as _time
-
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Agency, Area, Category, Street, TimeLimitRule
+from app.services.reference_data import kept
 from workflows.deadlines import TimeLimit
 from workflows.geo import AreaIndex
 from workflows.routing import AreaRef, CategoryRule, LimitKind, Route, Urgency, route
 
-_KEY = "roadchief.area_index"
-_TTL_SECONDS = 60
 
+def _areas() -> tuple[AreaIndex, dict[int, tuple[int, int]]]:
+    """The area index and each area's (street, district), kept as reference data."""
 
-def _cached() -> tuple[float, AreaIndex, dict[int, tuple[int, int]]]:
-    cached = current_app.extensions.get(_KEY)
-    if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
-        return cached
-    rows = db.session.execute(
-        select(Area.id, Area.polygon, Area.street_id, Street.district_id)
-        .join(Street, Street.id == Area.street_id)).all()
-    cached = (_time.monotonic(), AreaIndex([(r.id, r.polygon) for r in rows]),
-              {r.id: (r.street_id, r.district_id) for r in rows})
-    current_app.extensions[_KEY] = cached
-    return cached
+    def load():
+        rows = db.session.execute(
+            select(Area.id, Area.polygon, Area.street_id, Street.district_id)
+            .join(Street, Street.id == Area.street_id)).all()
+        return (AreaIndex([(r.id, r.polygon) for r in rows]),
+                {r.id: (r.street_id, r.district_id) for r in rows})
+
+    return kept("areas", load)
 
 
 def area_index() -> AreaIndex:
-    return _cached()[1]
+    return _areas()[0]
 
 
 def placement(area_id: int) -> tuple[int, int, int] | None:
-    """(area, street, district) ids of an area, from the reference data kept with the area
-    index (a minute): a report is placed without reading the area row."""
-    found = _cached()[2].get(area_id)
+    """(area, street, district) ids of an area, from the kept reference data: a report is
+    placed without reading the area row."""
+    found = _areas()[1].get(area_id)
     return (area_id, *found) if found else None
-
-
-def invalidate() -> None:
-    current_app.extensions.pop(_KEY, None)
 
 
 def locate(lng: float, lat: float) -> Area | None:

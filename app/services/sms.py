@@ -46,7 +46,7 @@ from app.models import (
     SmsOptOut,
 )
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
-from app.services import cases, clock, delivery, mms
+from app.services import cases, clock, contacts, delivery, mms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.i18n import local_time
@@ -236,18 +236,9 @@ def _inbound(msg: Inbound, contact: Contact | None, language: str,
 def _contact(phone: str) -> tuple[Contact | None, bool]:
     """The resident's contact by phone (made on first contact), and whether it is new."""
     try:
-        normal = cases.normalize_phone(phone)
+        return contacts.find_or_create(phone, DEFAULT_LANGUAGE)
     except InvalidInput:
         return None, False
-    if normal is None:
-        return None, False
-    contact = db.session.scalar(select(Contact).where(Contact.phone == normal))
-    if contact is not None:
-        return contact, False
-    contact = Contact(phone=normal, language=DEFAULT_LANGUAGE, created_at=clock.now())
-    db.session.add(contact)
-    db.session.flush()
-    return contact, True
 
 
 # -- commands ---------------------------------------------------------------------------------

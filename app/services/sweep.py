@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
-from app import jobs
-from app.extensions import db, upsert
+from app import rq_queue
+from app.database import upsert
+from app.extensions import db
 from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
 from app.services import cases, clock, delivery, mms, sms, timers, webhooks
 from app.services.calendar import working_calendar
@@ -67,7 +68,7 @@ def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     done["conversations_closed"] = sms.expire_conversations()
     if current_app.config.get("REDIS_URL"):
         try:
-            jobs.enqueue("app.jobs.fetch_sms_media")
+            rq_queue.enqueue("app.jobs.fetch_sms_media")
         except Exception:  # Redis down: the photos wait for the next minute
             log.warning("could not queue the MMS fetch", exc_info=True)
     else:

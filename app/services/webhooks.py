@@ -267,10 +267,10 @@ def release_abandoned() -> int:
 def kick() -> None:
     """From the sweep: queue a delivery pass on RQ, or run it now without Redis."""
     if current_app.config.get("REDIS_URL"):
-        from app import jobs
+        from app import rq_queue
 
         try:
-            jobs.enqueue("app.jobs.deliver_webhooks")
+            rq_queue.enqueue("app.jobs.deliver_webhooks")
         except Exception:  # Redis down: the rows wait for the next minute
             log.warning("could not queue webhook delivery", exc_info=True)
         return

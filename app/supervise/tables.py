@@ -49,8 +49,8 @@ def figure_headers() -> list[str]:
     return [
         _("Due"), _("On time"), _("Late"), _("On-time rate"), _("With extension"),
         _("Extension rate"), _("Closed"), _("Reworked"), _("Rework rate"),
-        _("Closed with a contact"), _("Ratings"), _("Satisfied"), _("Fairly satisfied"),
-        _("Dissatisfied"), _("Satisfaction rate"), _("Rating coverage"),
+        _("Closed with a contact"), _("Ratings"), str(labels.RATING[1]), str(labels.RATING[2]),
+        str(labels.RATING[3]), _("Satisfaction rate"), _("Rating coverage"),
         _("Mean response (hours)"), _("Mean handling (hours)"),
     ]
 

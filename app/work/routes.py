@@ -32,7 +32,7 @@ from app.services.actors import Actor, can_see
 from app.services.errors import NotFound, ServiceError
 from app.work import bp
 from app.work.actions import DONE, HANDLERS, expected_version, photos
-from app.work.views import case_page
+from app.work.case_page import case_page
 from workflows.lifecycle import Action, Role
 
 R = Role

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area
+from app.services import reference_data
 from app.services import routing as routing_service
 from tests.browser.admin_browser import admin_page
 from tests.browser.conftest import shot
@@ -34,7 +35,7 @@ def test_an_area_is_created_by_uploading_geojson(live_server, new_page, app, cit
     assert page.locator(".flash").first.inner_text() == "Area JA01-03 saved."
     area = db.session.scalar(select(Area).where(Area.code == "JA01-03"))
     assert [r.name for r in area.roads] == ["胜利街", "洞庭街"]
-    routing_service.invalidate()
+    reference_data.invalidate()
     assert routing_service.locate(114.310, 30.602).code == "JA01-03"
     # the sketch shows the uploaded boundary beside its neighbours
     assert page.locator(".draw svg path.mine").count() == 1

@@ -4,7 +4,7 @@ page, not an error."""
 
 from sqlalchemy import create_engine, text
 
-from app.extensions import ping_after_idle
+from app.database import ping_after_idle
 from tests.conftest import IS_POSTGRES, need
 
 

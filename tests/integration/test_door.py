@@ -520,7 +520,7 @@ def test_a_report_on_an_area_removed_meanwhile_is_refused_and_nothing_is_stored(
     from sqlalchemy import text
 
     from app.models import Area, Contact
-    from app.services import routing
+    from app.services import reference_data, routing
     from tests.conftest import IS_POSTGRES, need
     from tests.factories import box
 
@@ -530,7 +530,7 @@ def test_a_report_on_an_area_removed_meanwhile_is_refused_and_nothing_is_stored(
     db.session.add(area)
     db.session.commit()
     spare = area.id
-    routing.invalidate()
+    reference_data.invalidate()
     assert routing.placement(spare) is not None  # now kept by this worker
     db.session.execute(text("DELETE FROM road WHERE area_id = :a"), {"a": spare})
     db.session.execute(text("DELETE FROM area WHERE id = :a"), {"a": spare})

@@ -2,15 +2,11 @@
 case gives: the same columns, events in order with aware UTC times, public photos only,
 the code of the case it was merged into. Runs on SQLite and on PostgreSQL (CI)."""
 
-import dataclasses
 from datetime import UTC, timedelta
-
-import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Case
-from app.services import cases, clock, direct, public_case
+from app.services import cases, clock, public_case
 from app.services.actors import Actor
 from tests.factories import photo
 from tests.resident_helpers import close_by_staff, fresh_limits  # noqa: F401 - autouse
@@ -81,36 +77,3 @@ def test_a_case_without_photos_or_time_limit_reads_empty_lists_and_none(city, t0
     assert read.attachments == [] and read.due_at is None and read.rectified_at is None
     assert [e.action for e in read.events] == ["submit"]
     assert read.events[0].at == _mapped(case.code).events[0].at.astimezone(UTC)
-
-
-def test_a_failed_read_is_raised_and_only_a_lost_connection_is_thrown_away(app, city, t0,
-                                                                         monkeypatch):
-    """A driver error is raised. The statement runs outside a transaction, so an error in
-    it leaves the pooled connection as good as before; one that means the connection is
-    gone (a dropped connection, say) throws it away rather than handing it to the next
-    request."""
-    case = _reported(city, t0)
-    assert public_case.load(case.code).code == case.code
-    key = ("public-case", db.engine.dialect.name)
-    good = direct._compiled[key]
-    monkeypatch.setitem(direct._compiled, key, dataclasses.replace(
-        good, sql=good.sql.replace('"case".code', "no_such_column")))
-    thrown_away = []
-
-    def invalidated(dbapi_connection, record, exception):
-        thrown_away.append(dbapi_connection)
-
-    event.listen(db.engine, "invalidate", invalidated)
-    try:
-        with pytest.raises(db.engine.dialect.loaded_dbapi.Error):
-            public_case.load(case.code)
-        assert thrown_away == []
-        monkeypatch.setattr(type(db.engine.dialect), "is_disconnect",
-                            lambda self, exc, connection, cursor: True)
-        with pytest.raises(db.engine.dialect.loaded_dbapi.Error):
-            public_case.load(case.code)
-    finally:
-        event.remove(db.engine, "invalidate", invalidated)
-    assert len(thrown_away) == 1
-    monkeypatch.undo()
-    assert public_case.load(case.code).code == case.code

@@ -403,7 +403,7 @@ def test_too_many_reports_from_one_phone_are_limited_whatever_the_address(city, 
         free = post_report(other, report_data(city, phone="13900006666"))
     finally:
         app.config["REPORT_LIMIT_PER_PHONE"] = "5 per hour; 20 per day"
-    assert first.status_code == 303 and "X-RateLimit-Remaining" not in first.headers
+    assert first.status_code == 303
     assert again.status_code == 429 and blocked.status_code == 429
     assert free.status_code == 303
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Attachment
 from app.services import cases, clock
-from app.work.views import mask_phone
+from app.work.case_page import mask_phone
 from tests.work_helpers import act, buttons, client_for, dispatched, in_progress, report
 
 

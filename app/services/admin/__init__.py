@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.services import reference_data
 from app.services.errors import Conflict, InvalidInput
 
 
@@ -39,7 +40,6 @@ class Problems(dict):
 
 def commit() -> None:
     """Commit the staged change and let routing and the calendar see it at once."""
-    from app.services import calendar, routing
 
     try:
         db.session.commit()
@@ -50,8 +50,7 @@ def commit() -> None:
     except Exception:
         db.session.rollback()
         raise
-    routing.invalidate()
-    calendar.invalidate()
+    reference_data.invalidate()
 
 
 # -- small field parsers shared by forms and imports ----------------------------------------

@@ -30,7 +30,7 @@ from app.models import (
     User,
 )
 from app.models.people import STAFF_ROLES
-from app.services import accounts, cases
+from app.services import accounts, cases, contacts, reference_data
 from app.services.actors import Actor
 from app.services.admin import Invalid, Problems, audit, flag, text, word_list
 from app.services.errors import InvalidInput
@@ -114,7 +114,7 @@ def validate_user(data: Mapping[str, Any], user: User | None = None,
                                 role=values["role"], roles=", ".join(STAFF_ROLES)))
     phone = str(data.get("phone") or "").strip()
     try:
-        values["phone"] = cases.normalize_phone(phone)
+        values["phone"] = contacts.normalize_phone(phone)
     except InvalidInput as exc:
         problems.add("phone", exc.message)
     place = resolve_place(data.get("place"))
@@ -268,15 +268,12 @@ def stage_chief(admin: User, area: Area, user: User | None, source: str = "form"
 def hand_over(admin: User, moves: list[tuple[Area, int | None, int]], reason: str) -> int:
     """Commit the staged changes together with the hand-over of each area's open cases.
     Returns how many cases moved."""
-    from app.services import calendar, routing
-
     try:
         moved = cases.hand_over(moves, Actor.staff(admin), reason=reason)
     except Exception:
         db.session.rollback()
         raise
-    routing.invalidate()
-    calendar.invalidate()
+    reference_data.invalidate()
     return len(moved)
 
 
@@ -320,10 +317,6 @@ def remove_member(admin: User, member: TeamMembership, source: str = "form") -> 
 # -- agencies ------------------------------------------------------------------------------
 
 
-def handler_keys() -> list[str]:
-    return sorted(set(db.session.scalars(select(Agency.handler))))
-
-
 def save_agency(admin: User, data: Mapping[str, Any], agency: Agency | None = None,
                 source: str = "form") -> Agency:
     problems = Problems()
@@ -347,7 +340,7 @@ def save_agency(admin: User, data: Mapping[str, Any], agency: Agency | None = No
         problems.add("district", _l("No district has the code %(code)s.", code=district_code))
     values["district_id"] = district.id if district else None
     try:
-        values["duty_phone"] = cases.normalize_phone(str(data.get("duty_phone") or ""))
+        values["duty_phone"] = contacts.normalize_phone(str(data.get("duty_phone") or ""))
     except InvalidInput as exc:
         problems.add("duty_phone", exc.message)
     wanted = word_list(data.get("categories") or [])
@@ -389,3 +382,26 @@ def agency_snapshot(agency: Agency) -> dict[str, Any]:
 def agency_staff(agency: Agency) -> list[User]:
     return list(db.session.scalars(select(User).where(User.agency_id == agency.id)
                                    .order_by(User.username)))
+
+
+def active_users(*roles: Role) -> list[User]:
+    """Active staff of these roles, by username (the choices for a chief or a team)."""
+    return list(db.session.scalars(select(User).where(
+        User.role.in_([r.value for r in roles]), User.active.is_(True)).order_by(User.username)))
+
+
+def areas_led_by(user: User) -> list[Area]:
+    return list(db.session.scalars(select(Area).where(Area.road_chief_id == user.id)))
+
+
+def agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.code)))
+
+
+def staff_counts_by_agency() -> dict[int | None, int]:
+    return dict(db.session.execute(select(User.agency_id, func.count())
+                                   .group_by(User.agency_id)).all())
+
+
+def all_staff() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))

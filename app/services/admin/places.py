@@ -37,13 +37,6 @@ def parse_polygon(raw: Any) -> dict[str, Any]:
     return geometry  # type: ignore[return-value]
 
 
-def polygon_problem(raw: Any):
-    """The message for an unusable polygon, or None."""
-    problems = Problems()
-    _geometry(raw, problems)
-    return problems.get("polygon")
-
-
 def _geometry(raw: Any, problems: Problems) -> dict[str, Any] | None:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8-sig", errors="replace")
@@ -325,3 +318,7 @@ def areas(street_id: int | None = None, q: str = "") -> list[Area]:
         query = query.where(Area.code.ilike(like) | Area.name_zh.ilike(like)
                             | Area.name_en.ilike(like))
     return list(db.session.scalars(query))
+
+
+def streets() -> list[Street]:
+    return list(db.session.scalars(select(Street).order_by(Street.code)))

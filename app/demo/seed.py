@@ -45,7 +45,7 @@ from app.services.media import Photo
 from workflows.lifecycle import Role
 from workflows.routing import DEFAULT_RECTIFY_LIMITS, default_limits
 
-CITY_FILE = Path(__file__).resolve().parent.parent / "demo" / "wuhan_city.json"
+CITY_FILE = Path(__file__).resolve().parent / "wuhan_city.json"
 DEMO_PASSWORD = "roadchief-demo"
 
 #: The demo logins shown in the README: username -> (role, place code, name).

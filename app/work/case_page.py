@@ -1,4 +1,4 @@
-"""What the staff pages show, prepared for the templates: the buttons a person may press
+"""The staff case page, prepared for its template: the buttons a person may press
 on a case, its history told as who/what/when/why, and a resident's number masked."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app import labels
 from app.models import Attachment, Case, CaseEvent, CaseRequest
@@ -32,7 +31,6 @@ NEEDS_NONE_PENDING = {Action.REQUEST_EXTENSION: "extension", Action.REQUEST_HOLD
 MAIN_STEPS = (Action.DISPATCH, Action.SIGN_FOR, Action.RECTIFY, Action.VERIFY_PASS,
               Action.APPROVE_EXTENSION, Action.APPROVE_HOLD, Action.RESUME, Action.REOPEN)
 
-SCORE = {1: _l("Satisfied"), 2: _l("Basically satisfied"), 3: _l("Dissatisfied")}
 
 
 def available_actions(case: Case, actor: Actor, pending: dict[str, CaseRequest | None]
@@ -139,8 +137,8 @@ def _details(event: CaseEvent, names) -> list[str]:
     if data.get("merged_from"):
         out.append(_("Case %(code)s was merged into this one (%(n)s people follow it now).",
                      code=_code(data["merged_from"]), n=data.get("followers_moved", 0)))
-    if action is Action.RATE and data.get("score") in SCORE:
-        out.append(str(SCORE[data["score"]]))
+    if action is Action.RATE and data.get("score") in labels.RATING:
+        out.append(str(labels.RATING[data["score"]]))
     if action is Action.ESCALATE and data.get("level"):
         out.append(_("Escalation level %(n)s.", n=data["level"]))
     if action is Action.SUPPORT:
@@ -198,7 +196,7 @@ def case_page(case: Case, actor: Actor, locale: str) -> dict[str, Any]:
         else mask_phone(case.reporter.phone),
         "supporters": queues.supporters(case),
         "ratings": queues.ratings(case),
-        "score_names": SCORE,
+        "score_names": labels.RATING,
         "suggestion": None,
         "nearby": [],
         "choices": None,

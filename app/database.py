@@ -1,0 +1,54 @@
+"""Database plumbing shared by the services: the dialect's upsert, an insert that skips a
+row whose unique key is taken, and the pool's check of connections left idle."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
+
+from app.extensions import db
+
+M = TypeVar("M")
+
+
+def upsert(table):
+    """The database's own INSERT … ON CONFLICT (PostgreSQL and SQLite share the form)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def insert_or_skip(model: type[M], values: dict[str, Any], unique: list[str]) -> M | None:
+    """INSERT a row, or nothing when another row already holds its ``unique`` columns
+    (``ON CONFLICT DO NOTHING``): the new row as a session object, or None. A
+    concurrent transaction inserting the same key makes this one wait for it rather than
+    fail, so two first reports from one number share one contact."""
+    statement = (upsert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+                 .returning(model))
+    return db.session.scalars(statement).one_or_none()
+
+
+def ping_after_idle(engine, seconds: float) -> None:
+    """Check a pooled connection before use only when it has sat idle for ``seconds``
+    (a restarted or failed-over database closes idle connections); a connection in
+    steady use has just proved itself. A dead one is replaced: raising
+    DisconnectionError in a checkout hook makes the pool discard it and connect anew."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc

@@ -1,0 +1,52 @@
+"""Residents' contacts: a phone number as the app keeps it, and the one find-or-create
+every channel uses (the web form, Open311, SMS)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.database import insert_or_skip
+from app.extensions import db
+from app.models import Contact
+from app.services import clock
+from app.services.errors import InvalidInput
+
+DEFAULT_LANGUAGE = "zh_Hans_CN"
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """E.164 from what a resident types; None for empty; InvalidInput when unusable."""
+    if raw is None or not raw.strip():
+        return None
+    digits = re.sub(r"[\s\-()]", "", raw.strip())
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return "+86" + digits
+    if re.fullmatch(r"(\+|00)86(1[3-9]\d{9})", digits):
+        return "+86" + digits[-11:]
+    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        return digits
+    raise InvalidInput(_l("That phone number is not valid."), field="phone")
+
+
+def find_contact(phone: str | None, language: str = DEFAULT_LANGUAGE) -> Contact | None:
+    """The contact for this number, made if new (in ``language``); None without a
+    number."""
+    return find_or_create(phone, language)[0]
+
+
+def find_or_create(phone: str | None, language: str = DEFAULT_LANGUAGE
+                   ) -> tuple[Contact | None, bool]:
+    """The contact for this number and whether it was made just now. A new number is
+    inserted with ``ON CONFLICT DO NOTHING``, so two first messages from one number at
+    once share one row (the second waits for the first and then reads it)."""
+    phone = normalize_phone(phone)
+    if phone is None:
+        return None, False
+    made = insert_or_skip(Contact, {"phone": phone, "language": language,
+                                    "created_at": clock.now()}, ["phone"])
+    if made is not None:
+        return made, True
+    return db.session.scalar(select(Contact).where(Contact.phone == phone)), False
