@@ -5,14 +5,14 @@ records and events), so they are dropped and made again with the channel in thei
 run ``flask --app wsgi metrics rebuild`` once after this upgrade.
 
 Revision ID: i20a_metrics_channel
-Revises: 42f5a7885e7d
+Revises: i19a_ratings_and_sign_ins
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = 'i20a_metrics_channel'
-down_revision = '42f5a7885e7d'
+down_revision = 'i19a_ratings_and_sign_ins'
 branch_labels = None
 depends_on = None
 

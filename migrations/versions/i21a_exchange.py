@@ -1,14 +1,14 @@
 """exchange with other systems: partner keys, the change feed's indexes, webhooks
 
 Revision ID: i21a_exchange
-Revises: 42f5a7885e7d
+Revises: i20a_metrics_channel
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = 'i21a_exchange'
-down_revision = '42f5a7885e7d'
+down_revision = 'i20a_metrics_channel'
 branch_labels = None
 depends_on = None
 
