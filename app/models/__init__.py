@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
+from app.models.intake import FollowUpCall, IntakeRule
 from app.models.metrics import MetricCase, MetricDay, MetricDayStreet
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
@@ -16,8 +17,8 @@ __all__ = [
     "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
     "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
-    "District",
-    "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet",
+    "District", "FollowUpCall",
+    "InboundMessage", "IntakeRule", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",

@@ -1,0 +1,7 @@
+"""/patrol: a patrolling inspector reports what they find, on a phone."""
+
+from flask import Blueprint
+
+bp = Blueprint("patrol", __name__, url_prefix="/patrol")
+
+from app.patrol import routes  # noqa: E402,F401
