@@ -40,7 +40,7 @@
       }
       d.alternatives.forEach(function (a) { parts.push("(" + a.code + " " + a.name + ")"); });
       if (d.area_id) {
-        parts.push("📍 " + d.place);
+        parts.push(box.dataset.place + " " + d.place);
         if (!chosenByHand.area && !form.elements.lat.value) area.value = String(d.area_id);
       }
       box.textContent = parts.join(" · ");
