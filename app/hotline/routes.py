@@ -98,12 +98,11 @@ def suggest():
     """What the caller's words suggest, asked as the operator types."""
     found = hotline.suggest(request.args.get("text", ""))
     locale = str(get_locale())
-    names = {c.code: c.name(locale) for c in intake.categories(hotline.CHANNEL)} \
-        if found.category or found.alternatives else {}
     area = places.choice(found.area_id)
     return jsonify(
-        category=found.category, category_name=names.get(found.category),
-        alternatives=[{"code": c, "name": names.get(c, c)} for c in found.alternatives],
+        category=found.category, category_name=hotline.category_name(found.category, locale),
+        alternatives=[{"code": c, "name": hotline.category_name(c, locale)}
+                      for c in found.alternatives],
         area_id=found.area_id, place=area.words(locale) if area else None,
         roads=list(found.roads), matched=list(found.matched))
 

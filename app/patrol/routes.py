@@ -4,6 +4,7 @@ background so that a failed upload keeps everything typed for a second try."""
 
 from __future__ import annotations
 
+import base64
 import math
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -25,6 +26,7 @@ from workflows.lifecycle import Role
 from workflows.routing import Urgency
 
 FIELDS = ("category", "urgency", "note", "location", "photos", "after_photos")
+FIELD_OF = {"photo": "photos", "description": "note", "area": "location"}
 
 
 def _float(text: str | None) -> float | None:
@@ -41,7 +43,17 @@ def _files(name: str) -> list[media.Photo]:
 
 
 def _held(name: str) -> list[str]:
-    return [t for t in request.form.getlist(name) if load(t)][:media.MAX_PHOTOS]
+    return list(_kept(name))
+
+
+def _kept(name: str) -> dict[str, media.Photo]:
+    """The photos kept by an earlier step (or as soon as they were taken), by token."""
+    out = {}
+    for token in request.form.getlist(name)[:media.MAX_PHOTOS]:
+        photo = load(token)
+        if photo is not None:
+            out[token] = photo
+    return out
 
 
 def _render(form: dict, errors: dict | None = None, status: int = 200, held=(), after=(),
@@ -69,38 +81,44 @@ def report():
 def report_post():
     form = {k: request.form.get(k, "") for k in ("category", "urgency", "note", "lat", "lng",
                                                  "fixed")}
-    held, after_held = _held("held"), _held("after_held")
+    held, after_held = _kept("held"), _kept("after_held")
     new, new_after = _files("photos"), _files("after_photos")
-    # Photos that cannot be read are reported, not held.
-    try:
-        media.prepare(new + new_after)
-        bad = None
-    except InvalidInput as exc:
-        bad, new, new_after = exc, [], []
-    held += [stage(p) for p in new]
-    after_held += [stage(p) for p in new_after]
-    if bad is not None:
-        return _render(form, {"photos": [str(bad.message)]}, 422, held, after_held)
     lat, lng = _float(form["lat"]), _float(form["lng"])
     sent = patrol.PatrolReport(
         category=form["category"], urgency=form["urgency"] or Urgency.NORMAL.value,
-        note=form["note"], lat=lat, lng=lng, photos=[p for p in map(load, held) if p],
-        fixed=bool(form["fixed"]), after_photos=[p for p in map(load, after_held) if p])
+        note=form["note"], lat=lat, lng=lng, photos=[*held.values(), *new],
+        fixed=bool(form["fixed"]), after_photos=[*after_held.values(), *new_after])
+
+    def again(errors: dict, status: int, notice=None):
+        """The form once more, as sent: its good new photos kept for the next try."""
+        tokens, after_tokens, bad = list(held), list(after_held), None
+        for photos, into in ((new, tokens), (new_after, after_tokens)):
+            for photo in photos:
+                try:
+                    media.check(photo)
+                except InvalidInput as exc:
+                    bad = exc
+                    continue
+                into.append(stage(photo))
+        if bad is not None:
+            errors.setdefault("photos", [str(bad.message)])
+        return _render(form, errors, status, tokens, after_tokens, notice)
+
     if lat is None and sent.photos:
         # The place is taken from the photo: shown on the map to confirm before sending.
         point = next((p for p in map(patrol.photo_point, (x.data for x in sent.photos)) if p),
                      None)
         if point is not None:
             form["lat"], form["lng"] = f"{point.lat:.6f}", f"{point.lng:.6f}"
-            return _render(form, {}, 200, held, after_held, notice=_l(
-                "The place was taken from the photo. Check it on the map, then send."))
+            return again({}, 200, _l("The place was taken from the photo. Check it on the "
+                                     "map, then send."))
     try:
         case = patrol.submit(current_user._get_current_object(), sent)
     except ServiceError as exc:
         db.session.rollback()
-        field = exc.field if exc.field in FIELDS else "form"
-        return _render(form, {field: [str(exc.message)]}, exc.status, held, after_held)
-    discard(held + after_held)
+        field = FIELD_OF.get(exc.field or "", exc.field)
+        return again({field if field in FIELDS else "form": [str(exc.message)]}, exc.status)
+    discard([*held, *after_held])
     flash(_("Reported: %(code)s.", code=case.code), "success")
     return redirect(url_for("patrol.report", done=case.code), 303)
 
@@ -115,12 +133,13 @@ def photo_place():
         return jsonify(error=_("Send one photo.")), 400
     photo = files[0]
     try:
-        media.check(photo)
+        image = media.check(photo)
     except InvalidInput as exc:
         return jsonify(error=str(exc.message)), 422
     point = patrol.photo_point(photo.data)
-    out = {"token": stage(photo), "preview": preview(photo), "lat": None, "lng": None,
-           "place": None}
+    small = base64.b64encode(media.thumbnail(image)).decode()
+    out = {"token": stage(photo), "preview": "data:image/jpeg;base64," + small, "lat": None,
+           "lng": None, "place": None}
     if point is not None:
         out["lat"], out["lng"] = point.lat, point.lng
         area = places.area_at(point.lat, point.lng) if places.in_city(point.lat, point.lng) \

@@ -76,9 +76,18 @@ def suggest(text: str) -> Suggestion:
                                                      *(place.matched if place else ())))
 
 
-def _allowed() -> frozenset[str]:
-    return places.memo("hotline-categories",
-                       lambda: frozenset(c.code for c in intake.categories(CHANNEL)))
+def _allowed() -> dict[str, tuple[str, str]]:
+    """The codes the hotline may use, with their (Chinese, English) names; kept with the
+    area index, so a keystroke costs no query."""
+    return places.memo("hotline-categories", lambda: {
+        c.code: (c.name_zh, c.name_en) for c in intake.categories(CHANNEL)})
+
+
+def category_name(code: str | None, locale: str) -> str | None:
+    names = _allowed().get(code or "")
+    if names is None:
+        return None
+    return names[1] if str(locale).startswith("en") else names[0]
 
 
 def take(user: User, *, phone: str, description: str, category: str | None,

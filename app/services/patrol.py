@@ -124,7 +124,9 @@ def submit(user: User, report: PatrolReport) -> Case:
                               n=NOTE_MAX), field="note")
     if not report.photos:
         raise InvalidInput(_l("Please take a photo of the problem."), field="photos")
-    media.prepare(report.photos)  # a photo we cannot read is refused before anything else
+    if len(report.photos) > media.MAX_PHOTOS:
+        raise InvalidInput(_l("At most %(n)s photos.", n=media.MAX_PHOTOS), field="photos")
+    # The photos themselves are checked by the door before it writes anything.
     place = locate(report)
     after = []
     if report.fixed:
