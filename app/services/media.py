@@ -75,7 +75,7 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
         content_type, ext = FORMATS[fmt]
         key = f"{secrets.token_hex(16)}.{ext}"
         buf = io.BytesIO()
-        clean = image.convert("RGB") if fmt == "JPEG" else image
+        clean = image.convert("RGB") if fmt == "JPEG" and image.mode != "RGB" else image
         clean.save(buf, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
         (_upload_dir() / key).write_bytes(buf.getvalue())
         (_upload_dir() / thumb_key(key)).write_bytes(thumbnail(image))
@@ -123,8 +123,11 @@ def thumb_key(key: str) -> str:
 
 def thumbnail(image: Image.Image) -> bytes:
     """A JPEG at most THUMB_SIZE, transparency flattened onto white."""
-    small = image.copy()
-    small.thumbnail(THUMB_SIZE)
+    # Resized straight from the photo (a copy of a camera-sized photo first costs as much
+    # as the resize itself); never enlarged.
+    scale = min(1.0, THUMB_SIZE[0] / image.width, THUMB_SIZE[1] / image.height)
+    small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                         Image.Resampling.BICUBIC, reducing_gap=2.0)
     if small.mode in ("RGBA", "LA", "P"):
         small = small.convert("RGBA")
         flat = Image.new("RGB", small.size, (255, 255, 255))
