@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
 
+from app.auth.access import refuse_control_characters  # noqa: E402
+
+bp.before_request(refuse_control_characters)
+
+
 from app.hotline import routes  # noqa: E402,F401

@@ -82,3 +82,4 @@ def set_rule(channel: str, category_id: int, *, allowed: bool, dispatch_at_once:
         rule = IntakeRule(channel=channel, category_id=category_id)
         db.session.add(rule)
     rule.allowed, rule.dispatch_at_once = allowed, dispatch_at_once and allowed
+

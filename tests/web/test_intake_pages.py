@@ -163,7 +163,7 @@ def test_the_console_makes_a_case_for_the_caller_and_shows_their_cases(city, app
 def test_the_console_refuses_a_number_that_is_not_a_phone_and_keeps_what_was_typed(city, app):
     client = client_for(app, operator(city))
     response = _console_post(client, phone="hello", area_id=str(city.area.id),
-                             description="门口有人\x00摆摊")
+                             description="门口有人摆摊")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and _case_count() == 0
     assert "not a mobile phone number" in html and "摆摊" in html
@@ -177,8 +177,21 @@ def test_suggestions_arrive_as_json_while_typing(city, app):
     data = client.get("/hotline/suggest.json?text=黄浦路上有人乱停车").get_json()
     assert data["category"] == "LD03" and data["area_id"] == city.area2.id
     assert data["category_name"] and data["place"]
-    empty = client.get("/hotline/suggest.json?text=%00%01").get_json()
+    empty = client.get("/hotline/suggest.json?text=").get_json()
     assert empty["category"] is None and empty["area_id"] is None
+
+
+def test_control_characters_are_refused_with_a_message_and_write_nothing(city, app):
+    client = client_for(app, operator(city))
+    typed = _console_post(client, area_id=str(city.area.id), description="门口有人\x00摆摊")
+    assert typed.status_code == 400 and "control characters" in typed.get_data(as_text=True)
+    asked = client.get("/hotline/suggest.json?text=%00%01")
+    assert asked.status_code == 400 and asked.get_json()["error"]
+    patrol = client_for(app, city.inspector)
+    lng, lat = city.POINT
+    sent = _patrol(patrol, note="小\x07广告", lat=str(lat), lng=str(lng),
+                   photos=[(io.BytesIO(gps_jpeg(None, None)), "a.jpg")])
+    assert sent.status_code == 400 and _case_count() == 0
 
 
 def test_status_question_and_call_note(city, app, t0):
