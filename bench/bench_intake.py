@@ -167,14 +167,15 @@ def main() -> None:
             "/patrol/photo-place.json", data={"photo": (io.BytesIO(photo), "IMG.jpg")},
             content_type="multipart/form-data"))
         token = response.get_json()["token"]
-        ms, response = timed(lambda token=token: inspector_client.post("/patrol/", data={
-            "category": "LD02", "urgency": "normal", "note": f"巡查发现 {i}", "held": token,
+        note = f"巡查发现 {i}"
+        ms, response = timed(lambda token=token, note=note: inspector_client.post("/patrol/", data={
+            "category": "LD02", "urgency": "normal", "note": note, "held": token,
             "lat": f"{lat}", "lng": f"{lng}", "action": "send"}))
         if response.status_code != 303:
             sys.exit(f"patrol report answered {response.status_code}: "
                      f"{re.sub(r'<[^>]+>', ' ', response.get_data(as_text=True))[:400]}")
-        ms_form, response = timed(lambda: inspector_client.post("/patrol/", data={
-            "category": "LD02", "urgency": "normal", "note": f"巡查发现 {i}",
+        ms_form, response = timed(lambda note=note: inspector_client.post("/patrol/", data={
+            "category": "LD02", "urgency": "normal", "note": note,
             "photos": (io.BytesIO(photo), "IMG.jpg"), "lat": f"{lat}", "lng": f"{lng}",
             "action": "send"}, content_type="multipart/form-data"))
         if response.status_code != 303:

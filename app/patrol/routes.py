@@ -177,3 +177,24 @@ def expired(exc):
                                                  "fixed")}
     return _render(form, {"form": [_("The form had expired. Please try again.")]}, 400,
                    _held("held"), _held("after_held"))
+
+
+@bp.get("/figures")
+@require_roles(Role.SUPERVISOR, Role.ADMIN)
+def figures():
+    """A month of the staff intake channels, for supervisors, counted from the records."""
+    from datetime import date, datetime, time
+
+    from app.services import clock
+
+    today = clock.to_local(clock.now()).date()
+    try:
+        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        month = date(today.year, today.month, 1)
+    first = clock.from_local(datetime.combine(month, time()))
+    after = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    last = clock.from_local(datetime.combine(after, time()))
+    return render_template("patrol/figures.html", month=month,
+                           numbers=intake.figures(current_user._get_current_object(),
+                                                  first, last))

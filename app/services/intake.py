@@ -4,7 +4,7 @@ inspector's usual categories, and what follows a new staff-made report."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -83,3 +83,29 @@ def set_rule(channel: str, category_id: int, *, allowed: bool, dispatch_at_once:
         db.session.add(rule)
     rule.allowed, rule.dispatch_at_once = allowed, dispatch_at_once and allowed
 
+
+
+def figures(user: User, first: datetime, last: datetime) -> dict[str, int]:
+    """The staff intake channels in a period [first, last), read from the case records:
+    patrol reports and how many of them were fixed on the spot (自行处置: closed at once,
+    never due nor among the closed cases of the time-limit figures, so counted here
+    apart), hotline cases, and the follow-up calls made."""
+    from app.services import follow_up
+    from app.services.queues import visible_clause
+
+    def count(query) -> int:
+        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    made = {channel: count(select(Case.id).where(
+        Case.channel == channel, Case.created_at >= first, Case.created_at < last,
+        visible_clause(user))) for channel in ("patrol", "hotline")}
+    fixed = count(select(CaseEvent.id).join(Case, Case.id == CaseEvent.case_id).where(
+        CaseEvent.action == Action.SELF_HANDLE.value, CaseEvent.at >= first,
+        CaseEvent.at < last, visible_clause(user)))
+    at_once = count(select(CaseEvent.id).join(Case, Case.id == CaseEvent.case_id).where(
+        CaseEvent.action == Action.DISPATCH.value, CaseEvent.actor_role == "system",
+        Case.channel.in_(("patrol", "hotline")), CaseEvent.at >= first, CaseEvent.at < last,
+        visible_clause(user)))
+    calls = follow_up.counts(user, first, last)
+    return {"patrol": made["patrol"], "self_handled": fixed, "hotline": made["hotline"],
+            "dispatched_at_once": at_once, **{f"follow_up_{k}": v for k, v in calls.items()}}

@@ -58,6 +58,7 @@ NAV = [
     ("hotline.status", _l("Status question"), (R.OPERATOR,)),
     ("hotline.follow_ups", _l("Follow-up calls"), (R.OPERATOR,)),
     ("hotline.handed", _l("Dissatisfied follow-ups"), SUPERVISORS),
+    ("patrol.figures", _l("Patrol and hotline figures"), SUPERVISORS),
 ]
 TRIAGE_TITLES = {"new": _l("New reports"), "returned": _l("Returned"),
                  "unrouted": _l("Unrouted")}

@@ -258,3 +258,29 @@ def test_the_administrator_sets_the_intake_rules(city, app):
     assert db.session.get(IntakeRule, ("patrol", cat.id)).dispatch_at_once
     assert not db.session.get(IntakeRule, ("hotline", cat.id)).allowed
     assert client_for(app, city.dispatcher).get("/admin/intake-rules").status_code == 403
+
+
+def test_supervisors_see_the_months_intake_figures_recounted_from_the_records(city, app):
+    from app.services import patrol
+
+    op = operator(city)
+    rule("patrol", "LD09", at_once=True)
+    lng, lat = city.POINT
+    patrol.submit(city.inspector, patrol.PatrolReport(
+        category="LD09", lat=lat, lng=lng, photos=[photo()]))
+    patrol.submit(city.inspector, patrol.PatrolReport(
+        category="LD04", lat=lat, lng=lng, photos=[photo()], fixed=True,
+        after_photos=[photo()]))
+    from app.services import hotline
+
+    hotline.take(op, phone=CALLER, description="乱停车", category="LD03", area_id=city.area.id)
+    page = client_for(app, city.district_supervisor).get("/patrol/figures")
+    html = page.get_data(as_text=True)
+    figures = dict(re.findall(r'data-figure="([a-z_]+)"><th>[^<]*</th><td>(\d+)</td>', html))
+    assert figures["patrol"] == "2" and figures["self_handled"] == "1"
+    assert figures["hotline"] == "1" and figures["dispatched_at_once"] == "1"
+    far = client_for(app, city.far_dispatcher).get("/patrol/figures")
+    assert far.status_code == 403
+    other = client_for(app, city.street2_supervisor).get("/patrol/figures?month=bad")
+    assert re.search(r'data-figure="patrol"><th>[^<]*</th><td>0</td>',
+                     other.get_data(as_text=True))
