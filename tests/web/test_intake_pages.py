@@ -284,3 +284,19 @@ def test_supervisors_see_the_months_intake_figures_recounted_from_the_records(ci
     other = client_for(app, city.street2_supervisor).get("/patrol/figures?month=bad")
     assert re.search(r'data-figure="patrol"><th>[^<]*</th><td>0</td>',
                      other.get_data(as_text=True))
+
+
+def test_a_case_fixed_on_the_spot_reads_as_closed_on_its_pages_without_a_button(city, app):
+    from app.services import patrol
+
+    lng, lat = city.POINT
+    fixed = patrol.submit(city.inspector, patrol.PatrolReport(
+        category="LD04", lat=lat, lng=lng, photos=[photo()], fixed=True,
+        after_photos=[photo()]))
+    public = client_for(app).get(f"/track/{fixed.code}?lang=en").get_data(as_text=True)
+    assert "Fixed on the spot by the inspector who found it" in public
+    waiting = patrol.submit(city.inspector, patrol.PatrolReport(
+        category="LD02", lat=lat, lng=lng, photos=[photo()]))
+    page = client_for(app, city.inspector).get(f"/work/cases/{waiting.id}").get_data(
+        as_text=True)
+    assert 'data-action="self_handle"' not in page
