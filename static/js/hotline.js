@@ -22,6 +22,18 @@
     if (area.value) pin.clear();
   });
 
+  // The road list filters as the operator types a road's name.
+  var filter = document.getElementById("road-filter");
+  filter.addEventListener("input", function () {
+    var terms = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    Array.prototype.forEach.call(area.options, function (opt) {
+      if (!opt.value) return;
+      var hay = opt.dataset.search || "";
+      opt.hidden = !terms.every(function (t) { return hay.indexOf(t) >= 0; });
+    });
+  });
+  filter.addEventListener("keydown", function (ev) { if (ev.key === "Enter") ev.preventDefault(); });
+
   text.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(ask, 120);
