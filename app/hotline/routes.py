@@ -17,6 +17,7 @@ from app.extensions import db
 from app.hotline import bp
 from app.services import cases, follow_up, hotline, intake, places
 from app.services.errors import InvalidInput, NotFound, ServiceError
+from app.services.notifications import display_code
 from workflows.lifecycle import Role
 from workflows.routing import Urgency
 
@@ -88,7 +89,7 @@ def take():
             field = "location"
         return _console(form, {field: [str(exc.message)]}, exc.status)
     flash(_("Case %(code)s made for the caller; they get its receipt by SMS.",
-            code=case.code), "success")
+            code=display_code(case.code)), "success")
     return redirect(url_for("hotline.console", phone=form["phone"], done=case.code), 303)
 
 

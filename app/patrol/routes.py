@@ -22,6 +22,7 @@ from app.patrol import bp
 from app.public.uploads import discard, load, preview, stage
 from app.services import intake, media, patrol, places
 from app.services.errors import InvalidInput, ServiceError
+from app.services.notifications import display_code
 from workflows.lifecycle import Role
 from workflows.routing import Urgency
 
@@ -119,7 +120,7 @@ def report_post():
         field = FIELD_OF.get(exc.field or "", exc.field)
         return again({field if field in FIELDS else "form": [str(exc.message)]}, exc.status)
     discard([*held, *after_held])
-    flash(_("Reported: %(code)s.", code=case.code), "success")
+    flash(_("Reported: %(code)s.", code=display_code(case.code)), "success")
     return redirect(url_for("patrol.report", done=case.code), 303)
 
 

@@ -139,11 +139,11 @@
       .then(function (r) {
         if (r.redirected && r.ok) {
           try { sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ }
-          location.assign(r.url);
-          return null;
+          history.replaceState(null, "", r.url);
         }
         return r.text().then(function (html) {
-          // The form as the server saw it, with its messages and the photos it holds.
+          // The page the server answered: a fresh form with the report among today's
+          // (and its message), or the form as sent with its messages and photos kept.
           document.open(); document.write(html); document.close();
         });
       })

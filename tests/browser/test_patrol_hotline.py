@@ -84,6 +84,7 @@ def test_a_patrol_report_on_a_phone_from_a_geotagged_photo(live_server, browser,
     page.click("#send")
     page.wait_for_url("**/patrol/?done=*")
     page.wait_for_selector("#today li.today-case")
+    assert "Reported:" in page.text_content(".flash-success")
     shot(page, "patrol-phone-today")
 
     db.session.expire_all()
