@@ -45,15 +45,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.hotline import bp as hotline_bp
     from app.open311 import bp as open311_bp
     from app.ops import bp as ops_bp
+    from app.patrol import bp as patrol_bp
     from app.public import bp as public_bp
     from app.sms import bp as sms_bp
     from app.supervise import bp as supervise_bp
     from app.work import bp as work_bp
 
     for blueprint in (public_bp, auth_bp, work_bp, sms_bp, admin_bp, supervise_bp, ops_bp,
-                      open311_bp):
+                      open311_bp, patrol_bp, hotline_bp):
         app.register_blueprint(blueprint)
 
     from app import cli, guards, scheduler, web

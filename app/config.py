@@ -93,6 +93,8 @@ class Config:
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
     NEARBY_RADIUS_M = int(os.environ.get("NEARBY_RADIUS_M", 150))
+    # Follow-up calls (回访): a closed case without a rating is called back after these days.
+    FOLLOW_UP_AFTER_DAYS = int(os.environ.get("FOLLOW_UP_AFTER_DAYS", 3))
     # Behind a reverse proxy (nginx): how many proxies to trust for X-Forwarded-For/-Proto/
     # -Host. 0 (the default) trusts none, so a client cannot forge its address to dodge the
     # per-address limits; set 1 behind one nginx, or every client shares nginx's address.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from workflows.deadlines import Unit
 from workflows.lifecycle import Action, Role, State
@@ -45,6 +46,7 @@ ACTION = {
     Action.ADD_NOTE: _l("add a note"),
     Action.ESCALATE: _l("escalate"),
     Action.HAND_OVER: _l("hand over to the new road chief"),
+    Action.SELF_HANDLE: _l("record as fixed on the spot"),
 }
 
 ROLE = {
@@ -55,6 +57,7 @@ ROLE = {
     Role.AGENCY_STAFF: _l("Agency staff"),
     Role.INSPECTOR: _l("Inspector"),
     Role.SUPERVISOR: _l("Supervisor"),
+    Role.OPERATOR: _l("Hotline operator"),
     Role.ADMIN: _l("Administrator"),
     Role.SYSTEM: _l("System"),
 }
@@ -82,16 +85,15 @@ INPUT = {
     "level": _l("an escalation level"),
 }
 
-#: Where a case came from (``case.channel``); a channel added later without a label here is
-#: shown by its code.
+#: Where a case came from (``case.channel``).
 CHANNEL = {
-    "web": _l("Web"),
-    "sms": _l("SMS"),
-    "open311": _l("Open311"),
-    "patrol": _l("Patrol"),
-    "hotline": _l("Hotline"),
-    "staff": _l("Staff"),
-    "demo": _l("Demo"),
+    "web": lazy_pgettext("channel", "Web"),
+    "sms": lazy_pgettext("channel", "SMS"),
+    "open311": lazy_pgettext("channel", "Open311"),
+    "staff": lazy_pgettext("channel", "Staff"),
+    "demo": lazy_pgettext("channel", "Demo"),
+    "patrol": lazy_pgettext("channel", "Patrol"),
+    "hotline": lazy_pgettext("channel", "Hotline"),
 }
 
 

@@ -43,6 +43,7 @@ class Role(StrEnum):
     AGENCY_STAFF = "agency_staff"  # 联动单位
     INSPECTOR = "inspector"  # 监督员/核查员
     SUPERVISOR = "supervisor"  # 值班长/指挥中心
+    OPERATOR = "operator"  # 热线坐席 (12345 hotline operator)
     ADMIN = "admin"  # 系统管理员
     SYSTEM = "system"  # scheduled jobs and automatic routing
 
@@ -72,6 +73,7 @@ class Action(StrEnum):
     ADD_NOTE = "add_note"
     ESCALATE = "escalate"
     HAND_OVER = "hand_over"  # an area has a new road chief: its open cases go with it
+    SELF_HANDLE = "self_handle"  # 自行处置: an inspector fixed it on the spot while reporting
 
 
 class Input(StrEnum):
@@ -128,7 +130,8 @@ S, A, R, I = State, Action, Role, Input  # noqa: E741 - short aliases keep the t
 ASSIGNEES = frozenset({R.ROAD_CHIEF, R.TEAM_MEMBER, R.AGENCY_STAFF})
 TRIAGE = frozenset({R.DISPATCHER, R.SUPERVISOR})
 STAFF = frozenset(
-    {R.DISPATCHER, R.ROAD_CHIEF, R.TEAM_MEMBER, R.AGENCY_STAFF, R.INSPECTOR, R.SUPERVISOR}
+    {R.DISPATCHER, R.ROAD_CHIEF, R.TEAM_MEMBER, R.AGENCY_STAFF, R.INSPECTOR, R.SUPERVISOR,
+     R.OPERATOR}
 )
 ALL_STATES = tuple(State)
 
@@ -141,7 +144,8 @@ def _t(action, sources, target, roles, requires=()):
 
 
 TABLE: tuple[Transition, ...] = tuple(
-    _t(A.SUBMIT, [None], S.SUBMITTED, {R.RESIDENT, R.DISPATCHER, R.INSPECTOR, R.SYSTEM})
+    _t(A.SUBMIT, [None], S.SUBMITTED,
+       {R.RESIDENT, R.DISPATCHER, R.INSPECTOR, R.OPERATOR, R.SYSTEM})
     + _t(A.SUPPORT, [S.SUBMITTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.ON_HOLD,
                      S.RECTIFIED], None, {R.RESIDENT})
     + _t(A.DISPATCH, [S.SUBMITTED, S.RETURNED], S.DISPATCHED, TRIAGE | {R.SYSTEM},
@@ -165,6 +169,9 @@ TABLE: tuple[Transition, ...] = tuple(
     + _t(A.VERIFY_FAIL, [S.RECTIFIED], S.IN_PROGRESS, {R.INSPECTOR, R.SUPERVISOR},
          [I.NOTE, I.PHOTO])
     + _t(A.CLOSE, [S.RECTIFIED], S.CLOSED, {R.SUPERVISOR}, [I.REASON])
+    # A minor problem the inspector fixed while on patrol: their own fresh report is closed
+    # with the after photo. It never entered the time-limit loop (no dispatch, no deadline).
+    + _t(A.SELF_HANDLE, [S.SUBMITTED], S.CLOSED, {R.INSPECTOR}, [I.NOTE, I.PHOTO])
     + _t(A.RATE, [S.CLOSED], None, {R.RESIDENT}, [I.RATING])
     + _t(A.REOPEN, [S.CLOSED], S.IN_PROGRESS, {R.SUPERVISOR}, [I.REASON])
     + _t(A.ADD_NOTE, ALL_STATES, None, STAFF, [I.NOTE])

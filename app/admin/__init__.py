@@ -12,6 +12,7 @@ from app.admin import (  # noqa: E402,F401
     calendar,
     catalogue,
     exchange,
+    intake_rules,
     people,
     places,
     routes,

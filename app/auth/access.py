@@ -8,7 +8,8 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -44,3 +45,24 @@ def safe_next(target: str | None) -> str | None:
             or "\\" in target:
         return None
     return target
+
+
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+
+
+def has_control_characters(values) -> bool:
+    """Whether any text holds a NUL or another control character (PostgreSQL cannot keep a
+    NUL; the others are never typed)."""
+    return any(not _CONTROL.isdisjoint(v) for v in values if isinstance(v, str))
+
+
+def refuse_control_characters():
+    """A blueprint's ``before_request``: a NUL or control character in any field or query
+    value is refused with a clear message (400) before a view reads it."""
+    if not has_control_characters([*request.args.values(), *request.form.values()]):
+        return None
+    message = _("The form holds characters that cannot be kept (control characters). "
+                "Please type it again.")
+    if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), 400
+    return render_template("error.html", message=message), 400

@@ -59,6 +59,8 @@ DEMO_LOGINS = {
     "street_supervisor": ("supervisor", "JA01", "街道值班长"),
     "district_supervisor": ("supervisor", "JA", "区指挥中心值班长"),
     "city_supervisor": ("supervisor", None, "市城市运行管理中心值班长"),
+    "operator": ("operator", None, "12345热线坐席"),
+    "patrol": ("inspector", "JA01", "巡查监督员"),
 }
 
 
@@ -80,6 +82,11 @@ def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125)
     db.session.commit()
     if history and not db.session.scalar(select(Case.id).where(Case.channel == "demo").limit(1)):
         History(data, random.Random(rng_seed)).load(cases_count)
+    from app.services import demo_intake
+
+    demo_intake.seed_rules()
+    if history:
+        demo_intake.seed_cases()
     return {
         "districts": db.session.scalar(select(func.count()).select_from(District)),
         "streets": db.session.scalar(select(func.count()).select_from(Street)),

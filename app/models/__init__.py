@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
+from app.models.intake import FollowUpCall, IntakeRule
 from app.models.metrics import (
     MetricBreach,
     MetricCase,
@@ -25,8 +26,8 @@ __all__ = [
     "Agency", "AgencyCategory", "ApiKey", "Area", "Attachment", "AuditEntry", "Base",
     "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
-    "District",
-    "InboundMessage", "JobHeartbeat", "MetricBreach", "MetricCase", "MetricDay",
+    "District", "FollowUpCall",
+    "InboundMessage", "IntakeRule", "JobHeartbeat", "MetricBreach", "MetricCase", "MetricDay",
     "MetricDayStreet", "PublishedDay", "PublishedMonth",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",

@@ -160,6 +160,11 @@ class CaseEvent(Base):
         CheckConstraint(_in("action", Action), name="action"),
         Index("ix_case_event_case", "case_id", "id"),
         Index("ix_case_event_at", "at", "id"),  # Open311's updates feed, by time
+        # A member of staff's own reports (a patrolling inspector's today, their usual
+        # categories).
+        Index("ix_case_event_actor_user", "actor_user_id", "at",
+              postgresql_where=text("actor_user_id IS NOT NULL AND action = 'submit'"),
+              sqlite_where=text("actor_user_id IS NOT NULL AND action = 'submit'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

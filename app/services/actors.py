@@ -75,7 +75,7 @@ def can_see(actor: Actor, case: Case) -> bool:
     if role is Role.DISPATCHER:
         # Unrouted cases have no place yet: every dispatcher may pick them up.
         return case.district_id is None or in_place(user, case)
-    if role in (Role.SUPERVISOR, Role.INSPECTOR):
+    if role in (Role.SUPERVISOR, Role.INSPECTOR, Role.OPERATOR):
         return in_place(user, case)
     if role is Role.ROAD_CHIEF:
         return case.assignee_user_id == user.id or case.area_id in chief_area_ids(user)

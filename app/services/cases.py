@@ -78,7 +78,7 @@ from workflows.routing import LimitKind, Urgency
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
 CODE_LENGTH = 8
 CODE_ATTEMPTS = 8  # codes drawn before giving up (one clash is already ~1 in 10^5)
-CHANNELS = ("web", "sms", "open311", "staff", "demo")
+CHANNELS = ("web", "sms", "open311", "staff", "demo", "patrol", "hotline")
 
 CaseRef = Case | int | str
 
@@ -909,6 +909,28 @@ def reopen(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | N
                      "due_at": _iso(_due(now, rule.limit)), "limit_rule_id": rule.id,
                      "limit_unit": rule.unit})
     return _commit(change)
+
+
+def self_handle(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo],
+                expected_version: int | None = None) -> Case:
+    """自行处置: the inspector who has just reported a minor problem fixed it on the spot
+    (note + after photo). The case is closed without ``closed_at``: it never entered the
+    time-limit loop, so it is counted apart, not among the closed cases of the figures."""
+    note = _text(note, "note", DESCRIPTION_MAX)
+    prepared = _photos(photos)
+    change = _begin(ref, actor, Action.SELF_HANDLE,
+                    _given(note=note, photo=prepared or None), expected_version, note=note)
+    if change.case.channel != "patrol" or _reporter_user(change.case) != actor.user_id:
+        _abort(Forbidden(_l("Only the inspector who reported it may record it as fixed on "
+                            "the spot.")))
+    change.photos, change.photo_kind = prepared, "after"
+    change.event.data = {"self_handled": True}
+    return _commit(change)
+
+
+def _reporter_user(case: Case) -> int | None:
+    return db.session.scalar(select(CaseEvent.actor_user_id).where(
+        CaseEvent.case_id == case.id, CaseEvent.action == Action.SUBMIT.value))
 
 
 def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Photo] = (),

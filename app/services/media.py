@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.models import Attachment
 from app.services import clock
@@ -117,10 +119,11 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
         content_type, ext = FORMATS[fmt]
         key = f"{secrets.token_hex(16)}.{ext}"
         buf = io.BytesIO()
-        clean = image.convert("RGB") if fmt == "JPEG" else image
+        clean = image.convert("RGB") if fmt == "JPEG" and image.mode != "RGB" else image
         clean.save(buf, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
         (_upload_dir() / key).write_bytes(buf.getvalue())
         (_upload_dir() / thumb_key(key)).write_bytes(thumbnail(image))
+        _written_by(key)
         out.append(
             Attachment(
                 case_id=case_id, event_id=event_id, kind=kind, storage_key=key,
@@ -131,14 +134,44 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
     return out
 
 
+def _written_by(key: str) -> None:
+    """Remember the files this transaction wrote: a rollback removes them, so a report
+    that failed halfway leaves no photo without its case."""
+    from app.extensions import db
+
+    db.session().info.setdefault(_WRITTEN, []).append(key)
+
+
+_WRITTEN = "media_written"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_written(session: Session) -> None:
+    keys = session.info.pop(_WRITTEN, None)
+    if not keys:
+        return
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    for key in keys:
+        (folder / key).unlink(missing_ok=True)
+        (folder / thumb_key(key)).unlink(missing_ok=True)
+
+
 def thumb_key(key: str) -> str:
     return key + THUMB_SUFFIX
 
 
 def thumbnail(image: Image.Image) -> bytes:
     """A JPEG at most THUMB_SIZE, transparency flattened onto white."""
-    small = image.copy()
-    small.thumbnail(THUMB_SIZE)
+    # Resized straight from the photo (a copy of a camera-sized photo first costs as much
+    # as the resize itself); never enlarged.
+    scale = min(1.0, THUMB_SIZE[0] / image.width, THUMB_SIZE[1] / image.height)
+    small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                         Image.Resampling.BICUBIC, reducing_gap=2.0)
     if small.mode in ("RGBA", "LA", "P"):
         small = small.convert("RGBA")
         flat = Image.new("RGB", small.size, (255, 255, 255))

@@ -179,6 +179,9 @@ def timeline(case: Case) -> list[Step]:
             text, kind = _("Checked on site and confirmed fixed. Case closed."), "closed"
         elif action is Action.CLOSE:
             text, kind = _("Closed by the supervisor."), "closed"
+        elif action is Action.SELF_HANDLE:
+            text, kind = _("Fixed on the spot by the inspector who found it. Case closed."), \
+                "closed"
         elif action is Action.RATE:
             text = _("A resident rated the result: %(rating)s.",
                      rating=RATING.get(data.get("score"), ""))

@@ -87,7 +87,7 @@ def visible_clause(user: User) -> ColumnElement[bool]:
         return true()
     if role is Role.DISPATCHER:
         return or_(Case.district_id.is_(None), place_clause(user))
-    if role in (Role.SUPERVISOR, Role.INSPECTOR):
+    if role in (Role.SUPERVISOR, Role.INSPECTOR, Role.OPERATOR):
         return place_clause(user)
     if role is Role.ROAD_CHIEF:
         areas = sorted(chief_area_ids(user))

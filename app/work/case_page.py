@@ -19,8 +19,10 @@ from app.services.privacy import mask_phone
 from workflows.lifecycle import Action, Role, State, allowed_actions, find
 from workflows.routing import Urgency
 
-#: Actions that are never a staff button: residents' own, and the automatic escalation.
-NOT_BUTTONS = frozenset({Action.SUBMIT, Action.SUPPORT, Action.RATE, Action.ESCALATE})
+#: Actions that are never a staff button: residents' own, the automatic escalation, and
+#: fixed on the spot (recorded with the patrol report itself).
+NOT_BUTTONS = frozenset({Action.SUBMIT, Action.SUPPORT, Action.RATE, Action.ESCALATE,
+                         Action.SELF_HANDLE})
 #: Actions that need a pending request of a kind, and those that need none to be pending.
 NEEDS_PENDING = {
     Action.APPROVE_EXTENSION: "extension", Action.REFUSE_EXTENSION: "extension",

@@ -37,7 +37,7 @@ from workflows.lifecycle import Action, Role
 
 R = Role
 STAFF = (R.DISPATCHER, R.ROAD_CHIEF, R.TEAM_MEMBER, R.AGENCY_STAFF, R.INSPECTOR, R.SUPERVISOR,
-         R.ADMIN)
+         R.OPERATOR, R.ADMIN)
 TRIAGERS = (R.DISPATCHER, R.SUPERVISOR, R.ADMIN)
 ASSIGNEES = (R.ROAD_CHIEF, R.TEAM_MEMBER, R.AGENCY_STAFF)
 CHECKERS = (R.INSPECTOR, R.SUPERVISOR, R.ADMIN)
@@ -46,13 +46,19 @@ SUPERVISORS = (R.SUPERVISOR, R.ADMIN)
 HOME = {
     R.DISPATCHER: "work.triage", R.ROAD_CHIEF: "work.queue", R.TEAM_MEMBER: "work.queue",
     R.AGENCY_STAFF: "work.queue", R.INSPECTOR: "work.verify", R.SUPERVISOR: "work.supervise",
-    R.ADMIN: "work.supervise",
+    R.ADMIN: "work.supervise", R.OPERATOR: "hotline.console",
 }
 NAV = [
     ("work.queue", _l("My queue"), ASSIGNEES),
     ("work.triage", _l("Triage"), TRIAGERS),
     ("work.verify", _l("Verification"), CHECKERS),
     ("work.supervise", _l("Supervision"), SUPERVISORS),
+    ("patrol.report", _l("Patrol report"), (R.INSPECTOR,)),
+    ("hotline.console", _l("Calls"), (R.OPERATOR,)),
+    ("hotline.status", _l("Status question"), (R.OPERATOR,)),
+    ("hotline.follow_ups", _l("Follow-up calls"), (R.OPERATOR,)),
+    ("hotline.handed", _l("Dissatisfied follow-ups"), SUPERVISORS),
+    ("patrol.figures", _l("Patrol and hotline figures"), SUPERVISORS),
 ]
 TRIAGE_TITLES = {"new": _l("New reports"), "returned": _l("Returned"),
                  "unrouted": _l("Unrouted")}

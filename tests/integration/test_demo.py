@@ -38,3 +38,20 @@ def test_seed_demo_is_complete_and_idempotent(ctx):
     again = runner.invoke(args=["seed-demo", "--cases", "60"])
     assert again.exit_code == 0, again.output
     assert _counts() == first
+
+
+def test_the_demo_has_an_operator_and_a_patrolling_inspector_with_work_to_show(ctx):
+    from app.services import follow_up, hotline, patrol
+    from app.services.demo_intake import DEMO_CALLER
+
+    result = ctx.test_cli_runner().invoke(args=["seed-demo", "--cases", "80"])
+    assert result.exit_code == 0, result.output
+    operator = db.session.scalar(select(User).where(User.username == "operator"))
+    inspector = db.session.scalar(select(User).where(User.username == "patrol"))
+    assert operator.role == "operator" and operator.level == "city"
+    assert inspector.role == "inspector" and inspector.street_id is not None
+    today = patrol.today(inspector)
+    assert len(today) == 3 and sum(fixed for _c, fixed in today) == 1
+    assert {c.state for c, _f in today} >= {"dispatched", "submitted", "closed"}
+    assert len(hotline.caller_cases(operator, DEMO_CALLER)) == 2
+    assert follow_up.due(operator)  # unrated and dissatisfied closed cases to call back

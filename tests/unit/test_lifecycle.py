@@ -45,6 +45,7 @@ EXPECTED = {
     A.ADD_NOTE: {s: None for s in State},
     A.ESCALATE: {s: None for s in OPEN},
     A.HAND_OVER: {S.DISPATCHED: None, S.IN_PROGRESS: None, S.ON_HOLD: None, S.RECTIFIED: None},
+    A.SELF_HANDLE: {S.SUBMITTED: S.CLOSED},
 }
 
 # Who may act: one role that may, for each action (others are checked below).
@@ -58,7 +59,7 @@ ALLOWED_ROLE = {
     A.REFUSE_HOLD: Role.SUPERVISOR, A.RESUME: Role.SUPERVISOR, A.RECTIFY: Role.TEAM_MEMBER,
     A.VERIFY_PASS: Role.INSPECTOR, A.VERIFY_FAIL: Role.INSPECTOR, A.CLOSE: Role.SUPERVISOR,
     A.RATE: Role.RESIDENT, A.REOPEN: Role.SUPERVISOR, A.ADD_NOTE: Role.INSPECTOR,
-    A.ESCALATE: Role.SYSTEM, A.HAND_OVER: Role.ADMIN,
+    A.ESCALATE: Role.SYSTEM, A.HAND_OVER: Role.ADMIN, A.SELF_HANDLE: Role.INSPECTOR,
 }
 ALL_INPUTS = list(Input)
 PAIRS = [(s, a) for s in [None, *State] for a in Action]
