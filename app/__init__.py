@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+    from app.services import storage
+
+    storage.init_app(app)  # a photo store that cannot work stops the app here
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
@@ -41,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
                                            or app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    from app import telemetry
+
+    telemetry.init_app(app)  # first: every later hook's log lines carry the request id
 
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
@@ -56,10 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     from app import cli, scheduler, web
+    from app.services import reference_data
 
     cli.register(app)
     web.register(app)
     scheduler.register(app)
+    reference_data.register(app)
     return app
 
 

@@ -51,6 +51,14 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locales")
     LANGUAGES = ("zh_Hans_CN", "en")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
+    # Photos: empty PHOTO_STORE_URL keeps them in UPLOAD_DIR; s3://bucket/prefix puts them in
+    # an S3-compatible store (S3_ENDPOINT_URL for MinIO/Ceph) shared by every app host. With
+    # PHOTO_SIGNED_URL_SECONDS > 0 the app answers a photo it allows with a redirect to a
+    # signed URL that expires that soon, instead of streaming it.
+    PHOTO_STORE_URL = os.environ.get("PHOTO_STORE_URL", "").strip()
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "").strip() or None
+    S3_REGION = os.environ.get("S3_REGION", "").strip() or None
+    PHOTO_SIGNED_URL_SECONDS = os.environ.get("PHOTO_SIGNED_URL_SECONDS", "0")
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 40 * 1024 * 1024
     SMS_OUTBOX_LOG = os.environ.get("SMS_OUTBOX_LOG", str(INSTANCE / "sms-outbox.log"))
@@ -115,5 +123,11 @@ class Config:
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
     # Without Redis the embedded default sweeps in a thread of the web process.
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
+    # Logs: one JSON object per line on stderr ("console" for readable lines while developing).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    # /metrics answers a scrape with "Authorization: Bearer <METRICS_TOKEN>"; without a token,
+    # only one from this host.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip() or None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

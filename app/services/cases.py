@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +59,7 @@ from app.services import routing as routing_service
 from app.services.actors import Actor, authorize, can_see
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
+from app.telemetry import logs
 from workflows import deadlines
 from workflows.escalation import LEVEL_AUDIENCE, Step
 from workflows.lifecycle import (
@@ -202,6 +204,7 @@ class _Change:
     new: bool = False
     followers: list[Contact] = field(default_factory=list)
     followers_fresh: bool = False  # the followers' contacts were made by this change
+    started: float = field(default_factory=time.perf_counter)  # for the action's log line
 
 
 def _begin(
@@ -299,6 +302,8 @@ def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     session = db.session()
     try:
         to_send = [m for change in changes for m in _write(change)]
+        lines = [logs.action_line(change.case, change.event, change.actor, change.started)
+                 for change in changes]  # read now: the commit may expire them
         # A case made here holds exactly what was just written: keep it loaded rather
         # than read it straight back (the reporter's page needs only its code).
         session.expire_on_commit = not all(change.new for change in changes)
@@ -317,6 +322,8 @@ def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     except Exception:
         db.session.rollback()
         raise
+    for line in lines:
+        logs.case_action(line)
     # Their keys, read without reloading the rows the commit expired.
     delivery.schedule([inspect(m).identity[0] for m in to_send])
     return [change.case for change in changes]

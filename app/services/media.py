@@ -1,20 +1,20 @@
 """Photos: checked by content (Pillow must decode them), capped in size, re-encoded so
-that metadata (EXIF, GPS) is not kept, and stored under UPLOAD_DIR, each with a small
-JPEG thumbnail beside it named ``<storage key>.thumb.jpg`` (derived, so no column)."""
+that metadata (EXIF, GPS) is not kept, and stored in the photo store
+(app.services.storage), each with a small JPEG thumbnail beside it named
+``<storage key>.thumb.jpg`` (derived, so no column)."""
 
 from __future__ import annotations
 
 import io
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from app.models import Attachment
-from app.services import clock
+from app.services import clock, storage
 from app.services.errors import InvalidInput
 
 FORMATS = {
@@ -32,12 +32,6 @@ THUMB_SUFFIX = ".thumb.jpg"
 class Photo:
     data: bytes
     filename: str = ""
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def check(photo: Photo) -> Image.Image:
@@ -66,7 +60,7 @@ def prepare(photos: list[Photo] | tuple[Photo, ...]) -> list[tuple[Image.Image, 
 
 
 def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attachment]:
-    """Write checked photos to disk (re-encoded: no metadata survives) and return their
+    """Write checked photos to the store (re-encoded: no metadata survives) and return their
     Attachment rows, not yet added to the session."""
     out = []
     for image, fmt in prepared:
@@ -75,8 +69,8 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
         buf = io.BytesIO()
         clean = image.convert("RGB") if fmt == "JPEG" else image
         clean.save(buf, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
-        (_upload_dir() / key).write_bytes(buf.getvalue())
-        (_upload_dir() / thumb_key(key)).write_bytes(thumbnail(image))
+        storage.store().put(key, buf.getvalue(), content_type)
+        storage.store().put(thumb_key(key), thumbnail(image), "image/jpeg")
         out.append(
             Attachment(
                 case_id=case_id, event_id=event_id, kind=kind, storage_key=key,
@@ -105,13 +99,16 @@ def thumbnail(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def path_of(key: str, thumb: bool = False) -> Path:
-    """Where a stored photo (or its thumbnail, made now if it is missing) lies."""
-    path = _upload_dir() / key
+def respond(key: str, content_type: str, thumb: bool = False, max_age: int = 3600):
+    """The response that sends a stored photo (or its thumbnail, made now if it is
+    missing), or None when the photo is not in the store."""
     if not thumb:
-        return path
-    small = _upload_dir() / thumb_key(key)
-    if not small.exists() and path.exists():
-        with Image.open(path) as image:
-            small.write_bytes(thumbnail(image))
-    return small
+        return storage.store().respond(key, content_type, max_age)
+    small = thumb_key(key)
+    if not storage.store().exists(small):
+        data = storage.store().get(key)
+        if data is None:
+            return None
+        with Image.open(io.BytesIO(data)) as image:
+            storage.store().put(small, thumbnail(image), "image/jpeg")
+    return storage.store().respond(small, "image/jpeg", max_age)

@@ -39,7 +39,7 @@ class Problems(dict):
 
 def commit() -> None:
     """Commit the staged change and let routing and the calendar see it at once."""
-    from app.services import calendar, routing
+    from app.services import calendar, reference_data, routing
 
     try:
         db.session.commit()
@@ -52,6 +52,7 @@ def commit() -> None:
         raise
     routing.invalidate()
     calendar.invalidate()
+    reference_data.changed()  # and every other host's and worker's caches
 
 
 # -- small field parsers shared by forms and imports ----------------------------------------

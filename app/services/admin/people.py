@@ -267,7 +267,7 @@ def stage_chief(admin: User, area: Area, user: User | None, source: str = "form"
 def hand_over(admin: User, moves: list[tuple[Area, int | None, int]], reason: str) -> int:
     """Commit the staged changes together with the hand-over of each area's open cases.
     Returns how many cases moved."""
-    from app.services import calendar, routing
+    from app.services import calendar, reference_data, routing
 
     try:
         moved = cases.hand_over(moves, Actor.staff(admin), reason=reason)
@@ -276,6 +276,7 @@ def hand_over(admin: User, moves: list[tuple[Area, int | None, int]], reason: st
         raise
     routing.invalidate()
     calendar.invalidate()
+    reference_data.changed()  # and every other host's and worker's caches
     return len(moved)
 
 
