@@ -19,6 +19,7 @@ from flask import Flask, g, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _configured = False
+_formatter: logging.Formatter | None = None
 log = structlog.get_logger("roadchief")
 
 
@@ -43,14 +44,21 @@ def configure(fmt: str = "json", level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+    global _formatter
+    _formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer]))
+                    structlog.processors.format_exc_info, renderer])
     root = logging.getLogger()
-    root.addHandler(handler)
+    root.addHandler(handler(sys.stderr))
     root.setLevel(level.upper())
+
+
+def handler(stream) -> logging.Handler:
+    """A handler that writes this process's log lines (as configured) to a stream."""
+    out = logging.StreamHandler(stream)
+    out.setFormatter(_formatter)
+    return out
 
 
 def init_app(app: Flask) -> None:

@@ -189,3 +189,18 @@ def test_an_administrators_change_is_seen_by_every_host_at_once(cluster, new_pag
         for _ in range(6):
             refused = _report_on(host.url, city, "LD03")
             assert refused.status_code == 422 and "Unknown category." in refused.text
+
+    # Each host runs two gunicorn workers; its /metrics adds up what both counted.
+    for host in cluster.hosts:
+        text = requests.get(f"{host.url}/metrics", timeout=10).text
+        counts = {status: _count(text, "/report", "POST", status) for status in ("303", "422")}
+        assert counts == {"303": 6, "422": 6}
+
+
+def _count(text: str, rule: str, method: str, status: str) -> float:
+    for line in text.splitlines():
+        if (line.startswith("flask_http_request_duration_seconds_count{")
+                and f'url_rule="{rule}"' in line and f'method="{method}"' in line
+                and f'status="{status}"' in line):
+            return float(line.rsplit(" ", 1)[1])
+    return 0
