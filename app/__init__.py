@@ -61,11 +61,11 @@ def create_app(config: dict | None = None) -> Flask:
                       open311_bp):
         app.register_blueprint(blueprint)
 
-    from app import cli, photos_cli, scheduler, web
+    from app import cli, cli_operations, scheduler, web
     from app.services import reference_data
 
     cli.register(app)
-    photos_cli.register(app)
+    cli_operations.register(app)
     web.register(app)
     scheduler.register(app)
     reference_data.register(app)

@@ -123,6 +123,10 @@ class Config:
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
     # Without Redis the embedded default sweeps in a thread of the web process.
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
+    # Personal data (PIPL): a resident's number is anonymised this many days after their last
+    # case finished; photos are deleted at this age. 0 keeps them.
+    RETENTION_PHONE_DAYS = int(os.environ.get("RETENTION_PHONE_DAYS", 365))
+    RETENTION_PHOTO_DAYS = int(os.environ.get("RETENTION_PHOTO_DAYS", 3 * 365))
     # Logs: one JSON object per line on stderr ("console" for readable lines while developing).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()

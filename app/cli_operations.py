@@ -1,10 +1,14 @@
-"""``flask photos ...``: back up, restore and check the photos of every case, whatever the
+"""Commands for running the system for years.
+
+``flask photos ...`` backs up, restores and checks the photos of every case, whatever the
 store (a directory or a bucket), so that a restored database can be matched with its
-photos and a photo that is missing is said, not discovered by a resident.
+photos and a photo that is missing is said, not discovered by a resident:
 
     flask photos export /backup/photos-2026-12-07   # every photo and thumbnail, as files
     flask photos import /backup/photos-2026-12-07   # into the configured store
     flask photos check                              # exit 1 and list what is missing
+
+``flask retention run`` applies the personal-data retention periods (daily).
 """
 
 from __future__ import annotations
@@ -75,3 +79,15 @@ def register(app: Flask) -> None:
         click.echo(f"{len(missing)} missing in the {storage.store().describe()}")
         if missing:
             raise SystemExit(1)
+
+    @app.cli.group()
+    def retention() -> None:
+        """Personal data kept no longer than needed (PIPL)."""
+
+    @retention.command("run")
+    def retention_run() -> None:
+        """Anonymise old phone numbers, delete photos past their period, sweep held photos."""
+        from app.services import retention as service
+
+        done = service.run()
+        click.echo(", ".join(f"{k} {v}" for k, v in done.items()))
