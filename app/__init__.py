@@ -27,9 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
-    from app.services import storage
+    from app.services import replica, storage
 
     storage.init_app(app)  # a photo store that cannot work stops the app here
+    replica.init_app(app)  # and so does a replica URL that cannot name a replica
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]

@@ -37,6 +37,12 @@ def _secret_key() -> str:
 class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A PostgreSQL streaming replica for the supervision pages, exports and the Open311 list;
+    # used while it is at most REPLICA_MAX_LAG_BYTES of WAL behind (checked every
+    # REPLICA_CHECK_SECONDS), else those read the primary.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip() or None
+    REPLICA_MAX_LAG_BYTES = int(os.environ.get("REPLICA_MAX_LAG_BYTES", 16 * 1024 * 1024))
+    REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", 5))
     # A pooled connection idle this long is checked before use (see ping_after_idle).
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))
     REDIS_URL = os.environ.get("REDIS_URL") or None
