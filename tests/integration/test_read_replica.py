@@ -8,6 +8,7 @@ required under CI."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -76,10 +77,8 @@ class Pair:
     def stop(self) -> None:
         for data in ("replica", "primary"):
             if (self.root / data / "postmaster.pid").exists():
-                try:
+                with contextlib.suppress(subprocess.CalledProcessError):
                     self.ctl(data, "stop", "-m", "immediate")
-                except subprocess.CalledProcessError:
-                    pass
 
 
 @pytest.fixture(scope="module")
