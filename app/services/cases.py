@@ -501,6 +501,7 @@ def _report_at_once(change: _Change, phone: str | None, language: str) -> Case:
     case.id = ids[0]
     if phone is not None:
         case.reporter_contact_id = ids[3]
+    logs.case_action(logs.action_line(case, event, change.actor, change.started))
     make_transient_to_detached(case)
     if phone is not None and ids[2] is not None:  # else the number opted out
         delivery.schedule([ids[2]])

@@ -126,3 +126,22 @@ def test_the_metrics_show_the_queue_depth_and_failed_jobs(ctx, client):
         queue.delete(delete_jobs=True)
     finally:
         ctx.config.update(REDIS_URL=None, RQ_QUEUE="roadchief")
+
+
+def test_a_residents_report_writes_its_action_line_whichever_way_it_is_stored(
+        city, client, log_lines):
+    """(On PostgreSQL a report without photos is written by one statement of its own.)"""
+    from tests.resident_helpers import post_report, report_data
+
+    rid = uuid.uuid4().hex
+    client.environ_base["HTTP_X_REQUEST_ID"] = rid
+    try:
+        response = post_report(client, report_data(city, phone="13900002222"))
+    finally:
+        client.environ_base.pop("HTTP_X_REQUEST_ID")
+    assert response.status_code == 303
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    (line,) = [x for x in log_lines() if x["event"] == "case_action"
+               and x.get("request_id") == rid]
+    assert line["case"] == code and line["action"] == "submit"
+    assert line["to_state"] == "submitted" and line["actor_role"] == "resident"
