@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import Flask, Response, current_app, redirect, send_file
+from flask import Flask, Response, current_app, redirect, request, send_file
 from flask_babel import lazy_gettext as _l
 
 from app.services.errors import ServiceError
@@ -213,7 +213,7 @@ class S3Store:
         if found.get("ETag"):
             response.set_etag(found["ETag"].strip('"'))
         response.cache_control.max_age = max_age
-        return response
+        return response.make_conditional(request)  # a browser's revalidation gets a 304
 
     def check(self) -> None:
         """At start: a bucket that does not exist or refuses us stops the app; a store that

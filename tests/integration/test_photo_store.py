@@ -44,6 +44,8 @@ def test_a_reported_photo_and_its_thumbnail_go_to_the_bucket_not_the_disk(city, 
     full = client.get(f"/photos/{key}")
     assert full.status_code == 200 and full.mimetype == "image/jpeg"
     assert full.data == storage.store().get(key)
+    again = client.get(f"/photos/{key}", headers={"If-None-Match": full.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
     thumb = client.get(f"/photos/{key}/thumb")
     assert thumb.status_code == 200 and thumb.data[:2] == b"\xff\xd8"
     assert len(thumb.data) < len(full.data) or len(full.data) < 4000
