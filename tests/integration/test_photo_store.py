@@ -171,3 +171,17 @@ def test_a_bucket_that_does_not_exist_stops_the_app_at_start(moto_url):
     with pytest.raises(storage.MisconfiguredStore, match="answered 404"):
         create_app({"TESTING": True, "PHOTO_STORE_URL": "s3://no-such-bucket-here",
                     "S3_ENDPOINT_URL": moto_url})
+
+
+def test_an_import_file_kept_between_dry_run_and_apply_is_in_the_shared_store(app, ctx, s3):
+    """The apply may reach another host than the dry run did."""
+    from app.services.admin import imports
+
+    endpoint, bucket = s3
+    token = imports.stash(b"code,name_zh\nLD99,test\n")
+    assert f"roadchief/imports/{token}" in bucket_keys(endpoint, bucket)
+    other_host = storage.from_config({"PHOTO_STORE_URL": f"s3://{bucket}/roadchief",
+                                      "S3_ENDPOINT_URL": endpoint, "UPLOAD_DIR": "/nonexistent"})
+    assert other_host.get(f"imports/{token}") == b"code,name_zh\nLD99,test\n"
+    imports.forget(token)
+    assert imports.unstash(token) is None
