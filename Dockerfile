@@ -13,12 +13,13 @@ WORKDIR /srv/roadchief
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY workflows ./workflows
-RUN pip install . && pip install babel
+# Editable: the app finds migrations/, locales/ and static/ beside its package.
+RUN pip install -e .
 COPY migrations ./migrations
 COPY locales ./locales
 COPY static ./static
 COPY wsgi.py gunicorn.conf.py babel.cfg ./
-RUN pybabel compile -q -d locales
+RUN pybabel compile -d locales
 
 USER roadchief
 EXPOSE 8000
