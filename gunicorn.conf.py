@@ -26,3 +26,25 @@ keepalive = 5
 limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", 0))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 preload_app = False
+
+# Prometheus: each worker writes its counters to files in this directory and any worker's
+# /metrics adds them up (prometheus_client's multiprocess mode). One directory per gunicorn
+# instance (two on one host must not share it): cleared when the instance starts.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                 "roadchief-prometheus-" + bind.replace(":", "-").replace("/", "_")))
+
+
+def on_starting(server):
+    import shutil
+
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

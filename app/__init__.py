@@ -31,6 +31,10 @@ def create_app(config: dict | None = None) -> Flask:
         with app.app_context():
             for engine in db.engines.values():
                 ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+    from app.services import replica, storage
+
+    storage.init_app(app)  # a photo store that cannot work stops the app here
+    replica.init_app(app)  # and so does a replica URL that cannot name a replica
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"]
@@ -42,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
                                            or app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    from app import telemetry
+
+    telemetry.init_app(app)  # first: every later hook's log lines carry the request id
 
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
@@ -58,12 +65,15 @@ def create_app(config: dict | None = None) -> Flask:
                       open311_bp, patrol_bp, hotline_bp):
         app.register_blueprint(blueprint)
 
-    from app import cli, guards, scheduler, web
+    from app import cli, cli_operations, guards, scheduler, web
+    from app.services import reference_data
 
     cli.register(app)
+    cli_operations.register(app)
     web.register(app)
     guards.register(app)
     scheduler.register(app)
+    reference_data.register(app)
     return app
 
 

@@ -42,6 +42,13 @@ class Config:
     # request of each worker after a restart may get the 503 page.
     DB_PRE_PING = os.environ.get("DB_PRE_PING", "on").lower() not in ("0", "false", "no", "off")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": DB_PRE_PING}
+    # A PostgreSQL streaming replica for the supervision pages, exports and the Open311 list;
+    # used while it is at most REPLICA_MAX_LAG_BYTES of WAL behind (checked every
+    # REPLICA_CHECK_SECONDS), else those read the primary.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip() or None
+    REPLICA_MAX_LAG_BYTES = int(os.environ.get("REPLICA_MAX_LAG_BYTES", 16 * 1024 * 1024))
+    REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", 5))
+    # A pooled connection idle this long is checked before use (see ping_after_idle).
     DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", 5))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # A hung Redis costs a request at most this (connect and each answer), and is then
@@ -59,6 +66,14 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locales")
     LANGUAGES = ("zh_Hans_CN", "en")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
+    # Photos: empty PHOTO_STORE_URL keeps them in UPLOAD_DIR; s3://bucket/prefix puts them in
+    # an S3-compatible store (S3_ENDPOINT_URL for MinIO/Ceph) shared by every app host. With
+    # PHOTO_SIGNED_URL_SECONDS > 0 the app answers a photo it allows with a redirect to a
+    # signed URL that expires that soon, instead of streaming it.
+    PHOTO_STORE_URL = os.environ.get("PHOTO_STORE_URL", "").strip()
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "").strip() or None
+    S3_REGION = os.environ.get("S3_REGION", "").strip() or None
+    PHOTO_SIGNED_URL_SECONDS = os.environ.get("PHOTO_SIGNED_URL_SECONDS", "0")
     MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
     MAX_CONTENT_LENGTH = 40 * 1024 * 1024
     # Pixels a photo may decode to: four of them (the most a form takes) stay well inside a
@@ -144,6 +159,16 @@ class Config:
     SWEEP_HEALTH_WINDOW_SECONDS = int(os.environ.get("SWEEP_HEALTH_WINDOW_SECONDS", 300))
     # Without Redis the embedded default sweeps in a thread of the web process.
     SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "auto")
+    # Personal data (PIPL): a resident's number is anonymised this many days after their last
+    # case finished; photos are deleted at this age. 0 keeps them.
+    RETENTION_PHONE_DAYS = int(os.environ.get("RETENTION_PHONE_DAYS", 365))
+    RETENTION_PHOTO_DAYS = int(os.environ.get("RETENTION_PHOTO_DAYS", 3 * 365))
+    # Logs: one JSON object per line on stderr ("console" for readable lines while developing).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    # /metrics answers a scrape with "Authorization: Bearer <METRICS_TOKEN>"; without a token,
+    # only one from this host.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip() or None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Served over HTTPS (directly, or behind a TLS proxy with PROXY_HOPS set): cookies are

@@ -9,10 +9,13 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from app.models.base import Base, render_item
+from app.services.replica import RoutingSession
 
 # No autoflush: the one door applies a whole action and then flushes once, so a query in
 # the middle never writes a half-made change (nor bumps the version twice).
-db = SQLAlchemy(model_class=Base, session_options={"autoflush": False})
+# The session class reads marked heavy pages from DATABASE_REPLICA_URL when it is healthy.
+db = SQLAlchemy(model_class=Base,
+                session_options={"autoflush": False, "class_": RoutingSession})
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_item)
 login_manager = LoginManager()
 babel = Babel()

@@ -15,6 +15,7 @@ from app.admin import (  # noqa: E402,F401
     intake_rules,
     people,
     places,
+    privacy,
     routes,
     transfer,
 )

@@ -37,4 +37,7 @@ ACTION_LABELS = {
     "update": _l("update"),
     "unchanged": _l("unchanged"),
     "delete": _l("remove"),
+    "view": _l("viewed the full phone number"),
+    "export": _l("exported personal data"),
+    "erase": _l("erased personal data"),
 }

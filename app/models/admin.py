@@ -18,7 +18,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entry"
     __table_args__ = (
-        CheckConstraint("action IN ('create', 'update', 'delete')", name="action"),
+        # view/export/erase: staff reading, exporting or erasing a resident's personal data.
+        CheckConstraint("action IN ('create', 'update', 'delete', 'view', 'export', 'erase')",
+                        name="action"),
         Index("ix_audit_entry_entity", "entity", "entity_key"),
         Index("ix_audit_entry_at", "at"),
     )

@@ -136,3 +136,5 @@ class Contact(Base):
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164, e.g. +8613800000000
     language: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     created_at: Mapped[datetime]
+    #: Set when the number was replaced by a placeholder (retention, or erased on request).
+    anonymised_at: Mapped[datetime | None]

@@ -100,7 +100,9 @@ class Draft:
         self.lat, self.lng = _float(form.lat.data), _float(form.lng.data)
         self.area = None  # an AreaChoice
         self.category = None
-        self.held: list[str] = [t for t in request.form.getlist("held") if load(t)]
+        given = request.form.getlist("held")
+        self.held: list[str] = [t for t in given if load(t)]
+        self.lost_photos = len(given) - len(self.held)  # never dropped without a word
         self.new_photos: list[media.Photo] = []
 
     def error(self, field: str, message) -> None:
@@ -118,6 +120,9 @@ class Draft:
         if code and self.category is None:
             self.error("category", _l("Unknown category."))
         self._check_location()
+        if self.lost_photos:
+            self.error("photos", _l("A photo you added earlier could not be found. Please "
+                                    "add it again."))
         self._check_photos()
         try:
             contacts.normalize_phone(form.phone.data)

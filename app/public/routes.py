@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, make_response, render_template, request, send_file
+from flask import abort, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import func, select
@@ -34,13 +34,13 @@ def photo(key: str, thumb: bool = False):
     attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == key))
     if attachment is None or attachment.kind not in public_view.PUBLIC_PHOTO_KINDS:
         abort(404)
-    path = media.path_of(attachment.storage_key, thumb=thumb)
-    if not path.exists():
+    response = media.respond(attachment.storage_key, attachment.content_type, thumb=thumb,
+                             max_age=365 * 24 * 3600)
+    if response is None:
         abort(404)
-    response = send_file(path, mimetype="image/jpeg" if thumb else attachment.content_type,
-                         max_age=365 * 24 * 3600, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control.immutable = True
+    if response.status_code == 200:  # a redirect to a signed URL expires with the URL
+        response.cache_control.immutable = True
     return response
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +59,7 @@ from app.services.actors import Actor, authorize, can_see, check_routing_place
 from app.services.calendar import working_calendar
 from app.services.contacts import find_contact, find_or_create
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAllowed, NotFound
+from app.telemetry import logs
 from workflows import deadlines, effects
 from workflows.escalation import LEVEL_AUDIENCE, Step
 from workflows.lifecycle import (
@@ -170,6 +172,7 @@ class _Change:
     #: The case as the action's effect left it (``workflows.effects``), for the figures.
     record: effects.CaseRecord | None = None
     breaches: tuple[effects.Breach, ...] = ()  # deadlines missed, booked by this change
+    started: float = field(default_factory=time.perf_counter)  # for the action's log line
 
 
 def _begin(
@@ -294,6 +297,8 @@ def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     session = db.session()
     try:
         to_send = [m for change in changes for m in _write(change)]
+        lines = [logs.action_line(change.case, change.event, change.actor, change.started)
+                 for change in changes]  # read now: the commit may expire them
         # A case made here holds exactly what was just written: keep it loaded rather
         # than read it straight back (the reporter's page needs only its code).
         session.expire_on_commit = not all(change.new for change in changes)
@@ -312,6 +317,8 @@ def _commit_all(changes: Sequence[_Change]) -> list[Case]:
     except Exception:
         db.session.rollback()
         raise
+    for line in lines:
+        logs.case_action(line)
     # Their keys, read without reloading the rows the commit expired.
     delivery.schedule([inspect(m).identity[0] for m in to_send])
     return [change.case for change in changes]

@@ -71,9 +71,12 @@ class ConsoleSender:
 
     def send(self, to: str, body: str) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        from app.services.privacy import mask_phone
+
+        # Logs are read by more people than may know a resident's number: masked.
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(f"{clock.now().isoformat()} to {to}: {body}\n")
-        log.info("SMS to %s: %s", to, body)
+            fh.write(f"{clock.now().isoformat()} to {mask_phone(to)}: {body}\n")
+        log.info("SMS to %s: %s", mask_phone(to), body)
         return "console"
 
     def lookup(self, message: OutboxMessage) -> ProviderMessage | None:

@@ -1,14 +1,13 @@
 """Photos: checked by content (Pillow must decode them), capped in bytes and in pixels
 (from the header, before decoding), re-encoded so that metadata (EXIF, GPS, comments) is
-not kept, and stored under UPLOAD_DIR, each with a small
-JPEG thumbnail beside it named ``<storage key>.thumb.jpg`` (derived, so no column)."""
+not kept, and stored in the photo store (app.services.storage), each with a small JPEG
+thumbnail beside it named ``<storage key>.thumb.jpg`` (derived, so no column)."""
 
 from __future__ import annotations
 
 import io
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.models import Attachment
-from app.services import clock
+from app.services import clock, storage
 from app.services.errors import InvalidInput
 
 FORMATS = {
@@ -35,12 +34,6 @@ THUMB_SUFFIX = ".thumb.jpg"
 class Photo:
     data: bytes
     filename: str = ""
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def check(photo: Photo) -> Image.Image:
@@ -112,7 +105,7 @@ def prepare(photos: list[Photo] | tuple[Photo, ...]) -> list[tuple[Image.Image, 
 
 
 def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attachment]:
-    """Write checked photos to disk (re-encoded: no metadata survives) and return their
+    """Write checked photos to the store (re-encoded: no metadata survives) and return their
     Attachment rows, not yet added to the session."""
     out = []
     for image, fmt in prepared:
@@ -121,8 +114,8 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
         buf = io.BytesIO()
         clean = image.convert("RGB") if fmt == "JPEG" and image.mode != "RGB" else image
         clean.save(buf, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
-        (_upload_dir() / key).write_bytes(buf.getvalue())
-        (_upload_dir() / thumb_key(key)).write_bytes(thumbnail(image))
+        storage.store().put(key, buf.getvalue(), content_type)
+        storage.store().put(thumb_key(key), thumbnail(image), "image/jpeg")
         _written_by(key)
         out.append(
             Attachment(
@@ -155,10 +148,9 @@ def _remove_written(session: Session) -> None:
     keys = session.info.pop(_WRITTEN, None)
     if not keys:
         return
-    folder = Path(current_app.config["UPLOAD_DIR"])
     for key in keys:
-        (folder / key).unlink(missing_ok=True)
-        (folder / thumb_key(key)).unlink(missing_ok=True)
+        storage.store().delete(key)
+        storage.store().delete(thumb_key(key))
 
 
 def thumb_key(key: str) -> str:
@@ -182,13 +174,16 @@ def thumbnail(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def path_of(key: str, thumb: bool = False) -> Path:
-    """Where a stored photo (or its thumbnail, made now if it is missing) lies."""
-    path = _upload_dir() / key
+def respond(key: str, content_type: str, thumb: bool = False, max_age: int = 3600):
+    """The response that sends a stored photo (or its thumbnail, made now if it is
+    missing), or None when the photo is not in the store."""
     if not thumb:
-        return path
-    small = _upload_dir() / thumb_key(key)
-    if not small.exists() and path.exists():
-        with Image.open(path) as image:
-            small.write_bytes(thumbnail(image))
-    return small
+        return storage.store().respond(key, content_type, max_age)
+    small = thumb_key(key)
+    if not storage.store().exists(small):
+        data = storage.store().get(key)
+        if data is None:
+            return None
+        with Image.open(io.BytesIO(data)) as image:
+            storage.store().put(small, thumbnail(image), "image/jpeg")
+    return storage.store().respond(small, "image/jpeg", max_age)

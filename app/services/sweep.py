@@ -4,7 +4,8 @@ Only cases whose ``next_check_at`` has passed are read (an index makes a sweep o
 million open cases with nothing due cost one index probe). Each batch locks its rows
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two sweeps at once share the work instead
 of doubling it, and every step is recorded under a unique key, so a step is taken once:
-by database constraints and row locks, not by luck.
+by database constraints and row locks, not by luck. On top of that one pass runs at a
+time (app.services.one_at_a_time), so many schedulers cost no duplicated reading.
 
 Reminders write outbox rows; escalations go through the one door
 (``cases.escalate``), which writes the event, the step and the messages together."""
@@ -22,7 +23,7 @@ from app import rq_queue
 from app.database import upsert
 from app.extensions import db
 from app.models import Case, CaseStep, JobHeartbeat, OutboxMessage
-from app.services import cases, clock, delivery, mms, sms, timers, webhooks
+from app.services import cases, clock, delivery, mms, one_at_a_time, sms, timers, webhooks
 from app.services.calendar import working_calendar
 from app.services.errors import Conflict, InvalidInput, NotAllowed
 from workflows.escalation import due_steps, next_check
@@ -32,7 +33,18 @@ BATCH = 1000
 
 
 def sweep(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
-    """One pass. Returns what it did: cases looked at, reminders and escalations taken."""
+    """One pass, unless another process's pass is running (however many web workers, hosts
+    and schedulers start one, one runs at a time). Returns what it did: cases looked at,
+    reminders and escalations taken; ``skipped`` when another pass was running."""
+    with one_at_a_time.held("sweep") as mine:
+        if not mine:
+            log.info("sweep skipped: another process is sweeping")
+            return {"cases": 0, "reminders": 0, "escalations": 0, "messages": 0,
+                    "skipped": 1}
+        return _pass(now, batch)
+
+
+def _pass(now: datetime | None, batch: int) -> dict[str, int]:
     now = now or clock.now()
     beat(started=clock.now())
     done = {"cases": 0, "reminders": 0, "escalations": 0, "messages": 0}

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import get_locale
@@ -27,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.auth.access import require_roles, safe_next
 from app.extensions import db
 from app.models import Attachment, Case, CaseEvent
-from app.services import clock, queues
+from app.services import clock, media, queues
 from app.services.actors import Actor, can_see
 from app.services.errors import NotFound, ServiceError
 from app.work import bp
@@ -243,8 +242,9 @@ def photo(attachment_id: int):
     if attachment is None:
         abort(404)
     _visible_case(attachment.case_id, _actor())
-    response = send_from_directory(current_app.config["UPLOAD_DIR"], attachment.storage_key,
-                                   mimetype=attachment.content_type, max_age=3600)
+    response = media.respond(attachment.storage_key, attachment.content_type, max_age=3600)
+    if response is None:
+        abort(404)
     response.cache_control.public = False
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import need
+from tests.object_store import moto_url  # noqa: F401 - the S3-compatible store fixture
 
 CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",

@@ -117,5 +117,7 @@ def test_every_stored_photo_has_a_thumbnail_and_an_old_one_gets_it_on_demand(cit
     thumb = Path(app.config["UPLOAD_DIR"]) / media.thumb_key(key)
     assert thumb.exists()
     thumb.unlink()
-    with Image.open(media.path_of(key, thumb=True)) as again:
+    with app.test_request_context():
+        assert media.respond(key, "image/png", thumb=True).status_code == 200
+    with Image.open(thumb) as again:
         assert again.size == (320, 213)

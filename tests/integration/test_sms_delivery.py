@@ -147,7 +147,18 @@ def test_without_credentials_the_console_backend_logs_and_marks_sent(city, t0, q
     db.session.refresh(message)
     assert message.status == "sent" and message.provider_id == "console"
     with open(ctx.config["SMS_OUTBOX_LOG"], encoding="utf-8") as log:
-        assert message.body in log.read()
+        written = log.read()
+    assert message.body in written
+
+
+def test_the_console_log_masks_the_residents_number(city, t0, queued, ctx):
+    message = a_message(city, t0)
+    delivery.deliver()
+    with open(ctx.config["SMS_OUTBOX_LOG"], encoding="utf-8") as log:
+        written = log.read()
+    digits = message.to_phone.removeprefix("+86")
+    assert digits not in written
+    assert f"to {digits[:3]}****{digits[-4:]}: {message.body}" in written
 
 
 def test_a_worker_that_died_while_sending_is_resolved_not_resent_blind(city, t0, queued):

@@ -50,7 +50,7 @@ def commit() -> None:
     except Exception:
         db.session.rollback()
         raise
-    reference_data.invalidate()
+    reference_data.changed()  # and every other host's and worker's caches
 
 
 # -- small field parsers shared by forms and imports ----------------------------------------

@@ -13,14 +13,11 @@ import io
 import json
 import re
 import secrets
-import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -514,29 +511,27 @@ def apply(admin: User, kind: str, content: bytes, filename: str) -> Report:
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _stash_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def stash(content: bytes) -> str:
-    folder = _stash_dir()
-    for old in folder.iterdir():  # forget files nobody applied within a day
-        if _time.time() - old.stat().st_mtime > 86_400:
-            old.unlink(missing_ok=True)
+    """Keep the uploaded file in the photo store (shared by every app host: the apply may
+    reach another host than the dry run); files nobody applied within a day go."""
+    from app.services import storage
+
+    storage.sweep("imports/", 86_400)
     token = secrets.token_hex(16)
-    (folder / token).write_bytes(content)
+    storage.store().put(f"imports/{token}", content, "application/octet-stream")
     return token
 
 
 def unstash(token: str) -> bytes | None:
+    from app.services import storage
+
     if not _TOKEN.match(token or ""):
         return None
-    path = _stash_dir() / token
-    return path.read_bytes() if path.exists() else None
+    return storage.store().get(f"imports/{token}")
 
 
 def forget(token: str) -> None:
+    from app.services import storage
+
     if _TOKEN.match(token or ""):
-        (_stash_dir() / token).unlink(missing_ok=True)
+        storage.store().delete(f"imports/{token}")

@@ -273,7 +273,7 @@ def hand_over(admin: User, moves: list[tuple[Area, int | None, int]], reason: st
     except Exception:
         db.session.rollback()
         raise
-    reference_data.invalidate()
+    reference_data.changed()  # and every other host's and worker's caches
     return len(moved)
 
 
