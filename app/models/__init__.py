@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
+from app.models.landmarks import Landmark
 from app.models.metrics import MetricCase, MetricDay, MetricDayStreet
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
@@ -17,7 +18,7 @@ __all__ = [
     "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
     "District",
-    "InboundMessage", "JobHeartbeat", "MetricCase", "MetricDay", "MetricDayStreet",
+    "InboundMessage", "JobHeartbeat", "Landmark", "MetricCase", "MetricDay", "MetricDayStreet",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SmsConversation", "SmsMedia", "SmsOptOut", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",

@@ -96,15 +96,34 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
 
 
 def sms_receipt(case: Case) -> str:
-    """"Received" for a report made by text message: short (one or two SMS), with the
-    code and how to ask for progress by SMS."""
+    """"Received" for a report made by text message: one SMS, with the code, the stretch
+    of road it was placed on (so the resident can correct it) and the progress command
+    written so that it is copied right ("CX RCGX-CSGU")."""
     code = display_code(case.code)
     category = case.category.name("zh" if _is_zh() else "en")
     if case.area_id is None:
         return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
-                 "place it. Text CX %(code)s for progress.", category=category, code=code)
-    return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text CX %(code)s "
-             "for progress.", category=category, place=case.address or "-", code=code)
+                 "place it. Text \"CX %(code)s\" for progress.", category=category, code=code)
+    return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text \"CX "
+             "%(code)s\" for progress.", category=category, place=receipt_place(case),
+             code=code)
+
+
+def receipt_place(case: Case) -> str:
+    """The stretch of road a case was placed on, as a resident reads it: the area's name
+    when it is the road's own section ("中山大道(大智路—南京路)段"), else the address and
+    the area ("黄浦路, 解放大道(黄浦路—三阳路)段"). English uses the area's English name
+    with plain hyphens (an en dash would make the whole SMS UCS-2)."""
+    address = (case.address or "").strip()
+    area = case.area
+    if area is None:
+        return address or "-"
+    if _is_zh():
+        name = area.name_zh
+        if not address or address.split("与")[0] in name:
+            return name
+        return f"{address}，{name}"
+    return (area.name_en or area.name_zh).replace("–", "-").replace("—", "-")
 
 
 def _staff_text(case: Case, event: CaseEvent) -> str | None:

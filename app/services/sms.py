@@ -63,6 +63,7 @@ from workflows.sms import (
     detect_language,
     next_step,
     parse_command,
+    prose_language,
 )
 from workflows.sms.dialogue import Pending, Step, dont_know
 
@@ -109,7 +110,10 @@ def understanding() -> Understanding:
         return cached[1]
     entries = [(c.code, [c.name_zh, *(c.keywords or [])]) for c in db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
-    built = Understanding(Classifier(entries), Gazetteer.from_data(gazetteer_data()))
+    from app.services import landmarks
+
+    built = Understanding(Classifier(entries), Gazetteer.from_data(
+        gazetteer_data(), landmarks.gazetteer_rows()))
     current_app.extensions[_KEY] = (_time.monotonic(), built)
     return built
 
@@ -119,14 +123,24 @@ def invalidate() -> None:
 
 
 def gazetteer_data() -> list[dict]:
-    """Areas with their roads and aliases, in a stable order (by area code)."""
-    areas = {a.id: {"id": a.id, "code": a.code, "name": a.name_zh, "name_en": a.name_en,
-                    "roads": []}
-             for a in db.session.scalars(select(Area).order_by(Area.code))}
+    """Areas with their street, centre, roads, aliases and house numbers, in a stable
+    order (by area code)."""
+    from workflows.geo import parse_polygon
+
+    areas = {}
+    for a in db.session.scalars(select(Area).order_by(Area.code)):
+        try:
+            centre = parse_polygon(a.polygon).centroid
+            center = [centre.x, centre.y]
+        except Exception:  # a broken polygon only costs the nearest-landmark hint
+            center = None
+        areas[a.id] = {"id": a.id, "code": a.code, "name": a.name_zh, "name_en": a.name_en,
+                       "street": str(a.street_id), "center": center, "roads": []}
     for road in db.session.scalars(select(Road).order_by(Road.id)):
         if road.area_id in areas:
             areas[road.area_id]["roads"].append({"name": road.name,
-                                                 "aliases": road.aliases or []})
+                                                 "aliases": road.aliases or [],
+                                                 "numbers": road.numbers or []})
     return list(areas.values())
 
 
@@ -174,7 +188,13 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
     contact, new_contact = _contact(msg.from_phone)
     command = parse_command(msg.body)
     known = contact.language if contact else DEFAULT_LANGUAGE
-    language = detect_language(command.words if command else msg.body, known)
+    if contact is None or new_contact:
+        # A first message: the best guess, even from one word ("HELP").
+        language = detect_language(command.words if command else msg.body, known)
+    elif command is not None:
+        language = known  # a command or a code never switches a resident's language
+    else:
+        language = prose_language(msg.body) or known
     if contact is not None and contact.language != language:
         contact.language = language  # later notifications follow the language they write in
     outcome = _Outcome(*_inbound(msg, contact, language))
