@@ -386,12 +386,17 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         conversation = None
     seen = understanding()
     category = seen.classifier.classify(msg.body)
-    place = seen.gazetteer.locate(msg.body)
+    prefer = _earlier_areas(contact) if contact is not None and not new_contact else []
+    place = seen.gazetteer.locate(msg.body, prefer)
     pending = _pending(conversation) if conversation else None
+    if pending is not None and pending.place is not None and pending.place.ambiguous:
+        # The answer to "which stretch?": read it with the road it is about.
+        place = seen.gazetteer.locate(" ".join((*pending.place.roads, msg.body)), prefer)
     if pending is not None and dont_know(msg.body):
-        step = Step(StepKind.CREATE, pending.category, pending.place,
+        where = pending.place if pending.place and not pending.place.ambiguous else None
+        step = Step(StepKind.CREATE, pending.category, where,
                     description="\n".join(p for p in (pending.description, msg.body) if p),
-                    unrouted=pending.place is None)
+                    unrouted=where is None)
     else:
         step = next_step(pending, msg.body, category, place, has_media=bool(msg.media))
     inbound.intent = "answer" if conversation else "report"
@@ -403,12 +408,51 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         return
     if contact is None:  # no number to talk back to: keep what was said, for a dispatcher
         step = Step(StepKind.CREATE, step.category, step.place, description=step.description)
+    if step.kind is StepKind.ASK and step.category and safety_category(step.category):
+        # A danger (an open manhole) does not wait for an answer: a dispatcher places it.
+        words = step.place.describe() if step.place is not None else ""
+        step = Step(StepKind.CREATE, step.category, None, description=step.description,
+                    unrouted=True)
+        _create(step, contact, language, conversation, outcome, address=words)
+        return
     if step.kind is StepKind.ASK:
         conversation = _ask(step, contact, language, now)
         inbound.conversation_id = conversation.id  # its photos join the case later
-        outcome.reply = question(step.awaiting)
+        if step.place is not None and step.place.ambiguous and step.category:
+            outcome.reply = section_question(step.place, seen.gazetteer)
+        else:
+            outcome.reply = question(step.awaiting)
         return
     _create(step, contact, language, conversation, outcome)
+
+
+def safety_category(code: str) -> bool:
+    """A category whose time limit runs in calendar hours (a missing manhole cover): it is
+    a danger, handled round the clock."""
+    from app.models import TimeLimitRule
+
+    return db.session.scalar(
+        select(TimeLimitRule.id).join(Category, Category.id == TimeLimitRule.category_id)
+        .where(Category.code == code, TimeLimitRule.valid_to.is_(None),
+               TimeLimitRule.kind == "rectify", TimeLimitRule.urgency == "normal",
+               TimeLimitRule.unit == "calendar_hours").limit(1)) is not None
+
+
+def _earlier_areas(contact: Contact) -> list[int]:
+    """The areas of this resident's recent reports, latest first: where they usually are."""
+    since = clock.now() - timedelta(days=current_app.config.get("SMS_PLACE_MEMORY_DAYS", 180))
+    rows = db.session.scalars(
+        select(Case.area_id).join(CaseFollower, CaseFollower.case_id == Case.id)
+        .where(CaseFollower.contact_id == contact.id, Case.area_id.is_not(None),
+               Case.created_at >= since)
+        .order_by(Case.created_at.desc()).limit(5))
+    return list(dict.fromkeys(rows))
+
+
+def section_question(place: Place, gazetteer: Gazetteer) -> str:
+    road = place.road if _is_zh() else gazetteer.english(place.road)
+    return _("[roadchief] Which part of %(road)s? Please reply with a nearby crossing, house "
+             "number or landmark.", road=road)
 
 
 def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConversation:
@@ -418,10 +462,12 @@ def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConve
         phone=contact.phone, contact_id=contact.id, status="open",
         awaiting=step.awaiting.value, language=language,
         description=(step.description or "")[:DESCRIPTION_MAX], category_code=step.category,
-        area_id=place.area_id if place else None,
+        area_id=place.area_id if place and not place.ambiguous else None,
         place=(place.describe() if place else "")[:ADDRESS_MAX],
         found={"roads": list(place.roads), "intersection": place.intersection,
-               "area_code": place.area_code} if place else {},
+               "area_code": place.area_code, "ambiguous": place.ambiguous,
+               "candidates": list(place.candidates), "landmark": place.landmark,
+               "number": place.number} if place else {},
         started_at=now, expires_at=now + timedelta(minutes=minutes))
     db.session.add(conversation)
     db.session.flush()
@@ -446,10 +492,13 @@ def _open_conversation(contact: Contact) -> SmsConversation | None:
 
 def _pending(conversation: SmsConversation) -> Pending:
     place = None
-    if conversation.found.get("roads") or conversation.area_id is not None:
-        place = Place(conversation.area_id, conversation.found.get("area_code"),
-                      tuple(conversation.found.get("roads", ())), (),
-                      bool(conversation.found.get("intersection")))
+    found = conversation.found or {}
+    if found.get("roads") or conversation.area_id is not None:
+        place = Place(conversation.area_id, found.get("area_code"),
+                      tuple(found.get("roads", ())), (), bool(found.get("intersection")),
+                      tuple(found.get("candidates", ())),
+                      ambiguous=bool(found.get("ambiguous")), landmark=found.get("landmark"),
+                      number=found.get("number"))
     return Pending(Awaiting(conversation.awaiting or Awaiting.BOTH.value),
                    conversation.category_code, place, conversation.description)
 
@@ -464,13 +513,15 @@ def fallback_category() -> str:
 
 
 def _create(step: Step, contact: Contact | None, language: str,
-            conversation: SmsConversation | None, outcome: _Outcome | None) -> Case:
+            conversation: SmsConversation | None, outcome: _Outcome | None,
+            address: str = "") -> Case:
     """Make the case through the door. With ``outcome`` (the webhook), the message, its
     reply (the "received" text) and the photos' link to the case are written in the
     door's own transaction: one commit, and a replay finds everything or nothing."""
     category = step.category or fallback_category()
     place = step.place
-    address = place.describe() if place else (conversation.place if conversation else "")
+    address = address or (place.describe() if place else (
+        conversation.place if conversation else ""))
     description = (step.description or "").strip() or _category_name(category, language)
     now = clock.now()
     inbound = outcome.inbound if outcome else None
@@ -537,8 +588,9 @@ def _expire(conversation: SmsConversation) -> Case | None:
         db.session.flush()
         return None
     contact = db.session.get(Contact, conversation.contact_id)
-    step = Step(StepKind.CREATE, pending.category, pending.place,
-                description=pending.description, unrouted=pending.place is None)
+    place = pending.place if pending.place is not None and not pending.place.ambiguous else None
+    step = Step(StepKind.CREATE, pending.category, place,
+                description=pending.description, unrouted=place is None)
     return _create(step, contact, conversation.language, conversation, None)
 
 
