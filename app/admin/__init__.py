@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import routes  # noqa: E402,F401
+from app.admin import landmarks, routes  # noqa: E402,F401

@@ -426,6 +426,16 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
     _create(step, contact, language, conversation, outcome)
 
 
+def _opted_out_note(contact: Contact | None) -> str:
+    """The rule for a number that texted TD: a new report is answered (this reply), but no
+    progress message follows until START; the receipt says so."""
+    from app.services.notifications import opted_out
+
+    if contact is None or not opted_out([contact.phone]):
+        return ""
+    return " " + _("Progress messages are off for this number; text START to turn them on.")
+
+
 def safety_category(code: str) -> bool:
     """A category whose time limit runs in calendar hours (a missing manhole cover): it is
     a danger, handled round the clock."""
@@ -537,7 +547,7 @@ def _create(step: Step, contact: Contact | None, language: str,
             outcome.record()
             inbound.case_id = case.id
             with force_locale(language):
-                inbound.reply = outcome.reply = sms_receipt(case)
+                inbound.reply = outcome.reply = sms_receipt(case) + _opted_out_note(contact)
             outcome.media = rows
             outcome.committed = True
 

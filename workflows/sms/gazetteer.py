@@ -251,6 +251,10 @@ class Gazetteer:
         for area_id in candidates:
             if area_id in prefer:
                 return area_id, False
+        streets_before = {self._by_id[a].street_key for a in prefer if a in self._by_id}
+        for area_id in candidates:  # the section in the street the resident reports from
+            if self._by_id[area_id].street_key in streets_before:
+                return area_id, False
         led = [a for a in top if self._by_id[a].roads[0][0] == roads[0]] or top
         streets = {self._by_id[a].street_key for a in led}
         return led[0], len(streets) > 1

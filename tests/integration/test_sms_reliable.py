@@ -1,0 +1,254 @@
+"""SMS that residents can rely on (issue 18): a resident's language never flips on a
+command, the stretch of road is the one meant (house number, landmark, cross street, an
+earlier report, else one question), a danger is not kept waiting, an opted-out number is
+told, and an MMS photo is fetched and attached once however many processes sweep."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Area, Attachment, Case, Contact, OutboxMessage, Road, SmsConversation
+from app.models import SmsMedia, SmsOptOut
+from app.services import mms, places, sms
+from app.services.notifications import display_code
+from tests.factories import box
+from tests.sms_helpers import fake_twilio, reply_of, serve_media, text
+from workflows.sms import segments
+
+PHONE = "+8613900001111"
+ZH = "【路长制】"
+
+
+@pytest.fixture()
+def twilio(ctx):
+    yield from fake_twilio(ctx)
+
+
+@pytest.fixture(autouse=True)
+def fresh_understanding(ctx):
+    sms.invalidate()
+    yield
+    sms.invalidate()
+
+
+@pytest.fixture()
+def media_server():
+    yield from serve_media()
+
+
+def cases_now() -> list[Case]:
+    return list(db.session.scalars(select(Case).order_by(Case.id)))
+
+
+def language_of(phone: str = PHONE) -> str:
+    return db.session.scalar(select(Contact.language).where(Contact.phone == phone))
+
+
+@pytest.fixture()
+def second_section(city) -> Area:
+    """中山大道 runs on into another district's street: a second section, at 武珞路, with
+    house numbers 201-399 (the first section has 1-199)."""
+    area = Area(code="WC01-02", street_id=city.far_area.street_id, name_zh="中山大道(武珞路)段",
+                name_en="Zhongshan Ave (Wuluo Rd)", polygon=box(114.342, 30.538))
+    area.roads.append(Road(name="中山大道", aliases=[], numbers=[[201, 399]]))
+    area.roads.append(Road(name="武珞路", aliases=[]))
+    db.session.add(area)
+    first = db.session.scalar(select(Road).where(Road.area_id == city.area3.id))
+    first.numbers = [[1, 199]]
+    db.session.commit()
+    sms.invalidate()
+    return area
+
+
+# -- 1. the language never flips by accident ---------------------------------------------------
+
+
+def test_commands_codes_and_acknowledgements_never_switch_a_chinese_resident_to_english(
+        city, client, twilio):
+    receipt = reply_of(text(client, "中山大道井盖不见了"))
+    case = cases_now()[0]
+    code = display_code(case.code)
+    assert f'"CX {code}"' in receipt  # the command written so it is copied right
+    for message in (f"CX{case.code[:4]}-{case.code[4:]}", f'回复"CX {code}"查询进度',
+                    f"回复CX{code}查询进度", "HELP", "ok", "STOP", "START", "Start."):
+        reply = reply_of(text(client, message))
+        assert reply.startswith(ZH), (message, reply)
+        assert language_of() == "zh_Hans_CN", message
+
+
+def test_a_glued_code_and_the_receipts_own_words_ask_for_that_case(city, client, twilio):
+    text(client, "中山大道井盖不见了")
+    case = cases_now()[0]
+    for message in (f"CX{case.code}", f"回复CX{display_code(case.code)}查询进度",
+                    f"cx {case.code.lower()}"):
+        assert display_code(case.code) in reply_of(text(client, message)), message
+
+
+def test_progress_without_a_code_answers_with_the_latest_case(city, client, twilio):
+    text(client, "中山大道井盖不见了")
+    text(client, "解放大道有人乱停车")
+    latest = cases_now()[-1]
+    for message in ("查询进度", "进度", "我的投诉"):
+        reply = reply_of(text(client, message))
+        assert display_code(latest.code) in reply and "帮助" not in reply, message
+
+
+def test_english_prose_switches_the_language_and_a_single_word_does_not(city, client, twilio):
+    text(client, "中山大道井盖不见了")
+    reply_of(text(client, "pothole"))
+    assert language_of() == "zh_Hans_CN"
+    reply = reply_of(text(client, "a car is parked on the pavement of Jiefang Ave"))
+    assert language_of() == "en" and reply.startswith("[roadchief]")
+    reply_of(text(client, "好的"))  # an acknowledgement: still English
+    assert language_of() == "en"
+
+
+def test_start_resumes_like_the_chinese_word(city, client, twilio):
+    text(client, "中山大道井盖不见了")
+    text(client, "TD")
+    assert db.session.scalar(select(func.count()).select_from(SmsOptOut)) == 1
+    reply = reply_of(text(client, "START"))
+    assert reply.startswith(ZH) and "恢复" in reply
+    assert db.session.scalar(select(func.count()).select_from(SmsOptOut)) == 0
+
+
+# -- 2 and 3. the right stretch of road ------------------------------------------------------------
+
+
+def test_a_road_through_two_districts_asks_which_stretch_and_the_answer_places_it(
+        city, client, twilio, second_section):
+    question = reply_of(text(client, "中山大道有辆车停在人行道上"))
+    assert "中山大道哪一段" in question and cases_now() == []
+    conversation = db.session.scalars(select(SmsConversation)).one()
+    assert conversation.status == "open" and conversation.area_id is None
+    receipt = reply_of(text(client, "武珞路口那边"))
+    case = cases_now()[0]
+    assert case.area_id == second_section.id and case.category.code == "LD03"
+    assert "中山大道(武珞路)段" in receipt  # the receipt names the section it chose
+
+
+def test_an_answer_that_does_not_tell_leaves_the_case_for_a_dispatcher(
+        city, client, twilio, second_section):
+    text(client, "中山大道有辆车停在人行道上")
+    receipt = reply_of(text(client, "就在路边"))
+    case = cases_now()[0]
+    assert case.area_id is None and "中山大道" in case.address and receipt.startswith(ZH)
+
+
+def test_a_house_number_names_the_stretch(city, client, twilio, second_section):
+    reply_of(text(client, "中山大道250号门口乱停车"))
+    assert cases_now()[0].area_id == second_section.id
+    reply_of(text(client, "中山大道18号门口乱停车", phone="+8613900002222"))
+    assert cases_now()[1].area_id == city.area3.id
+
+
+def test_a_cross_street_names_the_stretch(city, client, twilio, second_section):
+    text(client, "中山大道与武珞路路口乱停车")
+    assert cases_now()[0].area_id == second_section.id
+
+
+def test_an_earlier_report_names_the_stretch(city, client, twilio, second_section):
+    text(client, "武珞路有人乱停车")  # this resident reports around 武珞路
+    text(client, "中山大道有人乱扔垃圾")
+    assert [c.area_id for c in cases_now()] == [city.far_area.id, second_section.id]
+
+
+def test_a_landmark_the_administrator_adds_answers_where(city, client, twilio, second_section):
+    from tests.integration.test_sms_delivery import login
+
+    login(client, city.admin)
+    page = client.get("/admin/landmarks")
+    assert page.status_code == 200
+    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/admin/landmarks", data={
+        "csrf_token": token, "name": "楚河汉街", "aliases": "汉街, 汉街步行街",
+        "lat": "30.540", "lng": "114.344", "active": "y"})
+    assert response.status_code == 302
+    bad = client.post("/admin/landmarks", data={"csrf_token": token, "name": "远方",
+                                                "lat": "10", "lng": "10", "active": "y"})
+    assert bad.status_code == 422  # a point in no area is refused, nothing is written
+    text(client, "汉街门口有人乱停车")
+    assert cases_now()[0].area_id == second_section.id
+    text(client, "中山大道汉街旁边有人乱停车", phone="+8613900003333")
+    assert cases_now()[1].area_id == second_section.id
+    assert second_section.id in [c.id for c in places.search("汉街")]  # the web form's search
+
+
+def test_a_landmark_page_is_for_administrators_only(city, client):
+    from tests.integration.test_sms_delivery import login
+
+    login(client, city.dispatcher)
+    assert client.get("/admin/landmarks").status_code == 403
+
+
+# -- 9. a danger does not wait ----------------------------------------------------------------------
+
+
+def test_a_missing_manhole_cover_waiting_for_its_place_is_a_case_at_once(
+        city, client, twilio, second_section):
+    reply = reply_of(text(client, "中山大道井盖没了，很危险"))
+    case = cases_now()[0]
+    assert case.category.code == "HF06" and case.area_id is None and case.state == "submitted"
+    assert "中山大道" in case.address and display_code(case.code) in reply
+    assert db.session.scalar(select(func.count()).select_from(SmsConversation).where(
+        SmsConversation.status == "open")) == 0
+
+
+# -- 7. an opted-out number is told -----------------------------------------------------------
+
+
+def test_a_report_from_an_opted_out_number_says_progress_messages_are_off(city, client, twilio):
+    text(client, "TD")
+    receipt = reply_of(text(client, "解放大道有人乱停车"))
+    assert "START" in receipt and "退订" in receipt
+    assert segments(receipt) <= 2
+
+
+# -- 6. photos once ---------------------------------------------------------------------------------
+
+
+def _sweep_in_a_child(app, barrier) -> None:
+    db.engine.dispose(close=False)  # the parent's connections are not ours
+    with app.app_context():
+        barrier.wait(20)
+        mms.fetch()
+        db.session.remove()
+    os._exit(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_one_photo_is_fetched_and_attached_once_by_several_processes(
+        city, client, twilio, media_server, app):
+    base, seen = media_server
+    text(client, "解放大道井盖不见了", media=[(f"{base}/photo.jpg", "image/jpeg")])
+    db.session.remove()
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(4)
+    children = [context.Process(target=_sweep_in_a_child, args=(app, barrier))
+                for _ in range(4)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    assert all(child.exitcode == 0 for child in children)
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1
+    assert len([p for p, _a in seen if p == "/photo.jpg"]) == 1  # downloaded once
+    assert db.session.scalars(select(SmsMedia.status)).one() == "attached"
+    assert mms.fetch() == 0
+
+
+def test_a_rejected_photo_is_told_to_the_resident(city, client, twilio, media_server):
+    base, _seen = media_server
+    text(client, "解放大道井盖不见了", media=[(f"{base}/notes.txt", "text/plain")])
+    assert mms.fetch() == 0
+    row = db.session.scalars(select(SmsMedia)).one()
+    assert row.status == "rejected"
+    told = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.dedupe_key == f"mms{row.id}:rejected")).one()
+    assert told.to_phone == PHONE and "照片" in told.body
+    assert mms.fetch() == 0  # told once
