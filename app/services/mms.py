@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-
-from flask import current_app
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update

@@ -12,8 +12,17 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Area, Attachment, Case, Contact, OutboxMessage, Road, SmsConversation
-from app.models import SmsMedia, SmsOptOut
+from app.models import (
+    Area,
+    Attachment,
+    Case,
+    Contact,
+    OutboxMessage,
+    Road,
+    SmsConversation,
+    SmsMedia,
+    SmsOptOut,
+)
 from app.services import mms, places, sms
 from app.services.notifications import display_code
 from tests.factories import box
@@ -65,7 +74,7 @@ def second_section(city) -> Area:
     return area
 
 
-# -- 1. the language never flips by accident ---------------------------------------------------
+# -- 1. the language never flips by accident ----------
 
 
 def test_commands_codes_and_acknowledgements_never_switch_a_chinese_resident_to_english(
@@ -117,7 +126,7 @@ def test_start_resumes_like_the_chinese_word(city, client, twilio):
     assert db.session.scalar(select(func.count()).select_from(SmsOptOut)) == 0
 
 
-# -- 2 and 3. the right stretch of road ------------------------------------------------------------
+# -- 2 and 3. the right stretch of road ----------
 
 
 def test_a_road_through_two_districts_asks_which_stretch_and_the_answer_places_it(
@@ -186,7 +195,7 @@ def test_a_landmark_page_is_for_administrators_only(city, client):
     assert client.get("/admin/landmarks").status_code == 403
 
 
-# -- 9. a danger does not wait ----------------------------------------------------------------------
+# -- 9. a danger does not wait ----------
 
 
 def test_a_missing_manhole_cover_waiting_for_its_place_is_a_case_at_once(
@@ -199,7 +208,7 @@ def test_a_missing_manhole_cover_waiting_for_its_place_is_a_case_at_once(
         SmsConversation.status == "open")) == 0
 
 
-# -- 7. an opted-out number is told -----------------------------------------------------------
+# -- 7. an opted-out number is told ----------
 
 
 def test_a_report_from_an_opted_out_number_says_progress_messages_are_off(city, client, twilio):
@@ -209,7 +218,7 @@ def test_a_report_from_an_opted_out_number_says_progress_messages_are_off(city, 
     assert segments(receipt) <= 2
 
 
-# -- 6. photos once ---------------------------------------------------------------------------------
+# -- 6. photos once ----------
 
 
 def _sweep_in_a_child(app, barrier) -> None:

@@ -10,10 +10,16 @@ from workflows.sms.classify import Classification, Classifier
 from workflows.sms.commands import Command, CommandKind, parse_command
 from workflows.sms.dialogue import Awaiting, Step, StepKind, next_step
 from workflows.sms.gazetteer import AreaEntry, Gazetteer, LandmarkEntry, Place
-from workflows.sms.text import detect_language, normalize, prose_language, segments
+from workflows.sms.text import (
+    detect_language,
+    normalize,
+    prose_language,
+    segments,
+)
 
 __all__ = [
     "AreaEntry", "Awaiting", "Classification", "Classifier", "Command", "CommandKind",
-    "Gazetteer", "LandmarkEntry", "Place", "Step", "StepKind", "detect_language", "next_step", "normalize",
+    "Gazetteer", "LandmarkEntry", "Place", "Step", "StepKind", "detect_language", "next_step",
+    "normalize",
     "parse_command", "prose_language", "segments",
 ]

@@ -32,13 +32,14 @@ class Command:
 
 STOP_WORDS = frozenset({"td", "退订", "退定", "stop", "stopall", "unsubscribe", "cancel", "end",
                         "quit", "取消订阅"})
-START_WORDS = frozenset({"start", "unstop", "yes", "恢复", "订阅", "恢复订阅", "恢复短信", "恢复接收",
-                         "重新订阅", "开通", "kt"})
+START_WORDS = frozenset({"start", "unstop", "yes", "恢复", "订阅", "恢复订阅", "恢复短信",
+                         "恢复接收", "重新订阅", "开通", "kt"})
 HELP_WORDS = frozenset({"help", "info", "帮助", "?", "说明", "菜单", "menu", "怎么用", "如何反映"})
 # A query without a code: the resident's latest case.
-PROGRESS_WORDS = frozenset({"查询进度", "查进度", "进度", "进展", "查询进展", "处理进度", "办理进度",
-                            "查询状态", "状态", "我的投诉", "我的反映", "我的案件", "处理得怎么样了",
-                            "处理了吗", "修了吗", "progress", "my case", "my report"})
+PROGRESS_WORDS = frozenset({"查询进度", "查进度", "进度", "进展", "查询进展", "处理进度",
+                            "办理进度", "查询状态", "状态", "我的投诉", "我的反映", "我的案件",
+                            "处理得怎么样了", "处理了吗", "修了吗", "progress", "my case",
+                            "my report"})
 # What a resident copies around the command from the receipt: 回复"CX code"查询进度.
 _WRAPPER = re.compile(r"^(?:回复|短信|发送)\s*|\s*(?:查询进度|查进度|查询|进度)$")
 _TRIM = re.compile(r"^[\s\"'“”‘’。.!！,，]+|[\s\"'“”‘’。.!！,，]+$")
