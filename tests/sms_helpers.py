@@ -174,5 +174,5 @@ LANDMARKS = json.loads((CITY_FILE.parent / "wuhan_landmarks.json").read_text(enc
 def demo_landmarks(areas: list[dict]) -> list[dict]:
     """The demo landmarks as ``Gazetteer.from_data`` takes them (each in its area)."""
     ids = {a["code"]: a["id"] for a in areas}
-    return [{"name": m["name"], "aliases": m["aliases"], "area_id": ids[m["area"]]}
+    return [{"name": m["name"], "aliases": [*m["aliases"], m["name_en"]], "area_id": ids[m["area"]]}
             for m in LANDMARKS["landmarks"]]

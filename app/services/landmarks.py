@@ -48,8 +48,8 @@ def area_of(lat: float, lng: float) -> int | None:
 
 def gazetteer_rows() -> list[dict[str, Any]]:
     """The active landmarks as plain data for ``workflows.sms.Gazetteer``."""
-    return [{"name": m.name, "aliases": list(m.aliases or []), "area_id": area_of(m.lat, m.lng)}
-            for m in active()]
+    return [{"name": m.name, "aliases": [*(m.aliases or []), *([m.name_en] if m.name_en else [])],
+             "area_id": area_of(m.lat, m.lng)} for m in active()]
 
 
 def by_area() -> dict[int, list[str]]:

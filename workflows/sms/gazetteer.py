@@ -124,8 +124,12 @@ class Gazetteer:
             names.setdefault(normalize(area.name), ("area", str(area.id)))
         for i, landmark in enumerate(self.landmarks):
             for name in (landmark.name, *landmark.aliases):
-                if len(normalize(name)) >= 2:
-                    names.setdefault(normalize(name), ("landmark", str(i)))
+                key = normalize(name)
+                held = names.get(key)
+                # A landmark is more precise than a road's alias that happens to be its
+                # name ("江汉路步行街"), but never hides a road's own name.
+                if len(key) >= 2 and (held is None or held[0] == "road" and held[1] != key):
+                    names[key] = ("landmark", str(i))
         self._english = {road: en for en, road in english.items()}
         # English road names, with "Avenue/Road/Street" as written or abbreviated, and the
         # bare name ("Tanhualin") when no other road shares it.
@@ -256,6 +260,11 @@ class Gazetteer:
             if self._by_id[area_id].street_key in streets_before:
                 return area_id, False
         led = [a for a in top if self._by_id[a].roads[0][0] == roads[0]] or top
+        if len(roads) == 1:
+            # One road and nothing else: its whole length (沿线) before one section of it,
+            # and a section before the crossing of it with a road the resident did not name.
+            led.sort(key=lambda a: (0 if "沿线" in self._by_id[a].name else
+                                    2 if "交汇" in self._by_id[a].name else 1))
         streets = {self._by_id[a].street_key for a in led}
         return led[0], len(streets) > 1
 
