@@ -99,8 +99,10 @@ def sms_receipt(case: Case) -> str:
     """"Received" for a report made by text message: one SMS, with the code, the stretch
     of road it was placed on (so the resident can correct it) and the progress command
     written so that it is copied right ("CX RCGX-CSGU")."""
+    from app.services.sms_words import category_words
+
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = category_words(case.category)
     if case.area_id is None:
         return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
                  "place it. Text \"CX %(code)s\" for progress.", category=category, code=code)

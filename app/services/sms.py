@@ -49,8 +49,8 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, delivery, mms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
-from app.services.i18n import local_time
 from app.services.notifications import display_code, sms_receipt
+from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
 from workflows.sms import (
     Awaiting,
@@ -322,7 +322,7 @@ def _query(code: str | None, contact: Contact | None) -> str:
 
 def status_text(case: Case) -> str:
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = category_words(case.category)
     state = State(case.state)
     if state is State.MERGED and case.merged_into is not None:
         return _("[roadchief] Case %(code)s (%(category)s) was merged into case %(other)s.",
@@ -619,4 +619,4 @@ def _is_zh() -> bool:
 
 
 def _when(moment: datetime | None) -> str:
-    return local_time(moment)
+    return sms_time(moment)
