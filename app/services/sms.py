@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, inspect, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from app import labels
@@ -49,7 +49,7 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, delivery, mms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
-from app.services.notifications import display_code, sms_receipt
+from app.services.notifications import display_code, receipt_place, sms_receipt
 from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
 from workflows.sms import (
@@ -66,6 +66,7 @@ from workflows.sms import (
     prose_language,
 )
 from workflows.sms.dialogue import Pending, Step, dont_know
+from workflows.sms.text import normalize
 
 log = logging.getLogger(__name__)
 BODY_MAX = 1600  # Twilio's own limit for one message
@@ -218,7 +219,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
         db.session.commit()
     # The photos that now have a case, by their keys (no reload after commit).
     return outcome.reply, [inspect(m).identity[0] for m in outcome.media] \
-        if outcome.committed else []
+        if outcome.committed or outcome.linked else []
 
 
 @dataclass
@@ -230,6 +231,7 @@ class _Outcome:
     media: list[SmsMedia]
     reply: str = ""
     committed: bool = False
+    linked: bool = False  # the photos joined an existing case (a repeated report)
 
     def record(self) -> None:
         """Add the message (and its photos) to the session: in the door's transaction when
@@ -389,6 +391,14 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
     prefer = _earlier_areas(contact) if contact is not None and not new_contact else []
     place = seen.gazetteer.locate(msg.body, prefer)
     pending = _pending(conversation) if conversation else None
+    if pending is not None and _new_problem(pending, category, place):
+        # Not the answer but a report of its own: the pending one is kept (a case with
+        # what it knows, unrouted without a place) and this one starts afresh.
+        _expire(conversation)
+        conversation, pending = None, None
+    if pending is None and contact is not None and not new_contact \
+            and _correction(msg, outcome, contact, language, category, seen):
+        return
     if pending is not None and pending.place is not None and pending.place.ambiguous:
         # The answer to "which stretch?": read it with the road it is about.
         place = seen.gazetteer.locate(" ".join((*pending.place.roads, msg.body)), prefer)
@@ -405,6 +415,11 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
     if step.kind is StepKind.HELP:
         inbound.intent = "help"
         outcome.reply = help_text()
+        return
+    if pending is None and contact is not None and over_limit(contact):
+        # The message is kept (sms_inbound); no case is made from it.
+        outcome.reply = _("[roadchief] We have received many reports from this number "
+                          "recently. Please try again later; for an emergency call 12345.")
         return
     if contact is None:  # no number to talk back to: keep what was said, for a dispatcher
         step = Step(StepKind.CREATE, step.category, step.place, description=step.description)
@@ -424,6 +439,99 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
             outcome.reply = question(step.awaiting)
         return
     _create(step, contact, language, conversation, outcome)
+
+
+def _new_problem(pending: Pending, category, place: Place | None) -> bool:
+    """A message that is a whole report of another problem, not the answer awaited: it
+    names a problem and a place, and the problem or the place differs from the pending
+    one's."""
+    if not category.clear or place is None or place.ambiguous:
+        return False
+    if pending.category is not None and category.code != pending.category:
+        return True
+    return pending.place is not None and not pending.place.ambiguous \
+        and place.area_id != pending.place.area_id
+
+
+CORRECTION_WORDS = ("不对", "不是这", "错了", "搞错", "更正", "应该是", "位置错", "地址错",
+                    "wrong", "not there", "actually", "correction")
+
+
+def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str, category,
+                seen: Understanding) -> bool:
+    """"不对，是秦园路那段": within the conversation window after a report, a message that
+    names another stretch of road (and no other problem) moves the case, as long as no
+    dispatcher has triaged it yet."""
+    minutes = current_app.config.get("SMS_CONVERSATION_MINUTES", 30)
+    case = db.session.scalar(
+        select(Case).where(Case.reporter_contact_id == contact.id, Case.channel == "sms",
+                           Case.created_at >= outcome.inbound.received_at
+                           - timedelta(minutes=minutes))
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
+    if case is None or case.state != State.SUBMITTED.value:
+        return False
+    norm = normalize(msg.body)
+    marked = any(w in norm for w in CORRECTION_WORDS)
+    if category.clear and (category.code != case.category.code or not marked):
+        return False
+    if seen.gazetteer.locate(msg.body) is None:
+        return False
+    before = seen.gazetteer.locate(case.address or "")
+    road = before.road if before is not None and before.road else ""
+    place = seen.gazetteer.locate(f"{road} {msg.body}") or seen.gazetteer.locate(msg.body)
+    if place is None or place.ambiguous or place.area_id in (None, case.area_id):
+        return False
+    if not marked and road and road not in place.roads:
+        return False  # another road and no word of correction: a new report
+    inbound = outcome.inbound
+    inbound.intent, inbound.case_id = "answer", case.id
+
+    def link(moved: Case) -> None:
+        outcome.record()
+        with force_locale(language):
+            inbound.reply = outcome.reply = _(
+                "[roadchief] Case %(code)s moved to %(place)s. Text \"CX %(code)s\" for "
+                "progress.", code=display_code(moved.code), place=receipt_place(moved))
+        outcome.committed = True
+
+    cases.correct_place(case, Actor.resident(contact), area=db.session.get(Area, place.area_id),
+                        address=place.describe()[:ADDRESS_MAX], link=link)
+    return True
+
+
+def over_limit(contact: Contact) -> bool:
+    """The web form's per-phone report limit (REPORT_LIMIT_PER_PHONE), counted in the
+    reports this number made by SMS."""
+    from limits import parse_many
+
+    now = clock.now()
+    for item in parse_many(current_app.config.get("REPORT_LIMIT_PER_PHONE") or ""):
+        made = db.session.scalar(select(func.count()).select_from(Case).where(
+            Case.reporter_contact_id == contact.id, Case.channel == "sms",
+            Case.created_at >= now - timedelta(seconds=item.get_expiry())))
+        if made >= item.amount:
+            return True
+    return False
+
+
+def _same_problem(contact: Contact, category: str, area_id: int | None,
+                  address: str) -> Case | None:
+    """This resident's open report of the same problem at the same place, recent."""
+    days = current_app.config.get("SMS_DUPLICATE_DAYS", 7)
+    live = (State.SUBMITTED, State.DISPATCHED, State.IN_PROGRESS, State.RETURNED,
+            State.ON_HOLD)
+    query = (select(Case).join(Category, Category.id == Case.category_id)
+             .where(Case.reporter_contact_id == contact.id, Category.code == category,
+                    Case.state.in_([s.value for s in live]),
+                    Case.created_at >= clock.now() - timedelta(days=days))
+             .order_by(Case.created_at.desc()).limit(1))
+    if area_id is not None:
+        query = query.where(Case.area_id == area_id)
+    elif address:
+        query = query.where(Case.area_id.is_(None), Case.address == address)
+    else:
+        return None
+    return db.session.scalar(query)
 
 
 def _opted_out_note(contact: Contact | None) -> str:
@@ -535,6 +643,23 @@ def _create(step: Step, contact: Contact | None, language: str,
     description = (step.description or "").strip() or _category_name(category, language)
     now = clock.now()
     inbound = outcome.inbound if outcome else None
+    if outcome is not None and contact is not None:
+        same = _same_problem(contact, category, place.area_id if place else None,
+                             address[:ADDRESS_MAX])
+        if same is not None:
+            # Already reported: no second case; the message and its photos join it.
+            if conversation is not None:
+                conversation.status, conversation.case_id = "done", same.id
+                conversation.closed_at, conversation.awaiting = now, None
+            for row in _media_of(conversation) + outcome.media:
+                row.case_id = same.id
+            inbound.case_id, outcome.linked = same.id, True
+            with force_locale(language):
+                outcome.reply = _(
+                    "[roadchief] You already reported this: case %(code)s (%(category)s). "
+                    "Text \"CX %(code)s\" for progress.", code=display_code(same.code),
+                    category=category_words(same.category))
+            return same
 
     def link(case: Case) -> None:
         if conversation is not None:

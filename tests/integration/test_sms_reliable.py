@@ -261,3 +261,83 @@ def test_a_rejected_photo_is_told_to_the_resident(city, client, twilio, media_se
         OutboxMessage.dedupe_key == f"mms{row.id}:rejected")).one()
     assert told.to_phone == PHONE and "照片" in told.body
     assert mms.fetch() == 0  # told once
+
+
+# -- 2. a correction moves the case before triage ------------------------------------------
+
+
+def test_a_correction_within_the_window_moves_the_case_before_triage(
+        city, client, twilio, second_section):
+    from app.models import CaseEvent
+
+    text(client, "中山大道18号门口乱停车")
+    case = cases_now()[0]
+    assert case.area_id == city.area3.id
+    reply = reply_of(text(client, "不对，是武珞路口那段"))
+    db.session.refresh(case)
+    assert case.area_id == second_section.id and case.district_id == city.other_district.id
+    assert display_code(case.code) in reply and "中山大道(武珞路)段" in reply
+    assert len(cases_now()) == 1
+    event = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                               .order_by(CaseEvent.id.desc())).first()
+    assert event.actor_role == "resident" and event.data["place_before"]["area_id"] == \
+        city.area3.id
+
+
+def test_a_correction_after_triage_does_not_move_the_case(city, client, twilio, second_section):
+    from app.services import cases
+    from app.services.actors import Actor
+
+    text(client, "中山大道18号门口乱停车")
+    case = cases.dispatch(cases_now()[0], Actor.staff(city.dispatcher))
+    text(client, "不对，是武珞路口那段")
+    db.session.refresh(case)
+    assert case.area_id == city.area3.id  # a dispatcher has it: they decide now
+
+
+# -- 5. one case per problem -------------------------------------------------------------
+
+
+def test_a_whole_new_report_while_a_question_waits_is_its_own_case(city, client, twilio):
+    text(client, "门口有人乱停车")  # "where?" is asked
+    text(client, "解放大道有人乱扔垃圾")  # another problem, somewhere: not the answer
+    made = cases_now()
+    assert sorted(c.category.code for c in made) == ["LD03", "LD07"]
+    kept = next(c for c in made if c.category.code == "LD03")
+    assert kept.area_id is None  # kept for a dispatcher, nothing lost
+    assert db.session.scalar(select(func.count()).select_from(SmsConversation).where(
+        SmsConversation.status == "open")) == 0
+
+
+def test_the_same_problem_twice_is_told_it_is_already_a_case(city, client, twilio):
+    text(client, "解放大道有人乱停车，堵住了路")
+    first = cases_now()[0]
+    reply = reply_of(text(client, "解放大道还是有人乱停车！"))
+    assert len(cases_now()) == 1 and display_code(first.code) in reply and "已反映" in reply
+    reply_of(text(client, "解放大道有人乱停车", phone="+8613900004444"))  # someone else
+    assert len(cases_now()) == 2
+
+
+def test_a_repeated_report_with_a_photo_adds_the_photo_to_the_case(city, client, twilio,
+                                                                   media_server):
+    base, _seen = media_server
+    text(client, "解放大道有人乱停车")
+    text(client, "解放大道有人乱停车", media=[(f"{base}/photo.jpg", "image/jpeg")])
+    assert len(cases_now()) == 1
+    assert mms.fetch() == 1
+    assert db.session.scalar(select(Attachment.case_id)) == cases_now()[0].id
+
+
+def test_the_per_phone_limit_answers_politely_and_keeps_the_message(city, client, twilio):
+    from app.models import InboundMessage
+
+    client.application.config["REPORT_LIMIT_PER_PHONE"] = "2 per hour"
+    try:
+        text(client, "解放大道有人乱停车")
+        text(client, "黄浦路有人乱扔垃圾")
+        reply = reply_of(text(client, "中山大道有人摆摊"))
+    finally:
+        client.application.config["REPORT_LIMIT_PER_PHONE"] = "5 per hour; 20 per day"
+    assert len(cases_now()) == 2 and "12345" in reply and reply.startswith(ZH)
+    assert db.session.scalar(select(InboundMessage.body).order_by(InboundMessage.id.desc())
+                             .limit(1)) == "中山大道有人摆摊"
