@@ -52,7 +52,7 @@ def measure() -> dict[str, dict[str, object]]:
 
 def main() -> None:
     report = measure()
-    for part in ("tune", "held"):
+    for part in sorted(report, key=lambda p: (p == "held", p)):
         r = report[part]
         n = r["n"]
         print(f"{part}: {n} messages — category {r['category']}/{n} "
