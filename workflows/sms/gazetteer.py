@@ -220,7 +220,8 @@ class Gazetteer:
             is not None
         number = _house_number(norm, *spans[0])
         candidates = self._rank(roads)
-        best, ambiguous = self._choose(roads, candidates, number, landmark, set(prefer))
+        best, ambiguous = self._choose(roads, candidates, number, landmark, set(prefer),
+                                       intersection)
         area = self._by_id[best] if best is not None else None
         return Place(best, area.code if area else None, tuple(roads), matched, intersection,
                      tuple(candidates), ambiguous=ambiguous,
@@ -231,7 +232,8 @@ class Gazetteer:
         return list(place.candidates)
 
     def _choose(self, roads: list[str], candidates: list[int], number: int | None,
-                landmark: LandmarkEntry | None, prefer: set[int]) -> tuple[int | None, bool]:
+                landmark: LandmarkEntry | None, prefer: set[int],
+                intersection: bool = False) -> tuple[int | None, bool]:
         """The area meant, and whether that is only a guess between streets."""
         if not candidates:
             return None, False
@@ -251,7 +253,13 @@ class Gazetteer:
         held = {a: len({r for r, _ in self._by_id[a].roads} & wanted) for a in candidates}
         top = [a for a in candidates if held[a] == held[candidates[0]]]
         if len(roads) >= 2 and held[candidates[0]] >= 2:
-            return candidates[0], False  # the crossing of two named roads
+            # The crossing of two named roads: the area of the crossing itself where the
+            # city has one ("A与B交汇片区"), else the section that holds both.
+            if intersection:
+                crossing = [a for a in top if "交汇" in self._by_id[a].name]
+                if crossing:
+                    return crossing[0], False
+            return candidates[0], False
         for area_id in candidates:
             if area_id in prefer:
                 return area_id, False
