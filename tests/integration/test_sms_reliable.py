@@ -341,3 +341,65 @@ def test_the_per_phone_limit_answers_politely_and_keeps_the_message(city, client
     assert len(cases_now()) == 2 and "12345" in reply and reply.startswith(ZH)
     assert db.session.scalar(select(InboundMessage.body).order_by(InboundMessage.id.desc())
                              .limit(1)) == "中山大道有人摆摊"
+
+
+# -- bad input: replays and signatures --------------------------------------------------------
+
+
+def test_every_new_conversation_replayed_gives_the_same_reply_and_changes_nothing(
+        city, client, twilio, second_section):
+    from app.models import CaseEvent, InboundMessage
+
+    steps = [("SMr0", "中山大道有辆车停在人行道上"), ("SMr1", "武珞路口那边"),
+             ("SMr2", "不对，是解放大道"), ("SMr3", "中山大道与武珞路路口乱停车"),
+             ("SMr4", "查询进度"), ("SMr5", "START")]
+    for sid, body in steps:
+        first = reply_of(text(client, body, sid=sid.ljust(34, "0")))
+        counts = [db.session.scalar(select(func.count()).select_from(m))
+                  for m in (Case, CaseEvent, InboundMessage, SmsConversation, OutboxMessage)]
+        again = reply_of(text(client, body, sid=sid.ljust(34, "0")))
+        assert again == first, body
+        assert counts == [db.session.scalar(select(func.count()).select_from(m))
+                          for m in (Case, CaseEvent, InboundMessage, SmsConversation,
+                                    OutboxMessage)], body
+
+
+def test_a_bad_signature_stores_nothing_even_for_a_landmark_report(city, client, twilio):
+    from app.models import InboundMessage
+    from tests.sms_helpers import post_signed
+
+    response = post_signed(client, "/sms/inbound", {"MessageSid": "SM" + "9" * 32,
+                                                    "From": PHONE, "Body": "江汉路步行街乱停车"},
+                           signature="bad")
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+
+
+def test_an_administrator_deletes_a_landmark_and_it_is_no_longer_understood(
+        city, client, twilio, second_section):
+    from app.models import AuditEntry, Landmark
+    from app.services import landmarks
+    from tests.integration.test_sms_delivery import login
+
+    landmark = Landmark(name="楚河汉街", name_en="", aliases=["汉街"], lat=30.540, lng=114.344,
+                        active=True, updated_at=clock_now())
+    db.session.add(landmark)
+    db.session.commit()
+    landmarks.invalidate()
+    login(client, city.admin)
+    page = client.get("/admin/landmarks").get_data(as_text=True)
+    assert "楚河汉街" in page and "中山大道(武珞路)段" in page  # the area its point is in
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post(f"/admin/landmarks/{landmark.id}/delete",
+                       data={"csrf_token": token}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Landmark)) == 0
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity == "landmark")
+                             .order_by(AuditEntry.id.desc()).limit(1)) == "delete"
+    text(client, "汉街门口有人乱停车")
+    assert cases_now() == []  # "where?" is asked again
+
+
+def clock_now():
+    from app.services import clock
+
+    return clock.now()
