@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, select
 from app.extensions import db, insert_now
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
-from app.services.i18n import local_time
 from workflows.lifecycle import Action
 
 
@@ -41,7 +40,9 @@ def _unit_name(case: Case) -> str:
     if case.assignee_agency is not None:
         return case.assignee_agency.name_zh if _is_zh() else case.assignee_agency.name_en
     if case.area is not None:
-        area = case.area.name_zh if _is_zh() else case.area.name_en
+        # English: plain hyphens (an en dash in an area's name would make the SMS UCS-2).
+        area = case.area.name_zh if _is_zh() else \
+            case.area.name_en.replace("–", "-").replace("—", "-")
         return _("the road chief of %(area)s", area=area)
     return _("the responsible unit")
 
@@ -53,7 +54,11 @@ def _is_zh() -> bool:
 
 
 def _when(moment) -> str:
-    return local_time(moment)
+    """Times in an SMS: plain characters (Babel's English short format would make the
+    whole message UCS-2, and "12/8/26" reads differently by country)."""
+    from app.services.sms_words import sms_time
+
+    return sms_time(moment)
 
 
 def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None) -> str | None:

@@ -77,9 +77,16 @@ def texts(case: Case, language: str) -> dict[str, str]:
 
 
 def dispatched_texts(case: Case, dispatcher, language: str) -> dict[str, str]:
+    from app.models import CaseEvent
+    from app.services.notifications import resident_body
+
     cases.dispatch(case, Actor.staff(dispatcher))
+    event = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                               .order_by(CaseEvent.id.desc())).first()
+    case.reporter.language = language
     with force_locale(language):
-        return {"status with time limit": sms.status_text(case)}
+        return {"status with time limit": sms.status_text(case),
+                "progress: dispatched": resident_body(case, event, case.reporter)}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
