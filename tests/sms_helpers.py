@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shapely.geometry
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -157,6 +158,21 @@ def demo_areas() -> list[dict]:
     for district in data["districts"]:
         for street in district["streets"]:
             for area in street["areas"]:
+                numbers = LANDMARKS["numbers"].get(area["code"], {})
+                centre = shapely.geometry.shape(area["polygon"]).centroid
                 areas.append({"id": next(next_id), "code": area["code"], "name": area["name_zh"],
-                              "name_en": area["name_en"], "roads": area["roads"]})
+                              "name_en": area["name_en"], "street": street["code"],
+                              "center": [centre.x, centre.y],
+                              "roads": [{**r, "numbers": numbers.get(r["name"], [])}
+                                        for r in area["roads"]]})
     return areas
+
+
+LANDMARKS = json.loads((CITY_FILE.parent / "wuhan_landmarks.json").read_text(encoding="utf-8"))
+
+
+def demo_landmarks(areas: list[dict]) -> list[dict]:
+    """The demo landmarks as ``Gazetteer.from_data`` takes them (each in its area)."""
+    ids = {a["code"]: a["id"] for a in areas}
+    return [{"name": m["name"], "aliases": [*m["aliases"], m["name_en"]], "area_id": ids[m["area"]]}
+            for m in LANDMARKS["landmarks"]]

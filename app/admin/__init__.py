@@ -13,6 +13,7 @@ from app.admin import (  # noqa: E402,F401
     catalogue,
     exchange,
     intake_rules,
+    landmarks,
     people,
     places,
     privacy,

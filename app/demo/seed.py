@@ -75,6 +75,10 @@ def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125)
         load_official_years([2025, 2026])
     seed_catalogue()
     seed_places(data)
+    db.session.flush()
+    from app.services import landmarks
+
+    landmarks.seed_demo()
     seed_agencies()
     hasher = PasswordHasher()
     password_hash = hasher.hash(DEMO_PASSWORD)

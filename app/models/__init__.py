@@ -6,6 +6,7 @@ from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
 from app.models.catalogue import Category, TimeLimitRule
 from app.models.intake import FollowUpCall, IntakeRule
+from app.models.landmarks import Landmark
 from app.models.metrics import (
     MetricBreach,
     MetricCase,
@@ -27,8 +28,8 @@ __all__ = [
     "CalendarDay", "CalendarYear",
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
     "District", "FollowUpCall",
-    "InboundMessage", "IntakeRule", "JobHeartbeat", "MetricBreach", "MetricCase", "MetricDay",
-    "MetricDayStreet", "PublishedDay", "PublishedMonth",
+    "InboundMessage", "IntakeRule", "JobHeartbeat", "Landmark",
+    "MetricBreach", "MetricCase", "MetricDay", "MetricDayStreet", "PublishedDay", "PublishedMonth",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",
     "SmsOptOut", "StaffSession", "Street",

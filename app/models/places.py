@@ -75,5 +75,8 @@ class Road(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The house numbers of this road inside this area ([[first, last], ...]), where a road
+    # runs through several areas: "中山大道88号" then names the area.
+    numbers: Mapped[list[list[int]] | None] = mapped_column(JSON)
 
     area: Mapped[Area] = relationship(back_populates="roads")

@@ -67,6 +67,9 @@ class SmsMedia(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("case_event.id"))
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    # Set by the one worker that fetches the photo now; an old claim (a worker that died
+    # mid-download) may be taken over after ``mms.CLAIM_SECONDS``.
+    claimed_at: Mapped[datetime | None]
 
     inbound: Mapped[InboundMessage] = relationship()
 

@@ -982,6 +982,37 @@ def add_photos(ref: CaseRef, actor: Actor, *, photos: Sequence[media.Photo],
     return _commit(change)
 
 
+def correct_place(ref: CaseRef, actor: Actor, *, area: Area, address: str,
+                  link: Callable[[Case], None] | None = None) -> Case:
+    """A resident corrects where their new report is (the SMS receipt named the stretch of
+    road it chose), before a dispatcher has triaged it. Like ``add_photos``, the event is
+    a resident's note, written here: only by a follower, only while the case is
+    submitted; it records the place before and after."""
+    case = get_case(ref)
+    if actor.role is not Role.RESIDENT or actor.contact is None or not can_see(actor, case):
+        _abort(NotFound())
+    if State(case.state) is not State.SUBMITTED:
+        _abort(NotAllowed(_l("Cannot %(action)s: the case is %(state)s.",
+                             action=labels.ACTION[Action.ADD_NOTE],
+                             state=labels.STATE[State(case.state)])))
+    address = _text(address, "address", ADDRESS_MAX) or ""
+    before = {"area_id": case.area_id, "address": case.address}
+    _place(case, area)
+    case.address = address
+    event = CaseEvent(
+        at=clock.now(), action=Action.ADD_NOTE.value, from_state=case.state,
+        to_state=case.state, actor_role=Role.RESIDENT.value, actor_contact_id=actor.contact.id,
+        note=address, data={"source": "sms", "place_before": before,
+                            "place_after": {"area_id": area.id, "address": address}},
+    )
+    transition = Transition(Action.ADD_NOTE, State(case.state), None,
+                            frozenset({Role.RESIDENT}))
+    change = _Change(case, actor, transition, event)
+    if link is not None:
+        link(case)
+    return _commit(change)
+
+
 def escalate(ref: CaseRef, *, level: int, reason: str, overdue: bool = True,
              step_key: str | None = None) -> Case:
     """督办: raise the case to a level of command (street 1, district 2, city 3), mark it

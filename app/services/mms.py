@@ -5,19 +5,25 @@ attached to the case through the door (``cases.add_photos``: an event records th
 
 No download happens in the webhook. A photo that is not an image we accept is marked
 rejected with the reason; a download that fails is tried again up to ``MAX_ATTEMPTS``
-times, then marked failed. Two jobs never attach the same photo: each row is claimed
-first by a conditional UPDATE on its attempt counter."""
+times, then marked failed. However many sweeps, jobs and gunicorn workers run, each photo
+is fetched and attached once: a worker first claims the row with one conditional UPDATE
+(``claimed_at`` set where it was empty or stale), which only one of them can win, and
+keeps the claim until the photo is attached, rejected or released for a retry. A photo
+that is rejected (not an image we accept) is told to the resident by SMS."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
-from app.models import Case, CaseEvent, SmsMedia
+from app.models import Case, CaseEvent, OutboxMessage, SmsMedia
 from app.services import cases, clock
 from app.services import media as media_service
 from app.services.actors import Actor
@@ -25,6 +31,7 @@ from app.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+CLAIM_SECONDS = 300  # far longer than one download may take (TWILIO_TIMEOUT_SECONDS)
 
 
 def media_params(form) -> list[tuple[str, str]]:
@@ -74,11 +81,19 @@ def _download(url: str) -> bytes:
         return bytes(data)
 
 
-def _claim(row: SmsMedia) -> bool:
+def _claim(media_id: int) -> bool:
+    """Take the photo for this worker alone: one conditional UPDATE that only one
+    concurrent worker can win (the row's write lock serialises them; the loser's WHERE no
+    longer holds when it re-reads the row)."""
+    now = clock.now()
     won = db.session.execute(
-        update(SmsMedia).where(SmsMedia.id == row.id, SmsMedia.status == "pending",
-                               SmsMedia.attempts == row.attempts)
-        .values(attempts=row.attempts + 1).execution_options(synchronize_session=False)
+        update(SmsMedia).where(
+            SmsMedia.id == media_id, SmsMedia.status == "pending",
+            SmsMedia.case_id.is_not(None),
+            or_(SmsMedia.claimed_at.is_(None),
+                SmsMedia.claimed_at < now - timedelta(seconds=CLAIM_SECONDS)))
+        .values(attempts=SmsMedia.attempts + 1, claimed_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return bool(won)
@@ -87,21 +102,23 @@ def _claim(row: SmsMedia) -> bool:
 def fetch(media_ids: list[int] | None = None) -> int:
     """Download, check and attach pending photos whose case exists. Returns how many were
     attached."""
-    query = select(SmsMedia).where(SmsMedia.status == "pending", SmsMedia.case_id.is_not(None))
+    query = select(SmsMedia.id).where(SmsMedia.status == "pending",
+                                      SmsMedia.case_id.is_not(None))
     if media_ids is not None:
         query = query.where(SmsMedia.id.in_(media_ids))
-    rows = list(db.session.scalars(query.order_by(SmsMedia.id).limit(200)))
+    ids = list(db.session.scalars(query.order_by(SmsMedia.id).limit(200)))
     by_case: dict[int, list[tuple[int, media_service.Photo]]] = defaultdict(list)
-    for row in rows:
-        if not _claim(row):
-            continue
-        row = db.session.get(SmsMedia, row.id, populate_existing=True)
+    for media_id in ids:
+        if not _claim(media_id):
+            continue  # another worker has it
+        row = db.session.get(SmsMedia, media_id, populate_existing=True)
         try:
             data = _download(row.url)
         except Exception as exc:
             row.error = f"{type(exc).__name__}: {exc}"[:1000]
             if row.attempts >= MAX_ATTEMPTS:
                 row.status, row.done_at = "failed", clock.now()
+            row.claimed_at = None  # released: the next sweep tries again
             db.session.commit()
             continue
         photo = media_service.Photo(data, f"mms{row.position}")
@@ -109,6 +126,7 @@ def fetch(media_ids: list[int] | None = None) -> int:
             media_service.check(photo)
         except ServiceError as exc:
             row.status, row.error, row.done_at = "rejected", str(exc.message), clock.now()
+            _tell_rejected(row)
             db.session.commit()
             continue
         by_case[row.case_id].append((row.id, photo))
@@ -118,6 +136,27 @@ def fetch(media_ids: list[int] | None = None) -> int:
         for start in range(0, len(items), media_service.MAX_PHOTOS):
             attached += _attach(case_id, items[start:start + media_service.MAX_PHOTOS])
     return attached
+
+
+def _tell_rejected(row: SmsMedia) -> None:
+    """An SMS to the resident: the photo could not be used, and why (in their language).
+    Written in the same transaction as the rejection, once per photo."""
+    case = db.session.get(Case, row.case_id)
+    contact = case.reporter if case is not None else None
+    if contact is None or not contact.phone:
+        return
+    from app.services.notifications import display_code, opted_out
+
+    if opted_out([contact.phone]):
+        return
+    with force_locale(contact.language):
+        body = _("[roadchief] Your photo for case %(code)s could not be added: %(reason)s "
+                 "Please send a JPEG or PNG photo.", code=display_code(case.code),
+                 reason=row.error or "")
+    db.session.add(OutboxMessage(
+        dedupe_key=f"mms{row.id}:rejected", channel="sms", to_phone=contact.phone,
+        contact_id=contact.id, case_id=case.id, language=contact.language, body=body,
+        status="pending", created_at=clock.now()))
 
 
 def _attach(case_id: int, items: list[tuple[int, media_service.Photo]]) -> int:
@@ -137,6 +176,8 @@ def _attach(case_id: int, items: list[tuple[int, media_service.Photo]]) -> int:
         db.session.rollback()
         db.session.execute(update(SmsMedia).where(SmsMedia.id.in_(ids)).values(
             status="rejected", error=str(exc.message), done_at=now))
+        for row in db.session.scalars(select(SmsMedia).where(SmsMedia.id.in_(ids))):
+            _tell_rejected(row)
         db.session.commit()
         return 0
     last_event = db.session.scalar(select(func.max(CaseEvent.id)).where(

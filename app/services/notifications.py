@@ -16,8 +16,13 @@ from app import labels
 from app.extensions import db
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
-from app.services.i18n import local_time
 from workflows.lifecycle import Action
+
+
+def _is_zh() -> bool:
+    from flask_babel import get_locale
+
+    return str(get_locale()).startswith("zh")
 
 
 def display_code(code: str) -> str:
@@ -42,12 +47,19 @@ def _unit_name(case: Case) -> str:
     if case.assignee_agency is not None:
         return labels.name_in(case.assignee_agency)
     if case.area is not None:
-        return _("the road chief of %(area)s", area=labels.name_in(case.area))
+        # English: plain hyphens (an en dash in an area's name would make the SMS UCS-2).
+        area = case.area.name_zh if _is_zh() else \
+            case.area.name_en.replace("–", "-").replace("—", "-")
+        return _("the road chief of %(area)s", area=area)
     return _("the responsible unit")
 
 
 def _when(moment) -> str:
-    return local_time(moment)
+    """Times in an SMS: plain characters (Babel's English short format would make the
+    whole message UCS-2, and "12/8/26" reads differently by country)."""
+    from app.services.sms_words import sms_time
+
+    return sms_time(moment)
 
 
 def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None) -> str | None:
@@ -90,15 +102,36 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
 
 
 def sms_receipt(case: Case) -> str:
-    """"Received" for a report made by text message: short (one or two SMS), with the
-    code and how to ask for progress by SMS."""
+    """"Received" for a report made by text message: one SMS, with the code, the stretch
+    of road it was placed on (so the resident can correct it) and the progress command
+    written so that it is copied right ("CX RCGX-CSGU")."""
+    from app.services.sms_words import category_words
+
     code = display_code(case.code)
-    category = labels.name_in(case.category)
+    category = category_words(case.category)
     if case.area_id is None:
         return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
-                 "place it. Text CX %(code)s for progress.", category=category, code=code)
-    return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text CX %(code)s "
-             "for progress.", category=category, place=case.address or "-", code=code)
+                 "place it. Text \"CX %(code)s\" for progress.", category=category, code=code)
+    return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text \"CX "
+             "%(code)s\" for progress.", category=category, place=receipt_place(case),
+             code=code)
+
+
+def receipt_place(case: Case) -> str:
+    """The stretch of road a case was placed on, as a resident reads it: the area's name
+    when it is the road's own section ("中山大道(大智路—南京路)段"), else the address and
+    the area ("黄浦路, 解放大道(黄浦路—三阳路)段"). English uses the area's English name
+    with plain hyphens (an en dash would make the whole SMS UCS-2)."""
+    address = (case.address or "").strip()
+    area = case.area
+    if area is None:
+        return address or "-"
+    if _is_zh():
+        name = area.name_zh
+        if not address or address.split("与")[0] in name:
+            return name
+        return f"{address}，{name}"
+    return (area.name_en or area.name_zh).replace("–", "-").replace("—", "-")
 
 
 def _staff_text(case: Case, event: CaseEvent) -> str | None:

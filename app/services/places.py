@@ -58,10 +58,14 @@ def _load_choices() -> list[AreaChoice]:
                              selectinload(Area.street).selectinload(Street.district))
         .order_by(Area.code)
     ).all()
+    from app.services.landmarks import by_area
+
+    landmarks = by_area()  # "江汉路步行街" finds the area it is in
     out = []
     for a in areas:
         roads = tuple(r.name for r in a.roads)
         aliases = [alias for r in a.roads for alias in (r.aliases or [])]
+        aliases += landmarks.get(a.id, [])
         search = " ".join([a.code, a.name_zh, a.name_en, *roads, *aliases, a.street.name_zh,
                            a.street.name_en, a.street.district.name_zh,
                            a.street.district.name_en]).lower()

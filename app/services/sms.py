@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, inspect, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from app import labels
@@ -49,8 +49,8 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, contacts, delivery, mms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
-from app.services.i18n import local_time
-from app.services.notifications import display_code, sms_receipt
+from app.services.notifications import display_code, receipt_place, sms_receipt
+from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
 from workflows.sms import (
     Awaiting,
@@ -63,8 +63,10 @@ from workflows.sms import (
     detect_language,
     next_step,
     parse_command,
+    prose_language,
 )
 from workflows.sms.dialogue import Pending, Step, dont_know
+from workflows.sms.text import normalize
 
 log = logging.getLogger(__name__)
 BODY_MAX = 1600  # Twilio's own limit for one message
@@ -109,7 +111,10 @@ def understanding() -> Understanding:
         return cached[1]
     entries = [(c.code, [c.name_zh, *(c.keywords or [])]) for c in db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
-    built = Understanding(Classifier(entries), Gazetteer.from_data(gazetteer_data()))
+    from app.services import landmarks
+
+    built = Understanding(Classifier(entries), Gazetteer.from_data(
+        gazetteer_data(), landmarks.gazetteer_rows()))
     current_app.extensions[_KEY] = (_time.monotonic(), built)
     return built
 
@@ -119,14 +124,24 @@ def invalidate() -> None:
 
 
 def gazetteer_data() -> list[dict]:
-    """Areas with their roads and aliases, in a stable order (by area code)."""
-    areas = {a.id: {"id": a.id, "code": a.code, "name": a.name_zh, "name_en": a.name_en,
-                    "roads": []}
-             for a in db.session.scalars(select(Area).order_by(Area.code))}
+    """Areas with their street, centre, roads, aliases and house numbers, in a stable
+    order (by area code)."""
+    from workflows.geo import parse_polygon
+
+    areas = {}
+    for a in db.session.scalars(select(Area).order_by(Area.code)):
+        try:
+            centre = parse_polygon(a.polygon).centroid
+            center = [centre.x, centre.y]
+        except Exception:  # a broken polygon only costs the nearest-landmark hint
+            center = None
+        areas[a.id] = {"id": a.id, "code": a.code, "name": a.name_zh, "name_en": a.name_en,
+                       "street": str(a.street_id), "center": center, "roads": []}
     for road in db.session.scalars(select(Road).order_by(Road.id)):
         if road.area_id in areas:
             areas[road.area_id]["roads"].append({"name": road.name,
-                                                 "aliases": road.aliases or []})
+                                                 "aliases": road.aliases or [],
+                                                 "numbers": road.numbers or []})
     return list(areas.values())
 
 
@@ -174,7 +189,13 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
     contact, new_contact = _contact(msg.from_phone)
     command = parse_command(msg.body)
     known = contact.language if contact else DEFAULT_LANGUAGE
-    language = detect_language(command.words if command else msg.body, known)
+    if contact is None or new_contact:
+        # A first message: the best guess, even from one word ("HELP").
+        language = detect_language(command.words if command else msg.body, known)
+    elif command is not None:
+        language = known  # a command or a code never switches a resident's language
+    else:
+        language = prose_language(msg.body) or known
     if contact is not None and contact.language != language:
         contact.language = language  # later notifications follow the language they write in
     outcome = _Outcome(*_inbound(msg, contact, language))
@@ -198,7 +219,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
         db.session.commit()
     # The photos that now have a case, by their keys (no reload after commit).
     return outcome.reply, [inspect(m).identity[0] for m in outcome.media] \
-        if outcome.committed else []
+        if outcome.committed or outcome.linked else []
 
 
 @dataclass
@@ -210,6 +231,7 @@ class _Outcome:
     media: list[SmsMedia]
     reply: str = ""
     committed: bool = False
+    linked: bool = False  # the photos joined an existing case (a repeated report)
 
     def record(self) -> None:
         """Add the message (and its photos) to the session: in the door's transaction when
@@ -293,7 +315,7 @@ def _query(code: str | None, contact: Contact | None) -> str:
 
 def status_text(case: Case) -> str:
     code = display_code(case.code)
-    category = case.category.name("zh" if _is_zh() else "en")
+    category = category_words(case.category)
     state = State(case.state)
     if state is State.MERGED and case.merged_into is not None:
         return _("[roadchief] Case %(code)s (%(category)s) was merged into case %(other)s.",
@@ -357,12 +379,25 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         conversation = None
     seen = understanding()
     category = seen.classifier.classify(msg.body)
-    place = seen.gazetteer.locate(msg.body)
+    prefer = _earlier_areas(contact) if contact is not None and not new_contact else []
+    place = seen.gazetteer.locate(msg.body, prefer)
     pending = _pending(conversation) if conversation else None
+    if pending is not None and _new_problem(pending, category, place):
+        # Not the answer but a report of its own: the pending one is kept (a case with
+        # what it knows, unrouted without a place) and this one starts afresh.
+        _expire(conversation)
+        conversation, pending = None, None
+    if pending is None and contact is not None and not new_contact \
+            and _correction(msg, outcome, contact, language, category, seen):
+        return
+    if pending is not None and pending.place is not None and pending.place.ambiguous:
+        # The answer to "which stretch?": read it with the road it is about.
+        place = seen.gazetteer.locate(" ".join((*pending.place.roads, msg.body)), prefer)
     if pending is not None and dont_know(msg.body):
-        step = Step(StepKind.CREATE, pending.category, pending.place,
+        where = pending.place if pending.place and not pending.place.ambiguous else None
+        step = Step(StepKind.CREATE, pending.category, where,
                     description="\n".join(p for p in (pending.description, msg.body) if p),
-                    unrouted=pending.place is None)
+                    unrouted=where is None)
     else:
         step = next_step(pending, msg.body, category, place, has_media=bool(msg.media))
     inbound.intent = "answer" if conversation else "report"
@@ -372,14 +407,161 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         inbound.intent = "help"
         outcome.reply = help_text()
         return
+    if pending is None and contact is not None and over_limit(contact):
+        # The message is kept (sms_inbound); no case is made from it.
+        outcome.reply = _("[roadchief] We have received many reports from this number "
+                          "recently. Please try again later; for an emergency call 12345.")
+        return
     if contact is None:  # no number to talk back to: keep what was said, for a dispatcher
         step = Step(StepKind.CREATE, step.category, step.place, description=step.description)
+    if step.kind is StepKind.ASK and step.category and safety_category(step.category):
+        # A danger (an open manhole) does not wait for an answer: a dispatcher places it.
+        words = step.place.describe() if step.place is not None else ""
+        step = Step(StepKind.CREATE, step.category, None, description=step.description,
+                    unrouted=True)
+        _create(step, contact, language, conversation, outcome, address=words)
+        return
     if step.kind is StepKind.ASK:
         conversation = _ask(step, contact, language, now)
         inbound.conversation_id = conversation.id  # its photos join the case later
-        outcome.reply = question(step.awaiting)
+        if step.place is not None and step.place.ambiguous and step.category:
+            outcome.reply = section_question(step.place, seen.gazetteer)
+        else:
+            outcome.reply = question(step.awaiting)
         return
     _create(step, contact, language, conversation, outcome)
+
+
+def _new_problem(pending: Pending, category, place: Place | None) -> bool:
+    """A message that is a whole report of another problem, not the answer awaited: it
+    names a problem and a place, and the problem or the place differs from the pending
+    one's."""
+    if not category.clear or place is None or place.ambiguous:
+        return False
+    if pending.category is not None and category.code != pending.category:
+        return True
+    return pending.place is not None and not pending.place.ambiguous \
+        and place.area_id != pending.place.area_id
+
+
+CORRECTION_WORDS = ("不对", "不是这", "错了", "搞错", "更正", "应该是", "位置错", "地址错",
+                    "wrong", "not there", "actually", "correction")
+
+
+def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str, category,
+                seen: Understanding) -> bool:
+    """"不对，是秦园路那段": within the conversation window after a report, a message that
+    names another stretch of road (and no other problem) moves the case, as long as no
+    dispatcher has triaged it yet."""
+    minutes = current_app.config.get("SMS_CONVERSATION_MINUTES", 30)
+    case = db.session.scalar(
+        select(Case).where(Case.reporter_contact_id == contact.id, Case.channel == "sms",
+                           Case.created_at >= outcome.inbound.received_at
+                           - timedelta(minutes=minutes))
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
+    if case is None or case.state != State.SUBMITTED.value:
+        return False
+    norm = normalize(msg.body)
+    marked = any(w in norm for w in CORRECTION_WORDS)
+    if category.clear and (category.code != case.category.code or not marked):
+        return False
+    if seen.gazetteer.locate(msg.body) is None:
+        return False
+    before = seen.gazetteer.locate(case.address or "")
+    road = before.road if before is not None and before.road else ""
+    place = seen.gazetteer.locate(f"{road} {msg.body}") or seen.gazetteer.locate(msg.body)
+    if place is None or place.ambiguous or place.area_id in (None, case.area_id):
+        return False
+    if not marked and road and road not in place.roads:
+        return False  # another road and no word of correction: a new report
+    inbound = outcome.inbound
+    inbound.intent, inbound.case_id = "answer", case.id
+
+    def link(moved: Case) -> None:
+        outcome.record()
+        with force_locale(language):
+            inbound.reply = outcome.reply = _(
+                "[roadchief] Case %(code)s moved to %(place)s. Text \"CX %(code)s\" for "
+                "progress.", code=display_code(moved.code), place=receipt_place(moved))
+        outcome.committed = True
+
+    cases.correct_place(case, Actor.resident(contact), area=db.session.get(Area, place.area_id),
+                        address=place.describe()[:ADDRESS_MAX], link=link)
+    return True
+
+
+def over_limit(contact: Contact) -> bool:
+    """The web form's per-phone report limit (REPORT_LIMIT_PER_PHONE), counted in the
+    reports this number made by SMS."""
+    from limits import parse_many
+
+    now = clock.now()
+    for item in parse_many(current_app.config.get("REPORT_LIMIT_PER_PHONE") or ""):
+        made = db.session.scalar(select(func.count()).select_from(Case).where(
+            Case.reporter_contact_id == contact.id, Case.channel == "sms",
+            Case.created_at >= now - timedelta(seconds=item.get_expiry())))
+        if made >= item.amount:
+            return True
+    return False
+
+
+def _same_problem(contact: Contact, category: str, area_id: int | None,
+                  address: str) -> Case | None:
+    """This resident's open report of the same problem at the same place, recent."""
+    days = current_app.config.get("SMS_DUPLICATE_DAYS", 7)
+    live = (State.SUBMITTED, State.DISPATCHED, State.IN_PROGRESS, State.RETURNED,
+            State.ON_HOLD)
+    query = (select(Case).join(Category, Category.id == Case.category_id)
+             .where(Case.reporter_contact_id == contact.id, Category.code == category,
+                    Case.state.in_([s.value for s in live]),
+                    Case.created_at >= clock.now() - timedelta(days=days))
+             .order_by(Case.created_at.desc()).limit(1))
+    if area_id is not None:
+        query = query.where(Case.area_id == area_id)
+    elif address:
+        query = query.where(Case.area_id.is_(None), Case.address == address)
+    else:
+        return None
+    return db.session.scalar(query)
+
+
+def _opted_out_note(contact: Contact | None) -> str:
+    """The rule for a number that texted TD: a new report is answered (this reply), but no
+    progress message follows until START; the receipt says so."""
+    from app.services.notifications import opted_out
+
+    if contact is None or not opted_out([contact.phone]):
+        return ""
+    return " " + _("Progress messages are off for this number; text START to turn them on.")
+
+
+def safety_category(code: str) -> bool:
+    """A category whose time limit runs in calendar hours (a missing manhole cover): it is
+    a danger, handled round the clock."""
+    from app.models import TimeLimitRule
+
+    return db.session.scalar(
+        select(TimeLimitRule.id).join(Category, Category.id == TimeLimitRule.category_id)
+        .where(Category.code == code, TimeLimitRule.valid_to.is_(None),
+               TimeLimitRule.kind == "rectify", TimeLimitRule.urgency == "normal",
+               TimeLimitRule.unit == "calendar_hours").limit(1)) is not None
+
+
+def _earlier_areas(contact: Contact) -> list[int]:
+    """The areas of this resident's recent reports, latest first: where they usually are."""
+    since = clock.now() - timedelta(days=current_app.config.get("SMS_PLACE_MEMORY_DAYS", 180))
+    rows = db.session.scalars(
+        select(Case.area_id).join(CaseFollower, CaseFollower.case_id == Case.id)
+        .where(CaseFollower.contact_id == contact.id, Case.area_id.is_not(None),
+               Case.created_at >= since)
+        .order_by(Case.created_at.desc()).limit(5))
+    return list(dict.fromkeys(rows))
+
+
+def section_question(place: Place, gazetteer: Gazetteer) -> str:
+    road = place.road if _is_zh() else gazetteer.english(place.road)
+    return _("[roadchief] Which part of %(road)s? Please reply with a nearby crossing, house "
+             "number or landmark.", road=road)
 
 
 def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConversation:
@@ -389,10 +571,12 @@ def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConve
         phone=contact.phone, contact_id=contact.id, status="open",
         awaiting=step.awaiting.value, language=language,
         description=(step.description or "")[:DESCRIPTION_MAX], category_code=step.category,
-        area_id=place.area_id if place else None,
+        area_id=place.area_id if place and not place.ambiguous else None,
         place=(place.describe() if place else "")[:ADDRESS_MAX],
         found={"roads": list(place.roads), "intersection": place.intersection,
-               "area_code": place.area_code} if place else {},
+               "area_code": place.area_code, "ambiguous": place.ambiguous,
+               "candidates": list(place.candidates), "landmark": place.landmark,
+               "number": place.number} if place else {},
         started_at=now, expires_at=now + timedelta(minutes=minutes))
     db.session.add(conversation)
     db.session.flush()
@@ -417,10 +601,13 @@ def _open_conversation(contact: Contact) -> SmsConversation | None:
 
 def _pending(conversation: SmsConversation) -> Pending:
     place = None
-    if conversation.found.get("roads") or conversation.area_id is not None:
-        place = Place(conversation.area_id, conversation.found.get("area_code"),
-                      tuple(conversation.found.get("roads", ())), (),
-                      bool(conversation.found.get("intersection")))
+    found = conversation.found or {}
+    if found.get("roads") or conversation.area_id is not None:
+        place = Place(conversation.area_id, found.get("area_code"),
+                      tuple(found.get("roads", ())), (), bool(found.get("intersection")),
+                      tuple(found.get("candidates", ())),
+                      ambiguous=bool(found.get("ambiguous")), landmark=found.get("landmark"),
+                      number=found.get("number"))
     return Pending(Awaiting(conversation.awaiting or Awaiting.BOTH.value),
                    conversation.category_code, place, conversation.description)
 
@@ -435,16 +622,35 @@ def fallback_category() -> str:
 
 
 def _create(step: Step, contact: Contact | None, language: str,
-            conversation: SmsConversation | None, outcome: _Outcome | None) -> Case:
+            conversation: SmsConversation | None, outcome: _Outcome | None,
+            address: str = "") -> Case:
     """Make the case through the door. With ``outcome`` (the webhook), the message, its
     reply (the "received" text) and the photos' link to the case are written in the
     door's own transaction: one commit, and a replay finds everything or nothing."""
     category = step.category or fallback_category()
     place = step.place
-    address = place.describe() if place else (conversation.place if conversation else "")
+    address = address or (place.describe() if place else (
+        conversation.place if conversation else ""))
     description = (step.description or "").strip() or _category_name(category, language)
     now = clock.now()
     inbound = outcome.inbound if outcome else None
+    if outcome is not None and contact is not None:
+        same = _same_problem(contact, category, place.area_id if place else None,
+                             address[:ADDRESS_MAX])
+        if same is not None:
+            # Already reported: no second case; the message and its photos join it.
+            if conversation is not None:
+                conversation.status, conversation.case_id = "done", same.id
+                conversation.closed_at, conversation.awaiting = now, None
+            for row in _media_of(conversation) + outcome.media:
+                row.case_id = same.id
+            inbound.case_id, outcome.linked = same.id, True
+            with force_locale(language):
+                outcome.reply = _(
+                    "[roadchief] You already reported this: case %(code)s (%(category)s). "
+                    "Text \"CX %(code)s\" for progress.", code=display_code(same.code),
+                    category=category_words(same.category))
+            return same
 
     def link(case: Case) -> None:
         if conversation is not None:
@@ -457,7 +663,7 @@ def _create(step: Step, contact: Contact | None, language: str,
             outcome.record()
             inbound.case_id = case.id
             with force_locale(language):
-                inbound.reply = outcome.reply = sms_receipt(case)
+                inbound.reply = outcome.reply = sms_receipt(case) + _opted_out_note(contact)
             outcome.media = rows
             outcome.committed = True
 
@@ -508,8 +714,9 @@ def _expire(conversation: SmsConversation) -> Case | None:
         db.session.flush()
         return None
     contact = db.session.get(Contact, conversation.contact_id)
-    step = Step(StepKind.CREATE, pending.category, pending.place,
-                description=pending.description, unrouted=pending.place is None)
+    place = pending.place if pending.place is not None and not pending.place.ambiguous else None
+    step = Step(StepKind.CREATE, pending.category, place,
+                description=pending.description, unrouted=place is None)
     return _create(step, contact, conversation.language, conversation, None)
 
 
@@ -528,4 +735,4 @@ def _is_zh() -> bool:
 
 
 def _when(moment: datetime | None) -> str:
-    return local_time(moment)
+    return sms_time(moment)

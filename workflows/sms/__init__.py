@@ -9,11 +9,17 @@ against a labelled set of real-looking messages."""
 from workflows.sms.classify import Classification, Classifier
 from workflows.sms.commands import Command, CommandKind, parse_command
 from workflows.sms.dialogue import Awaiting, Step, StepKind, next_step
-from workflows.sms.gazetteer import AreaEntry, Gazetteer, Place
-from workflows.sms.text import detect_language, normalize, segments
+from workflows.sms.gazetteer import AreaEntry, Gazetteer, LandmarkEntry, Place
+from workflows.sms.text import (
+    detect_language,
+    normalize,
+    prose_language,
+    segments,
+)
 
 __all__ = [
     "AreaEntry", "Awaiting", "Classification", "Classifier", "Command", "CommandKind",
-    "Gazetteer", "Place", "Step", "StepKind", "detect_language", "next_step", "normalize",
-    "parse_command", "segments",
+    "Gazetteer", "LandmarkEntry", "Place", "Step", "StepKind", "detect_language", "next_step",
+    "normalize",
+    "parse_command", "prose_language", "segments",
 ]

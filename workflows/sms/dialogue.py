@@ -73,6 +73,10 @@ def next_step(pending: Pending | None, text: str, category: Classification,
 
 def _first(text: str, category: Classification, place: Place | None, has_media: bool) -> Step:
     code = category.code
+    if place is not None and place.ambiguous:
+        # The road runs through several streets' areas: the one question asks which
+        # stretch (and what, if that is unclear too); the road is kept meanwhile.
+        return Step(StepKind.ASK, code, place, Awaiting.PLACE if code else Awaiting.BOTH, text)
     if code and place:
         return Step(StepKind.CREATE, code, place, description=text)
     if code:
@@ -87,7 +91,12 @@ def _first(text: str, category: Classification, place: Place | None, has_media: 
 def _answer(pending: Pending, text: str, category: Classification,
             place: Place | None) -> Step:
     code = pending.category or category.code or FALLBACK_CATEGORY
-    where = pending.place or place
+    if pending.place is not None and pending.place.ambiguous:
+        # The answer named the stretch (the caller read it together with the road), or
+        # the case waits, unrouted, for a dispatcher to place it.
+        where = place if place is not None and not place.ambiguous else None
+    else:
+        where = pending.place or place
     description = "\n".join(p for p in (pending.description, text) if p)
     return Step(StepKind.CREATE, code, where, description=description, unrouted=where is None)
 

@@ -1,11 +1,15 @@
-"""Where a message is: the longest match of road, place and area names (and the aliases
-residents use) in the city's gazetteer, with intersections ("解放大道与黄浦路路口").
+"""Where a message is: the longest match of road, landmark and area names (and the
+aliases residents use) in the city's gazetteer, with intersections ("解放大道与黄浦路路口").
 
-The gazetteer is plain data: areas with their code, Chinese name, optional English name
-and roads (each road with its aliases). A road may run through several areas; the area
-is then the one that holds the most of the roads the message names — both roads of an
-intersection — and, among those, the one the first-named road leads (its primary road),
-else the first in the gazetteer's order.
+The gazetteer is plain data: areas with their code, street, Chinese name, optional English
+name, centre and roads (each road with its aliases and, where the road runs through
+several areas, the house numbers it has in this one), and landmarks with the area their
+point lies in. A road may run through several areas; the stretch meant is read from, in
+this order: a house number ("中山大道88号"), a landmark ("临江大道江滩公园旁"), a cross
+street (both roads of an intersection), the areas the resident named before
+(``prefer``). Otherwise, among the areas the road leads (its sections), the first is
+only a guess: when the candidates lie in different streets the place is ``ambiguous``
+and the resident is asked which section.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ _EN_SUFFIX = {"avenue": "ave", "road": "rd", "street": "st", "ave.": "ave", "rd.
               "st.": "st"}
 
 
+_NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口)")
+_NUMBER_EN = re.compile(r"(?:no\.?\s*)?(\d{1,5})\s*,?\s*$")
+
+
 @dataclass(frozen=True)
 class AreaEntry:
     id: int
@@ -30,6 +38,20 @@ class AreaEntry:
     name: str  # Chinese name, e.g. "中山大道(大智路—南京路)段"
     roads: tuple[tuple[str, tuple[str, ...]], ...]  # (name, aliases); the first is primary
     name_en: str = ""
+    street: str = ""  # the street (街道) it belongs to; "" : read from the code
+    center: tuple[float, float] | None = None  # (lng, lat)
+    numbers: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+    @property
+    def street_key(self) -> str:
+        return self.street or self.code.split("-")[0]
+
+
+@dataclass(frozen=True)
+class LandmarkEntry:
+    name: str
+    aliases: tuple[str, ...]
+    area_id: int | None
 
 
 @dataclass(frozen=True)
@@ -40,16 +62,28 @@ class Place:
     matched: tuple[str, ...] = ()  # the words of the message that named them
     intersection: bool = False
     candidates: tuple[int, ...] = field(default=(), compare=False)
+    # The road runs through areas of different streets and nothing in the message tells
+    # which stretch: ``area_id`` is only the first section, and the resident is asked.
+    ambiguous: bool = False
+    landmark: str | None = None
+    number: int | None = None  # a house number on the first road
 
     @property
     def road(self) -> str | None:
         return self.roads[0] if self.roads else None
 
     def describe(self) -> str:
-        """What to write in the case's address: "解放大道与黄浦路路口" or "中山大道"."""
+        """What to write in the case's address: "解放大道与黄浦路路口", "中山大道88号",
+        "江汉路步行街" or "中山大道"."""
         if self.intersection and len(self.roads) >= 2:
             return f"{self.roads[0]}与{self.roads[1]}路口"
-        return self.roads[0] if self.roads else ""
+        if self.roads and self.number is not None:
+            return f"{self.roads[0]}{self.number}号"
+        if self.roads and self.landmark:
+            return f"{self.roads[0]}（{self.landmark}）"
+        if self.roads:
+            return self.roads[0]
+        return self.landmark or ""
 
 
 def english_names(name_zh: str, name_en: str, roads: Sequence[str]) -> dict[str, str]:
@@ -71,9 +105,11 @@ def _norm_en(name: str) -> str:
 
 
 class Gazetteer:
-    def __init__(self, areas: Iterable[AreaEntry]):
+    def __init__(self, areas: Iterable[AreaEntry], landmarks: Iterable[LandmarkEntry] = ()):
         self.areas: list[AreaEntry] = list(areas)
+        self.landmarks: list[LandmarkEntry] = [m for m in landmarks if m.area_id is not None]
         self._by_id = {a.id: a for a in self.areas}
+        self._order = {a.id: i for i, a in enumerate(self.areas)}
         self.road_areas: dict[str, list[int]] = {}
         names: dict[str, tuple[str, str]] = {}  # normal form → ("road", name) | ("area", id)
         english: dict[str, str] = {}
@@ -86,6 +122,15 @@ class Gazetteer:
                                           [r for r, _ in area.roads]).items():
                 english.setdefault(_norm_en(en), road)
             names.setdefault(normalize(area.name), ("area", str(area.id)))
+        for i, landmark in enumerate(self.landmarks):
+            for name in (landmark.name, *landmark.aliases):
+                key = normalize(name)
+                held = names.get(key)
+                # A landmark is more precise than a road's alias that happens to be its
+                # name ("江汉路步行街"), but never hides a road's own name.
+                if len(key) >= 2 and (held is None or held[0] == "road" and held[1] != key):
+                    names[key] = ("landmark", str(i))
+        self._english = {road: en for en, road in english.items()}
         # English road names, with "Avenue/Road/Street" as written or abbreviated, and the
         # bare name ("Tanhualin") when no other road shares it.
         bare: dict[str, set[str]] = {}
@@ -106,17 +151,28 @@ class Gazetteer:
             re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)) if n))
 
     @classmethod
-    def from_data(cls, areas: Iterable[Mapping]) -> Gazetteer:
-        """From plain mappings: {"id", "code", "name" (or "name_zh"), "name_en"?, "roads":
-        [{"name", "aliases"}]}."""
+    def from_data(cls, areas: Iterable[Mapping], landmarks: Iterable[Mapping] = ()
+                  ) -> Gazetteer:
+        """From plain mappings: {"id", "code", "name" (or "name_zh"), "name_en"?,
+        "street"?, "center"? [lng, lat], "roads": [{"name", "aliases", "numbers"?}]} and
+        landmarks {"name", "aliases", "area_id"}."""
         return cls(
-            AreaEntry(
+            (AreaEntry(
                 id=a["id"], code=a["code"], name=a.get("name") or a["name_zh"],
                 name_en=a.get("name_en", ""),
                 roads=tuple((r["name"], tuple(r.get("aliases") or ())) for r in a["roads"]),
-            )
-            for a in areas
+                street=a.get("street", ""),
+                center=tuple(a["center"]) if a.get("center") else None,
+                numbers={r["name"]: tuple(tuple(n) for n in r["numbers"])
+                         for r in a["roads"] if r.get("numbers")},
+            ) for a in areas),
+            (LandmarkEntry(m["name"], tuple(m.get("aliases") or ()), m.get("area_id"))
+             for m in landmarks),
         )
+
+    def english(self, road: str) -> str:
+        """The road's English name where the areas give one, else the road as it is."""
+        return self._english.get(road, road)
 
     def area(self, area_id: int) -> AreaEntry:
         return self._by_id[area_id]
@@ -134,11 +190,16 @@ class Gazetteer:
             found.append((start, end, kind, key))
         return found
 
-    def locate(self, text: str) -> Place | None:
+    def locate(self, text: str, prefer: Iterable[int] = ()) -> Place | None:
+        """The place a message names. ``prefer``: areas the resident named before (an
+        earlier report, the road of a pending question), used when nothing in this message
+        tells the stretch of road."""
         norm = normalize(text)
         found = self.mentions(text)
         if not found:
             return None
+        landmark = next((self.landmarks[int(key)] for _s, _e, kind, key in found
+                         if kind == "landmark"), None)
         for _s, _e, kind, key in found:
             if kind == "area":
                 area = self._by_id[int(key)]
@@ -146,23 +207,89 @@ class Gazetteer:
                              (area.name,), False, (area.id,))
         roads: list[str] = []
         spans: list[tuple[int, int]] = []
-        for start, end, _kind, road in found:
-            if road not in roads:
+        for start, end, kind, road in found:
+            if kind == "road" and road not in roads:
                 roads.append(road)
                 spans.append((start, end))
+        if not roads:
+            area = self._by_id.get(landmark.area_id)
+            return Place(area.id, area.code, (), (landmark.name,), False, (area.id,),
+                         landmark=landmark.name)
         matched = tuple(norm[s:e] for s, e in spans)
         intersection = len(roads) >= 2 and _JOINERS.match(norm[spans[0][1]:spans[1][0]]) \
             is not None
+        number = _house_number(norm, *spans[0])
         candidates = self._rank(roads)
-        best = candidates[0] if candidates else None
+        best, ambiguous = self._choose(roads, candidates, number, landmark, set(prefer),
+                                       intersection)
         area = self._by_id[best] if best is not None else None
         return Place(best, area.code if area else None, tuple(roads), matched, intersection,
-                     tuple(candidates))
+                     tuple(candidates), ambiguous=ambiguous,
+                     landmark=landmark.name if landmark else None, number=number)
+
+    def sections(self, place: Place) -> list[int]:
+        """The areas a place might be in, best first (for the question and a correction)."""
+        return list(place.candidates)
+
+    def _choose(self, roads: list[str], candidates: list[int], number: int | None,
+                landmark: LandmarkEntry | None, prefer: set[int],
+                intersection: bool = False) -> tuple[int | None, bool]:
+        """The area meant, and whether that is only a guess between streets."""
+        if not candidates:
+            return None, False
+        if number is not None:
+            hits = [a for a in candidates
+                    if any(lo <= number <= hi for lo, hi in
+                           self._by_id[a].numbers.get(roads[0], ()))]
+            if hits:
+                return hits[0], False
+        if landmark is not None:
+            if landmark.area_id in candidates:
+                return landmark.area_id, False
+            near = self._nearest(candidates, landmark.area_id)
+            if near is not None:
+                return near, False
+        wanted = set(roads)
+        held = {a: len({r for r, _ in self._by_id[a].roads} & wanted) for a in candidates}
+        top = [a for a in candidates if held[a] == held[candidates[0]]]
+        if len(roads) >= 2 and held[candidates[0]] >= 2:
+            # The crossing of two named roads: the area of the crossing itself where the
+            # city has one ("A与B交汇片区"), else the section that holds both.
+            if intersection:
+                crossing = [a for a in top if "交汇" in self._by_id[a].name]
+                if crossing:
+                    return crossing[0], False
+            return candidates[0], False
+        for area_id in candidates:
+            if area_id in prefer:
+                return area_id, False
+        streets_before = {self._by_id[a].street_key for a in prefer if a in self._by_id}
+        for area_id in candidates:  # the section in the street the resident reports from
+            if self._by_id[area_id].street_key in streets_before:
+                return area_id, False
+        led = [a for a in top if self._by_id[a].roads[0][0] == roads[0]] or top
+        if len(roads) == 1:
+            # One road and nothing else: its whole length (沿线) before one section of it,
+            # and a section before the crossing of it with a road the resident did not name.
+            led.sort(key=lambda a: (0 if "沿线" in self._by_id[a].name else
+                                    2 if "交汇" in self._by_id[a].name else 1))
+        streets = {self._by_id[a].street_key for a in led}
+        return led[0], len(streets) > 1
+
+    def _nearest(self, candidates: list[int], area_id: int | None) -> int | None:
+        origin = self._by_id.get(area_id) if area_id is not None else None
+        if origin is None or origin.center is None:
+            return None
+        placed = [a for a in candidates if self._by_id[a].center is not None]
+        if not placed:
+            return None
+        ox, oy = origin.center
+        return min(placed, key=lambda a: (self._by_id[a].center[0] - ox) ** 2
+                   + (self._by_id[a].center[1] - oy) ** 2)
 
     def _rank(self, roads: list[str]) -> list[int]:
         """Areas holding the first-named road, best first: most of the named roads, then
         those led by the first road, then gazetteer order."""
-        order = {a.id: i for i, a in enumerate(self.areas)}
         ids = self.road_areas.get(roads[0], [])
         wanted = set(roads)
 
@@ -170,9 +297,18 @@ class Gazetteer:
             area = self._by_id[area_id]
             held = {r for r, _ in area.roads} & wanted
             led = area.roads[0][0] == roads[0]
-            return (-len(held), not led, order[area_id])
+            return (-len(held), not led, self._order[area_id])
 
         return sorted(ids, key=key)
+
+
+def _house_number(norm: str, start: int, end: int) -> int | None:
+    """A house number right after a road's name ("中山大道88号", "中山大道 88号门口"), or
+    before an English one ("No. 88 Zhongshan Ave")."""
+    match = _NUMBER.match(norm[end:end + 12])
+    if match is None and norm[start:start + 1].isascii():
+        match = _NUMBER_EN.search(norm[max(0, start - 10):start])
+    return int(match.group(1)) if match else None
 
 
 def _whole_word(text: str, name: str, start: int, end: int) -> bool:

@@ -6,27 +6,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# A handful of traditional characters residents' phones send for the words we look for.
-_TRADITIONAL = str.maketrans({
-    "車": "车", "亂": "乱", "廣": "广", "貼": "贴", "蓋": "盖", "馬": "马", "單": "单",
-    "語": "语", "聲": "声", "線": "线", "電": "电", "燈": "灯", "攤": "摊",
-    "違": "违", "築": "筑", "滿": "满", "壞": "坏",
-    "樹": "树", "綠": "绿", "櫃": "柜", "閉": "闭", "詢": "询",
-    "訂": "订", "設": "设", "號": "号", "漢": "汉", "陽": "阳", "東": "东", "關": "关",
-    "區": "区", "與": "与", "為": "为", "經": "经", "營": "营", "們": "们", "這": "这",
-    "裡": "里", "裏": "里", "邊": "边", "處": "处", "門": "门", "場": "场", "橋": "桥",
-})
+import opencc
+
+# Traditional → simplified by OpenCC's maintained dictionaries (phrases first, then
+# characters): residents' phones send both, and a hand-kept table always misses some.
+_T2S = opencc.OpenCC("t2s")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SPACES = re.compile(r"\s+")
 
 
 def normalize(text: str | None) -> str:
-    """NFKC (full-width letters and digits become ASCII), traditional → simplified for the
-    common characters, lower-case Latin, one space between words. Emoji are kept: they
-    match nothing and harm nothing."""
+    """NFKC (full-width letters and digits become ASCII), traditional → simplified
+    (OpenCC), lower-case Latin, one space between words. Emoji are kept: they match
+    nothing and harm nothing."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = text.translate(_TRADITIONAL).lower()
+    if any(ord(ch) >= 0x3400 for ch in text):
+        text = _T2S.convert(text)
+    text = text.lower()
     return _SPACES.sub(" ", text).strip()
 
 
@@ -48,6 +45,30 @@ def detect_language(text: str | None, default: str = "zh_Hans_CN") -> str:
         return "en"
     # Mixed: English when the Latin words carry the sentence ("car parked at 中山大道").
     return "en" if words >= 3 and words * 2 >= cjk else "zh_Hans_CN"
+
+
+# Words that say nothing about the writer's language: commands, acknowledgements, the
+# pinyin abbreviations both languages use, and a tracking code's letters.
+_NEUTRAL = frozenset({"ok", "okay", "td", "cx", "kt", "help", "stop", "start", "yes", "no",
+                      "hi", "hello", "thanks", "thx", "info", "sms", "mms", "suv", "app"})
+_CODE_LIKE = re.compile(r"(?:\bcx\s*)?(?:\b[0-9a-z]{4}-[0-9a-z]{4}\b|"
+                        r"\b(?=[a-z]*\d)[0-9a-z]{8}\b)")
+PROSE_LATIN_WORDS = 3  # "car on pavement": the fewest words that are English prose
+PROSE_CJK = 6  # more than a road name ("中山大道") or an acknowledgement ("好的谢谢")
+
+
+def prose_language(text: str | None) -> str | None:
+    """The language a known resident's message shows they now write in, or None when the
+    message does not tell: a command, a code, a road name, a single word or an
+    acknowledgement ("ok", "好的") never switches a resident's language; only prose does."""
+    norm = _CODE_LIKE.sub(" ", normalize(text))
+    words = [w for w in latin_words(norm) if w not in _NEUTRAL]
+    cjk = cjk_count(norm)
+    if len(words) >= PROSE_LATIN_WORDS and len(words) * 2 >= cjk:
+        return "en"
+    if cjk >= PROSE_CJK and len(words) * 2 < cjk:
+        return "zh_Hans_CN"
+    return None
 
 
 _GSM = set(

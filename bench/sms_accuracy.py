@@ -1,0 +1,68 @@
+"""How well SMS understanding reads fresh resident messages (tests/data/sms_fresh.tsv):
+category, intended responsibility area and district, for the part the keyword tables were
+tuned on and for the held-out part nobody tuned on. A message the system would answer with
+a question (the stretch is ambiguous, or no place) counts as a miss for area and district.
+
+    .venv/bin/python bench/sms_accuracy.py [--misses]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.services.catalogue_defaults import CATALOGUE  # noqa: E402
+from tests.sms_helpers import demo_areas, demo_landmarks  # noqa: E402
+from workflows.sms import Classifier, Gazetteer  # noqa: E402
+
+FRESH = ROOT / "tests" / "data" / "sms_fresh.tsv"
+
+
+def rows() -> list[tuple[str, str, str, str, str]]:
+    out = []
+    for line in FRESH.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#") or line.startswith("part\t"):
+            continue
+        out.append(tuple(line.split("\t")))
+    return out
+
+
+def measure() -> dict[str, dict[str, object]]:
+    classifier = Classifier({e.code: (e.name_zh, *e.keywords) for e in CATALOGUE})
+    areas = demo_areas()
+    gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
+    report: dict[str, dict[str, object]] = {}
+    for part, message, category, district, area in rows():
+        got = classifier.classify(message).code
+        place = gazetteer.locate(message)
+        code = place.area_code if place is not None and not place.ambiguous else None
+        r = report.setdefault(part, {"n": 0, "category": 0, "area": 0, "district": 0,
+                                     "misses": []})
+        r["n"] += 1
+        r["category"] += got == category
+        r["area"] += code == area
+        r["district"] += (code or "")[:2] == district
+        if got != category or code != area:
+            r["misses"].append((message, category, got, area, code))
+    return report
+
+
+def main() -> None:
+    report = measure()
+    for part in sorted(report, key=lambda p: (p == "held", p)):
+        r = report[part]
+        n = r["n"]
+        print(f"{part}: {n} messages — category {r['category']}/{n} "
+              f"({100 * r['category'] / n:.1f} %), area {r['area']}/{n} "
+              f"({100 * r['area'] / n:.1f} %), district {r['district']}/{n} "
+              f"({100 * r['district'] / n:.1f} %)")
+        if "--misses" in sys.argv:
+            for miss in r["misses"]:
+                print("   ", *miss, sep="  ")
+
+
+if __name__ == "__main__":
+    main()
