@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 from pathlib import Path
 
 import click
@@ -27,7 +27,16 @@ def register(app: Flask) -> None:
         """Babel catalogues: extract, update, compile."""
 
     def babel(*args: str) -> None:
-        subprocess.run(["pybabel", *args], check=True, cwd=ROOT)
+        # Babel's own command line, in this process: works whether or not the
+        # virtualenv's bin/ is on PATH.
+        from babel.messages.frontend import CommandLineInterface
+
+        previous = Path.cwd()
+        os.chdir(ROOT)
+        try:
+            CommandLineInterface().run(["pybabel", *args])
+        finally:
+            os.chdir(previous)
 
     @translate.command()
     def update() -> None:
