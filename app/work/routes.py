@@ -237,8 +237,17 @@ def photo(attachment_id: int):
     if attachment is None:
         abort(404)
     _visible_case(attachment.case_id, _actor())
-    response = send_from_directory(current_app.config["UPLOAD_DIR"], attachment.storage_key,
-                                   mimetype=attachment.content_type, max_age=3600)
+    if request.args.get("size") == "thumb":  # lists and the case page; full size on a tap
+        from app.services.media import path_of, thumb_key
+
+        path_of(attachment.storage_key, thumb=True)
+        response = send_from_directory(current_app.config["UPLOAD_DIR"],
+                                       thumb_key(attachment.storage_key),
+                                       mimetype="image/jpeg", max_age=3600)
+    else:
+        response = send_from_directory(current_app.config["UPLOAD_DIR"],
+                                       attachment.storage_key,
+                                       mimetype=attachment.content_type, max_age=3600)
     response.cache_control.public = False
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
