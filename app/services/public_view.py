@@ -228,6 +228,26 @@ def photos_of(case: Case, kind: str) -> list[Attachment]:
     return [a for a in case.attachments if a.kind == kind]
 
 
+@dataclass
+class Result:
+    """What a resident rates: the rectification note and the photos before and after."""
+
+    note: str
+    before: list[Attachment]
+    after: list[Attachment]
+
+
+def result(case: Case) -> Result:
+    """The latest reported rectification (the one that closed the case) with its note and
+    after photos, beside the photos the residents took."""
+    fixes = [e for e in case.events if e.action == Action.RECTIFY.value]
+    last = fixes[-1] if fixes else None
+    after = [a for a in case.attachments if a.kind == "after"
+             and (last is None or a.event_id == last.id)]
+    return Result(note=(last.note or "") if last else "",
+                  before=[a for a in case.attachments if a.kind == "before"], after=after)
+
+
 def place_words(case: Case) -> str:
     from app.services.places import choice
 
