@@ -15,8 +15,8 @@ from app.extensions import db
 from app.models import Area, Case, Street
 from app.services import clock, metrics
 from app.services.errors import InvalidInput, NotFound
-from app.supervise import bp, charts, exports, tables
-from app.supervise.query import View, read_view, require_supervisor
+from app.supervise import bp, charts, exports, roster, tables
+from app.supervise.query import View, read_view, require_supervisor, this_month
 
 OVERDUE_PAGE = 100
 CASES_PAGE = 200
@@ -35,6 +35,7 @@ def _context(view: View, **extra) -> dict:
         "pct": _pct, "hours": _hours, "num": format_decimal,
         "breadcrumbs": _breadcrumbs(view, link),
         "prev_month": (view.period.first - timedelta(days=1)).strftime("%Y-%m"),
+        "this_month": this_month(),
         "next_month": (view.period.last + timedelta(days=1)).strftime("%Y-%m"),
         "now": clock.now(),
     } | extra
@@ -81,7 +82,8 @@ def dashboard():
     figures = metrics.totals(view.where, view.period)
     months, chart = _trend_chart(view)
     sort = _sort()
-    rows = metrics.ranked(metrics.breakdown(view.where, view.period, view.by), sort)
+    rows = metrics.ranked(roster.complete(metrics.breakdown(view.where, view.period, view.by),
+                                          view, view.by), sort)
     tabs = [d for d in ("district", "street", "area", "chief", "agency", "category")
             if _tab_makes_sense(view, d)]
     return render_template("supervise/dashboard.html", **_context(
@@ -118,7 +120,7 @@ def rankings():
     dims = [d for d in ("district", "street", "area", "agency", "chief")
             if _tab_makes_sense(view, d)]
     for by in dims:
-        rows = metrics.breakdown(view.where, view.period, by)
+        rows = roster.complete(metrics.breakdown(view.where, view.period, by), view, by)
         on_time = metrics.ranked(list(rows), "on_time")
         satisfied = metrics.ranked([metrics.Row(r.key, r.name, r.totals) for r in rows],
                                    "satisfaction")
