@@ -74,6 +74,17 @@ class Config:
         "MAP_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
+    # "Open in a map" beside a case's place: follows the tile provider (OpenStreetMap's
+    # page for OpenStreetMap tiles); a city on another provider sets its own, with {lat}
+    # and {lng}, or leaves it empty for no link.
+    MAP_OPEN_URL = os.environ.get(
+        "MAP_OPEN_URL",
+        "https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}"
+        if "openstreetmap.org" in MAP_TILE_URL else "").strip()
+    # The zoom the report map opens at around the resident (street level), and the city
+    # centre it opens on when the position is refused ("lat,lng"; empty: the areas' middle).
+    MAP_STREET_ZOOM = int(os.environ.get("MAP_STREET_ZOOM", 17))
+    MAP_CITY_CENTRE = os.environ.get("MAP_CITY_CENTRE", "30.5928,114.3055").strip()
     NEARBY_RADIUS_M = int(os.environ.get("NEARBY_RADIUS_M", 150))
     # Behind a reverse proxy (nginx): how many proxies to trust for X-Forwarded-For/-Proto/
     # -Host. 0 (the default) trusts none, so a client cannot forge its address to dodge the

@@ -56,7 +56,8 @@ def administrators_only():
 @bp.app_context_processor
 def calendar_coverage():
     """The warning shown on every staff page when the calendar runs out within 60 days."""
-    if not signed_in():
+    # Those who can act on it (or tell who can); not on a road chief's phone.
+    if not signed_in() or current_user.role not in (Role.ADMIN.value, Role.SUPERVISOR.value):
         return {"calendar_warning": None}
     return {"calendar_warning": calendar_service.coverage_warning()}
 

@@ -61,12 +61,16 @@ def test_a_form_without_the_csrf_token_is_refused(city, client):
     assert db.session.scalar(select(ApiKey)) is None
 
 
-def test_the_calendar_warning_shows_on_staff_pages_only(city, client):
+def test_the_calendar_warning_shows_to_supervisors_and_administrators_only(city, client, app):
     # The test city has 2025-2026; today's date (2026 or later) is within 60 days of 2027.
     assert "data-calendar-warning" not in client.get("/").get_data(as_text=True)
-    sign_in(client, city.dispatcher)
+    sign_in(client, city.chief)
+    assert "data-calendar-warning" not in client.get("/?lang=en").get_data(as_text=True)
+    sign_in(client, city.street_supervisor)
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "data-calendar-warning" in page and "Please tell an administrator" in page
+    page = client.get("/?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "尚未载入2027年的法定节假日" in page
     sign_in(client, city.admin)
     page = client.get("/admin/?lang=en").get_data(as_text=True)
     assert "data-calendar-warning" in page and "/admin/calendar" in page
