@@ -85,6 +85,8 @@ class Config:
     # centre it opens on when the position is refused ("lat,lng"; empty: the areas' middle).
     MAP_STREET_ZOOM = int(os.environ.get("MAP_STREET_ZOOM", 17))
     MAP_CITY_CENTRE = os.environ.get("MAP_CITY_CENTRE", "30.5928,114.3055").strip()
+    # The monthly bulletin's issuing body (empty: "<place> road-chief office").
+    BULLETIN_ISSUER = os.environ.get("BULLETIN_ISSUER", "").strip()
     NEARBY_RADIUS_M = int(os.environ.get("NEARBY_RADIUS_M", 150))
     # Behind a reverse proxy (nginx): how many proxies to trust for X-Forwarded-For/-Proto/
     # -Host. 0 (the default) trusts none, so a client cannot forge its address to dodge the

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Area, Case, Street
 from app.services import clock, metrics
 from app.services.errors import InvalidInput, NotFound
-from app.supervise import bp, charts, exports, roster, tables
+from app.supervise import bp, charts, exports, masthead, roster, tables
 from app.supervise.query import View, read_view, require_supervisor, this_month
 
 OVERDUE_PAGE = 100
@@ -203,6 +203,8 @@ def cases():
 @login_required
 def bulletin():
     view = read_view(require_supervisor())
+    head = masthead.read(request.args, view, _("%(place)s road-chief office",
+                                                  place=tables.scope_label(view)))
     figures = metrics.totals(view.where, view.period)
     months, chart = _trend_chart(view)
     on_time_target, _s = metrics.targets()
@@ -220,7 +222,8 @@ def bulletin():
     spots = metrics.hotspots(view.where, view.period.first, view.period.last, radius, least,
                              limit=20)
     return render_template("supervise/bulletin.html", **_context(
-        view, figures=figures, months=months, trend_chart=chart, by=by, on_time=on_time,
+        view, masthead=head, figures=figures, months=months, trend_chart=chart, by=by,
+        on_time=on_time,
         satisfied=satisfied, agencies=agencies, show_agencies=show_agencies,
         categories=categories, spots=spots,
         radius=radius, least=least, map=_map(view, spots, _("Hotspots")),
