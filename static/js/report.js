@@ -44,7 +44,9 @@
     if (centre.length !== 2 || isNaN(centre[0]) || isNaN(centre[1])) {
       centre = b ? [(b[1] + b[3]) / 2, (b[0] + b[2]) / 2] : [30.593, 114.305];
     }
+    map.on("zoomend", function () { mapEl.dataset.zoomLevel = map.getZoom(); });
     map.setView(centre, streetZoom - 1);
+    mapEl.dataset.zoomLevel = map.getZoom();
     mapEl.dataset.view = "centre";
     if (navigator.geolocation && !(lat.value && lng.value)) {
       navigator.geolocation.getCurrentPosition(function (pos) {
