@@ -25,7 +25,7 @@ from app.work.routes import STAFF
 #: (endpoint, label, roles that see it); work.home opens each role's own page.
 LINKS = [
     ("work.home", _l("My work"), None),
-    ("supervise.dashboard", _l("Supervision"), ("supervisor", "admin")),
+    ("supervise.dashboard", _l("Figures and rankings"), ("supervisor", "admin")),
     ("admin.index", _l("Administration"), ("admin",)),
     ("ops.page", _l("Operations"), ("supervisor", "admin")),
     ("sms.outbox", _l("SMS outbox"), ("dispatcher", "supervisor", "admin")),
