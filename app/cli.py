@@ -19,7 +19,8 @@ def register(app: Flask) -> None:
         """Load the demo city (idempotent)."""
         from app.services import demo
 
-        counts = demo.seed(history=not no_history, cases_count=cases)
+        counts = demo.seed(history=not no_history, cases_count=cases,
+                           progress=lambda stage: click.echo(f"demo city: {stage}…"))
         click.echo("demo city: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @app.cli.group()
