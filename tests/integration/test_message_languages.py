@@ -118,3 +118,19 @@ def test_a_road_chiefs_new_case_message_names_the_area_and_the_road(city, t0):
         OutboxMessage.to_phone == city.chief.phone))
     assert "解放大道沿线" in body and "解放大道" in body
     assert "-。" not in body and "：-" not in body
+
+
+def test_every_reply_to_a_residents_text_reads_in_chinese(city, t0):
+    """The SMS channel's own replies: help, questions, a case's status in every state."""
+    from flask_babel import force_locale
+
+    from app.services import sms
+    from workflows.sms.dialogue import Awaiting
+
+    walk_every_event(city, t0)
+    with force_locale("zh_Hans_CN"):
+        replies = [sms.help_text(), *(sms.question(a) for a in Awaiting)]
+        replies += [sms.status_text(c) for c in db.session.scalars(select(Case))]
+    assert len(replies) >= 8
+    untranslated = {r: english_words(r) for r in replies if english_words(r)}
+    assert not untranslated, untranslated
