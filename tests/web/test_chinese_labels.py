@@ -5,7 +5,7 @@ states; rates are percentages in XLSX; two staff with one name are told apart.""
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
@@ -62,7 +62,7 @@ def test_admin_pages_name_handlers_and_holidays(client, city):
     login(client, city.admin)
     catalogue = client.get("/admin/catalogue", headers={"Accept-Language": ZH}).text
     assert "交警" in catalogue and "城管执法" in catalogue
-    spring = db.session.query(CalendarDay).filter(CalendarDay.day == "2026-02-17").one()
+    spring = db.session.query(CalendarDay).filter(CalendarDay.day == date(2026, 2, 17)).one()
     assert spring.name == "Spring Festival"
     calendar = client.get("/admin/calendar?year=2026", headers={"Accept-Language": ZH}).text
     assert "春节" in calendar and "国庆节" in calendar and "official holiday" not in calendar
