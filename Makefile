@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in messages and pages point at this server unless PUBLIC_BASE_URL says otherwise.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+export PUBLIC_BASE_URL
 
 .PHONY: run test install install-test translations migrate seed lint bench clean
 
@@ -19,7 +22,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
 translations: install
-	$(BIN)/pybabel compile -q -d locales 2>/dev/null || $(BIN)/pybabel compile -d locales
+	$(BIN)/pybabel compile -d locales
 
 migrate: install
 	$(FLASK) db upgrade

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 from pathlib import Path
 
 import click
@@ -19,7 +19,8 @@ def register(app: Flask) -> None:
         """Load the demo city (idempotent)."""
         from app.demo import seed as demo
 
-        counts = demo.seed(history=not no_history, cases_count=cases)
+        counts = demo.seed(history=not no_history, cases_count=cases,
+                           progress=lambda stage: click.echo(f"demo city: {stage}…"))
         click.echo("demo city: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @app.cli.group()
@@ -27,7 +28,16 @@ def register(app: Flask) -> None:
         """Babel catalogues: extract, update, compile."""
 
     def babel(*args: str) -> None:
-        subprocess.run(["pybabel", *args], check=True, cwd=ROOT)
+        # Babel's own command line, in this process: works whether or not the
+        # virtualenv's bin/ is on PATH.
+        from babel.messages.frontend import CommandLineInterface
+
+        previous = Path.cwd()
+        os.chdir(ROOT)
+        try:
+            CommandLineInterface().run(["pybabel", *args])
+        finally:
+            os.chdir(previous)
 
     @translate.command()
     def update() -> None:

@@ -107,6 +107,19 @@ class Config:
         "MAP_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
+    # "Open in a map" beside a case's place: follows the tile provider (OpenStreetMap's
+    # page for OpenStreetMap tiles); a city on another provider sets its own, with {lat}
+    # and {lng}, or leaves it empty for no link.
+    MAP_OPEN_URL = os.environ.get(
+        "MAP_OPEN_URL",
+        "https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}"
+        if "openstreetmap.org" in MAP_TILE_URL else "").strip()
+    # The zoom the report map opens at around the resident (street level), and the city
+    # centre it opens on when the position is refused ("lat,lng"; empty: the areas' middle).
+    MAP_STREET_ZOOM = int(os.environ.get("MAP_STREET_ZOOM", 17))
+    MAP_CITY_CENTRE = os.environ.get("MAP_CITY_CENTRE", "30.5928,114.3055").strip()
+    # The monthly bulletin's issuing body (empty: "<place> road-chief office").
+    BULLETIN_ISSUER = os.environ.get("BULLETIN_ISSUER", "").strip()
     NEARBY_RADIUS_M = int(os.environ.get("NEARBY_RADIUS_M", 150))
     # Follow-up calls (回访): a closed case without a rating is called back after these days.
     FOLLOW_UP_AFTER_DAYS = int(os.environ.get("FOLLOW_UP_AFTER_DAYS", 3))

@@ -113,3 +113,50 @@ def name_in(thing, locale=None) -> str:
 
         locale = get_locale()
     return thing.name_en if str(locale).startswith("en") else thing.name_zh
+
+
+HANDLER = {
+    "road_chief": _l("the area's road chief"),
+    "law_enforcement": _l("Law enforcement"),
+    "traffic_police": _l("Traffic police"),
+    "utilities": _l("Utilities"),
+    "sanitation": _l("Sanitation"),
+    "landscaping": _l("Landscaping"),
+    "municipal_roads": _l("Municipal roads"),
+    "environment": _l("Environment"),
+}
+
+#: The official holidays by the names the chinesecalendar package gives them.
+HOLIDAY = {
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("Anti-Fascist 70th Day"),
+    # Written by earlier versions, which did not keep the holiday's name.
+    "official holiday": _l("Official holiday"),
+    "make-up working day": _l("Make-up working day"),
+}
+
+#: Reasons the system itself gives (the sweep), shown translated; a person's reason is
+#: shown as written.
+SYSTEM_REASON = {
+    "overdue": _l("The time limit has passed."),
+}
+
+
+def handler(key: str) -> str:
+    """A handler key's name (an unknown key, added by a city, shows as itself)."""
+    name = HANDLER.get(key)
+    return str(name) if name is not None else key
+
+
+def holiday(name: str | None) -> str:
+    return str(HOLIDAY[name]) if name in HOLIDAY else (name or "")
+
+
+def reason(text: str | None) -> str:
+    return str(SYSTEM_REASON[text]) if text in SYSTEM_REASON else (text or "")

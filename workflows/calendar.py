@@ -222,6 +222,15 @@ def official_calendar(
     return WorkingCalendar(holidays, workdays, office_hours, covered)
 
 
+def official_names(days: Iterable[date]) -> dict[date, str]:
+    """The holiday each official day off or make-up working day belongs to, by the
+    package's (English) name, e.g. "Spring Festival"."""
+    import chinese_calendar
+
+    named = {**chinese_calendar.workdays, **chinese_calendar.holidays}
+    return {d: str(named[d]) for d in days if named.get(d)}
+
+
 def official_days(years: Iterable[int] | None = None) -> tuple[set[date], set[date], set[int]]:
     """(holidays on weekdays or weekends, make-up working days, covered years) from the
     ``chinesecalendar`` package, restricted to ``years`` when given."""

@@ -80,3 +80,30 @@ def elapsed_fraction(
     if now >= due:
         return 1.0 if total == 0 else max(1.0, used / total)
     return 0.0 if total <= 0 else used / total
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """Time left before a deadline in the limit's own kind of time, for a person to read:
+    ``amount`` of ``unit`` ("working_days", "working_hours", "working_minutes",
+    "calendar_hours" or "minutes"), and whether the working clock stands still now
+    (outside office hours, on a weekend or holiday)."""
+
+    seconds: int
+    amount: float
+    unit: str
+    clock_stopped: bool
+
+
+def remaining(now: datetime, due: datetime, unit: Unit, calendar: WorkingCalendar) -> Remaining:
+    seconds = time_left(now, due, unit, calendar)
+    stopped = unit.is_working_time and seconds > 0 and \
+        calendar.working_seconds_between(now, now + timedelta(minutes=1)) == 0
+    if unit is Unit.WORKING_DAYS and seconds >= calendar.day_seconds:
+        return Remaining(seconds, round(seconds / calendar.day_seconds, 1), "working_days",
+                         stopped)
+    if seconds < 3600:
+        return Remaining(seconds, max(0, seconds // 60),
+                         "working_minutes" if unit.is_working_time else "minutes", stopped)
+    kind = "calendar_hours" if unit is Unit.CALENDAR_HOURS else "working_hours"
+    return Remaining(seconds, round(seconds / 3600, 1), kind, stopped)

@@ -18,8 +18,11 @@ from app.services.admin import commit, imports, people, places
 @bp.get("/staff")
 def staff_list():
     args = {k: request.args.get(k, "") for k in ("role", "place", "q", "active")}
-    return render_template("admin/staff.html", users=people.staff(**args), args=args,
-                           roles=STAFF_ROLES, places=people.place_choices())
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    users, total = people.staff_page(page, **args)
+    return render_template("admin/staff.html", users=users, total=total, page=page,
+                           per_page=people.STAFF_PER_PAGE, args=args, roles=STAFF_ROLES,
+                           places=people.place_choices())
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

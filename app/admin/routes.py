@@ -29,7 +29,9 @@ def administrators_only():
 @bp.app_context_processor
 def calendar_coverage():
     """The warning shown on every staff page when the calendar runs out within 60 days."""
-    if not current_user.is_authenticated:
+    # Those who can act on it (or tell who can); not on a road chief's phone.
+    if not current_user.is_authenticated or current_user.role not in (Role.ADMIN.value,
+                                                                     Role.SUPERVISOR.value):
         return {"calendar_warning": None}
     return {"calendar_warning": calendar_service.coverage_warning()}
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from argon2 import PasswordHasher
 from flask import current_app
 from PIL import Image, ImageDraw
 from shapely.geometry import shape
@@ -38,6 +38,7 @@ from app.models import (
     User,
 )
 from app.services import cases, clock
+from app.services.accounts import hash_password
 from app.services.actors import Actor
 from app.services.calendar import load_official_years
 from app.services.catalogue_defaults import CATALOGUE, HANDLERS
@@ -68,8 +69,12 @@ def load_city_data() -> dict:
     return json.loads(CITY_FILE.read_text(encoding="utf-8"))
 
 
-def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125) -> dict:
-    """Load the demo city. Returns counts of what exists afterwards."""
+def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125,
+         progress: Callable[[str], None] | None = None) -> dict:
+    """Load the demo city. Returns counts of what exists afterwards; ``progress`` hears
+    each stage as it starts."""
+    say = progress or (lambda _stage: None)
+    say("calendar and catalogue")
     data = load_city_data()
     if db.session.scalar(select(func.count()).select_from(CalendarYear)) == 0:
         load_official_years([2025, 2026])
@@ -80,11 +85,11 @@ def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125)
 
     landmarks.seed_demo()
     seed_agencies()
-    hasher = PasswordHasher()
-    password_hash = hasher.hash(DEMO_PASSWORD)
-    seed_people(data, password_hash)
+    say("places and people")
+    seed_people(data, hash_password(DEMO_PASSWORD))
     db.session.commit()
     if history and not db.session.scalar(select(Case.id).where(Case.channel == "demo").limit(1)):
+        say(f"history: {cases_count} cases through the closed loop")
         History(data, random.Random(rng_seed)).load(cases_count)
     from app.services import demo_intake
 

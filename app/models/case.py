@@ -207,6 +207,10 @@ class Attachment(Base):
     width: Mapped[int]
     height: Mapped[int]
     created_at: Mapped[datetime]
+    # Hidden by staff (a licence plate, a face): never shown on public pages or the API;
+    # the hiding is also an event in the case's history.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(back_populates="attachments")
 

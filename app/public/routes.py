@@ -32,7 +32,7 @@ def photo(key: str, thumb: bool = False):
     """A case's before or after photo (or its thumbnail). Keys are random and appear only
     on the case's tracking page; staff-only photos (notes, rework) are not served here."""
     attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == key))
-    if attachment is None or attachment.kind not in public_view.PUBLIC_PHOTO_KINDS:
+    if attachment is None or not public_view.is_public(attachment, attachment.case):
         abort(404)
     response = media.respond(attachment.storage_key, attachment.content_type, thumb=thumb,
                              max_age=365 * 24 * 3600)

@@ -196,6 +196,11 @@ def _send_link(case: Case, contact: Contact) -> None:
 # -- rating ----------------------------------------------------------------------------
 
 
+@bp.app_template_global()
+def rectification(case: Case) -> public_view.Result:
+    return public_view.result(case)
+
+
 @bp.route("/rate/<token>", methods=["GET", "POST"])
 def rate(token: str):
     case, contact = rating_links.load(token)  # an altered, expired or used link: its page

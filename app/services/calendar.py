@@ -11,7 +11,13 @@ from sqlalchemy import delete, select
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear, OfficeHours
 from app.services.reference_data import invalidate, kept
-from workflows.calendar import DEFAULT_OFFICE_HOURS, OfficePeriod, WorkingCalendar, official_days
+from workflows.calendar import (
+    DEFAULT_OFFICE_HOURS,
+    OfficePeriod,
+    WorkingCalendar,
+    official_days,
+    official_names,
+)
 
 
 def working_calendar() -> WorkingCalendar:
@@ -48,10 +54,11 @@ def load_official_years(years: list[int], source: str = "chinesecalendar") -> in
             )
         )
         db.session.merge(CalendarYear(year=year, source=source, loaded_at=datetime.now(UTC)))
+    names = official_names(holidays | workdays)
     for d in sorted(holidays):
-        db.session.add(CalendarDay(day=d, kind="holiday", name="official holiday"))
+        db.session.add(CalendarDay(day=d, kind="holiday", name=names.get(d, "")))
     for d in sorted(workdays):
-        db.session.add(CalendarDay(day=d, kind="workday", name="make-up working day"))
+        db.session.add(CalendarDay(day=d, kind="workday", name=names.get(d, "")))
     if db.session.scalar(select(OfficeHours.id).limit(1)) is None:
         for p in DEFAULT_OFFICE_HOURS:
             db.session.add(OfficeHours(start_time=p.start, end_time=p.end))

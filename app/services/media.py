@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,7 @@ def store(case_id: int, kind: str, prepared, event_id: int | None) -> list[Attac
     Attachment rows, not yet added to the session."""
     out = []
     for image, fmt in prepared:
+        image = upright(image)
         content_type, ext = FORMATS[fmt]
         key = f"{secrets.token_hex(16)}.{ext}"
         buf = io.BytesIO()
@@ -151,6 +152,13 @@ def _remove_written(session: Session) -> None:
     for key in keys:
         storage.store().delete(key)
         storage.store().delete(thumb_key(key))
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """The picture as the phone showed it: a phone stores a portrait photo sideways with
+    an EXIF orientation tag, which re-encoding drops, so the rotation is applied first."""
+    turned = ImageOps.exif_transpose(image)
+    return turned if turned is not None else image
 
 
 def thumb_key(key: str) -> str:

@@ -33,7 +33,6 @@ from app.models import (
     MetricDayStreet,
     PublishedDay,
     Street,
-    User,
 )
 from app.services import clock
 from workflows import metrics as policy
@@ -235,8 +234,9 @@ def member_names(by: str, ids: Iterable[Any]) -> dict[Any, str]:
         return {i: str(CHANNEL.get(i, i)) for i in ids}
     english = str(get_locale() or "").startswith("en")
     if by == "chief":
-        return dict(db.session.execute(
-            select(User.id, User.display_name).where(User.id.in_(ids))).all())
+        from app.services.staff_names import staff_names
+
+        return staff_names(ids)
     model = {"district": District, "street": Street, "area": Area, "agency": Agency,
              "category": Category}[by]
     name = model.name_en if english else model.name_zh

@@ -134,6 +134,21 @@ def receipt_place(case: Case) -> str:
     return (area.name_en or area.name_zh).replace("–", "-").replace("—", "-")
 
 
+def staff_place(case: Case) -> str:
+    """Where a case is, for the person sent to it: the responsibility area and the road
+    (the reported address, else the area's roads), never a bare dash."""
+    parts = []
+    if case.area is not None:
+        parts.append(case.area.name_zh if _is_zh() else case.area.name_en)
+        road = case.address or ("、" if _is_zh() else ", ").join(
+            r.name for r in case.area.roads[:2])
+    else:
+        road = case.address
+    if road and road not in parts:
+        parts.append(road)
+    return " · ".join(parts) or _("place to be confirmed")
+
+
 def _staff_text(case: Case, event: CaseEvent) -> str | None:
     code = display_code(case.code)
     action = Action(event.action)
@@ -141,7 +156,7 @@ def _staff_text(case: Case, event: CaseEvent) -> str | None:
         category = labels.name_in(case.category)
         return _(
             "[roadchief] New case %(code)s: %(category)s at %(place)s. Fix by %(due)s.",
-            code=code, category=category, place=case.address or "-", due=_when(case.due_at),
+            code=code, category=category, place=staff_place(case), due=_when(case.due_at),
         )
     return None
 

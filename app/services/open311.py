@@ -458,8 +458,11 @@ def _photo_urls(found: list) -> dict[int, str]:
         return {}
     rows = db.session.execute(
         select(Attachment.case_id, Attachment.storage_key)
+        .join(Case, Case.id == Attachment.case_id)
         .where(among(Attachment.case_id, [c.id for c in found]),
-               Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS))
+               Case.dispatched_at.is_not(None),
+               Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS),
+               Attachment.hidden_at.is_(None))
         .order_by(Attachment.case_id, Attachment.id))
     base, first = current_app.config["PUBLIC_BASE_URL"], {}
     for case_id, key in rows:

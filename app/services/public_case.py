@@ -23,8 +23,9 @@ from app.services.public_view import PUBLIC_PHOTO_KINDS
 from workflows.lifecycle import State
 
 _CASE_COLUMNS = ("id", "code", "state", "urgency", "category_id", "limit_rule_id", "area_id",
-                 "due_at", "rectified_at", "updated_at", "version", "description")
-_TIMES = ("due_at", "rectified_at", "updated_at")
+                 "due_at", "rectified_at", "updated_at", "version", "description",
+                 "dispatched_at")
+_TIMES = ("due_at", "rectified_at", "updated_at", "dispatched_at")
 _EVENT_COLUMNS = ("id", "at", "action", "data", "reason", "actor_user_id", "actor_role")
 _PHOTO_COLUMNS = ("id", "event_id", "kind", "storage_key")
 
@@ -62,6 +63,7 @@ class PublicCase:
     updated_at: datetime
     version: int
     description: str
+    dispatched_at: datetime | None
     merged_into_code: str | None
     events: list[PublicEvent] = field(default_factory=list)
     attachments: list[PublicPhoto] = field(default_factory=list)
@@ -144,9 +146,11 @@ def _build(dialect: str) -> Select:
                                        else event.c[name] for name in _EVENT_COLUMNS)),
                                type_=JSON))
               .where(event.c.case_id == case.c.id).scalar_subquery())
+    # Moderation: a hidden photo, or any photo of a case no dispatcher has accepted yet.
     photos = (select(aggregate(array(*(photo.c[name] for name in _PHOTO_COLUMNS)),
                                type_=JSON))
-              .where(photo.c.case_id == case.c.id).scalar_subquery())
+              .where(photo.c.case_id == case.c.id, photo.c.hidden_at.is_(None),
+                     case.c.dispatched_at.is_not(None)).scalar_subquery())
     return (select(*(case.c[name] for name in _CASE_COLUMNS), into.c.code, events, photos)
             .outerjoin(into, into.c.id == case.c.merged_into_id)
             .where(case.c.code == bindparam("code")))

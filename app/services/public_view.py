@@ -137,7 +137,7 @@ def timeline(case: Case) -> list[Step]:
     language = str(get_locale())
     photos: dict[int | None, list[Attachment]] = {}
     for a in case.attachments:
-        if a.kind in PUBLIC_PHOTO_KINDS:
+        if a.kind in PUBLIC_PHOTO_KINDS and getattr(a, "hidden_at", None) is None:
             photos.setdefault(a.event_id, []).append(a)
     steps = []
     for e in case.events:
@@ -223,8 +223,34 @@ def deadline(case: Case, limit: str | None = None) -> Deadline:
                     _("To be fixed by %(due)s (%(limit)s).", due=due, limit=limit))
 
 
+def is_public(photo, case) -> bool:
+    """A photo the public may see: a before or after photo, not hidden by staff, of a
+    case a dispatcher has accepted (a report's photos wait for that look first)."""
+    return (photo.kind in PUBLIC_PHOTO_KINDS and getattr(photo, "hidden_at", None) is None
+            and getattr(case, "dispatched_at", None) is not None)
+
+
 def photos_of(case: Case, kind: str) -> list[Attachment]:
-    return [a for a in case.attachments if a.kind == kind]
+    return [a for a in case.attachments if a.kind == kind and is_public(a, case)]
+
+
+@dataclass
+class Result:
+    """What a resident rates: the rectification note and the photos before and after."""
+
+    note: str
+    before: list[Attachment]
+    after: list[Attachment]
+
+
+def result(case: Case) -> Result:
+    """The latest reported rectification (the one that closed the case) with its note and
+    after photos, beside the photos the residents took."""
+    fixes = [e for e in case.events if e.action == Action.RECTIFY.value]
+    last = fixes[-1] if fixes else None
+    after = [a for a in photos_of(case, "after") if last is None or a.event_id == last.id]
+    return Result(note=(last.note or "") if last else "", before=photos_of(case, "before"),
+                  after=after)
 
 
 def place_words(case: Case) -> str:

@@ -39,7 +39,9 @@ from app.models import (
     TeamMembership,
     User,
 )
+from app.services import clock
 from app.services.actors import chief_area_ids
+from workflows.deadlines import Unit, remaining
 from workflows.lifecycle import Action, Role, State
 
 PAGE_SIZE = 50
@@ -400,6 +402,30 @@ class TimeStatus:
     due: datetime | None = None
 
 
+_LEFT = {
+    "working_hours": _l("%(n)s working hours left"),
+    "working_days": _l("%(n)s working days left"),
+    "calendar_hours": _l("%(n)s hours left"),
+    "working_minutes": _l("%(n)s working minutes left"),
+    "minutes": _l("%(n)s minutes left"),
+}
+
+
+def time_left_text(case: Case, now: datetime, due: datetime) -> str:
+    """Time left in the limit's own unit: a working-time limit counts working time only,
+    and says so when the clock stands still (outside office hours)."""
+
+    from app.services.calendar import working_calendar
+
+    unit = Unit(case.limit_unit or Unit.CALENDAR_HOURS)
+    left = remaining(clock.to_local(now), clock.to_local(due), unit, working_calendar())
+    amount = int(left.amount) if float(left.amount).is_integer() else left.amount
+    text = str(_LEFT[left.unit]) % {"n": amount}
+    if left.clock_stopped:
+        text += _(" (clock stopped outside office hours)")
+    return text
+
+
 def time_status(case: Case, now: datetime) -> TimeStatus:
     state = case.state_enum
     if state is State.ON_HOLD:
@@ -415,7 +441,7 @@ def time_status(case: Case, now: datetime) -> TimeStatus:
                           _("%(time)s late", time=format_timedelta(-left, threshold=1)), due)
     start = case.dispatched_at or case.created_at
     near = max(NEAR_DUE_FLOOR, (due - start) * NEAR_DUE_SHARE)
-    text = _("%(time)s left", time=format_timedelta(left, threshold=1))
+    text = time_left_text(case, now, due)
     if left <= near:
         return TimeStatus("near", _l("Due soon"), text, due)
     return TimeStatus("ok", _l("On time"), text, due)

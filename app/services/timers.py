@@ -104,21 +104,25 @@ def _l(message: str) -> str:
 
 
 _WHAT = {"response": _l("sign for"), "verify": _l("verify"), "rectify": _l("fix")}
+# Marked here, where extraction sees them; each is translated per recipient below.
+ESCALATION = _l("[roadchief] Supervision (level %(level)s): case %(code)s is overdue since "
+                "%(due)s.")
+REMINDER = _l("[roadchief] Reminder: %(pct)s%% of the time to %(what)s case %(code)s has "
+              "passed; due %(due)s.")
 
 
-def _text(case: Case, step: Step, language: str) -> str:
+def step_text(case: Case, step: Step, language: str) -> str:
+    """What a reminder or an escalation step says, in the recipient's language."""
     code = display_code(case.code)
     if step.kind == "escalate":
         return gettext_in(
-            language, "[roadchief] Supervision (level %(level)s): case %(code)s is overdue "
-            "since %(due)s.", level=step.level, code=code,
+            language, ESCALATION, level=step.level, code=code,
             due=datetime_in(language, case.work_due_at))
     due = {"response": case.response_due_at, "verify": case.verify_due_at}.get(
         step.clock, case.work_due_at)
     what = gettext_in(language, _WHAT.get(step.clock, _WHAT["rectify"]))
     return gettext_in(
-        language, "[roadchief] Reminder: %(pct)s%% of the time to %(what)s case %(code)s has "
-        "passed; due %(due)s.", pct=int(round((step.threshold or 0) * 100)), what=what,
+        language, REMINDER, pct=int(round((step.threshold or 0) * 100)), what=what,
         code=code, due=datetime_in(language, due))
 
 
@@ -137,7 +141,7 @@ def write_messages(case: Case, step: Step, event_id: int | None = None,
         people = recipients(case, step.audience)
     for phone, language, user in people:
         key = f"step:{case.id}:{step.key}:{user.id if user else phone}"[:120]
-        body = _text(case, step, language)
+        body = step_text(case, step, language)
         row = dict(dedupe_key=key, channel="sms", to_phone=phone,
                    user_id=user.id if user else None, case_id=case.id, event_id=event_id,
                    language=language, body=body, created_at=clock.now(), status="pending",

@@ -4,6 +4,7 @@ markup (no script, no library), so they print and export as they look on screen.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -108,6 +109,21 @@ class Bar:
     note: str = ""
 
 
+def _text_width(text: str, size: float = 12) -> float:
+    """About how wide a label is drawn: a Chinese character takes a full em, a Latin
+    letter or digit a little over half of one."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.6 for ch in text)
+
+
+def fit(label: str, room: float, size: float = 12) -> str:
+    """The label cut (with …) to fit ``room`` pixels, so it never runs into the bar."""
+    if _text_width(label, size) <= room:
+        return label
+    while label and _text_width(label + "…", size) > room:
+        label = label[:-1]
+    return label + "…"
+
+
 def bars(items: Sequence[Bar], target: float, title: str, width: int = 720) -> Markup:
     """Horizontal bars best to worst, a dashed target line, bars below target in red."""
     row, left, right, top = 22, 200, 120, 26
@@ -128,7 +144,7 @@ def bars(items: Sequence[Bar], target: float, title: str, width: int = 720) -> M
            f'text-anchor="end">100%</text>']
     for i, b in enumerate(items):
         cy = top + i * row
-        label = b.label if len(b.label) <= 22 else b.label[:21] + "…"
+        label = fit(b.label, left - 12)
         out.append(f'<text x="{left - 8}" y="{cy + 14}" text-anchor="end" font-size="12" '
                    f'fill="#1d2733">{escape(label)}</text>')
         if b.value is None:

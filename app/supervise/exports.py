@@ -23,6 +23,14 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
 
 
+class Percent(float):
+    """A rate (0.769231): a plain number in CSV, a percentage in XLSX (Excel shows
+    76.9 %), so a spreadsheet still computes with it."""
+
+
+PERCENT_FORMAT = "0.0%"
+
+
 @dataclass
 class Table:
     name: str  # file name without extension
@@ -82,7 +90,8 @@ def xlsx_response(table: Table) -> Response:
     for n, row in enumerate(table.rows, start=1):
         if n > XLSX_MAX_ROWS:
             break
-        sheet.append([xlsx_safe(sheet, _xlsx_cell(v)) for v in row])
+        sheet.append([_percent_cell(sheet, v) if isinstance(v, Percent)
+                      else xlsx_safe(sheet, _xlsx_cell(v)) for v in row])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response when sent
     book.save(spool)
     size = spool.tell()
@@ -90,6 +99,14 @@ def xlsx_response(table: Table) -> Response:
     headers = _disposition(table.name, "xlsx") | {"Content-Length": str(size)}
     return Response(FileWrapper(spool), mimetype=XLSX_TYPE, headers=headers,
                     direct_passthrough=True)
+
+
+def _percent_cell(sheet, value: Percent):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=float(value))
+    cell.number_format = PERCENT_FORMAT
+    return cell
 
 
 def _xlsx_cell(value: Any) -> Any:

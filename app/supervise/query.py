@@ -211,9 +211,19 @@ def _date(raw: str, field: str) -> date:
         raise InvalidInput(_l("That is not a date (use YYYY-MM-DD)."), field=field) from None
 
 
+def last_complete_month() -> date:
+    """The first day of the last month that is over: the month a review is about."""
+    today = clock.to_local(clock.now()).date()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def this_month() -> str:
+    return clock.to_local(clock.now()).date().strftime("%Y-%m")
+
+
 def read_period() -> Period:
-    """``month=YYYY-MM``, or ``from=YYYY-MM-DD&to=YYYY-MM-DD``; by default the month of
-    yesterday (the last day counted)."""
+    """``month=YYYY-MM``, or ``from=YYYY-MM-DD&to=YYYY-MM-DD``; by default the last
+    complete month (the month to date is one click away)."""
     args = request.args
     if "from" in args or "to" in args:
         raw_from, raw_to = (args.get("from") or "").strip(), (args.get("to") or "").strip()
@@ -237,8 +247,7 @@ def read_period() -> Period:
             raise InvalidInput(_l("That is not a month (use YYYY-MM)."), field="month") from None
         _within_years(first, first)
     else:
-        yesterday = clock.to_local(clock.now()).date() - timedelta(days=1)
-        first = yesterday.replace(day=1)
+        first = last_complete_month()
     return Period.of(first, metrics.month_end(first))
 
 

@@ -17,8 +17,8 @@ from app.models import Area, Case, Street
 from app.services import clock, metrics_published
 from app.services import metrics_dashboard as metrics
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.supervise import bp, charts, exports, tables
-from app.supervise.query import View, read_view, require_supervisor
+from app.supervise import bp, charts, exports, masthead, roster, tables
+from app.supervise.query import View, read_view, require_supervisor, this_month
 
 OVERDUE_PAGE = 100
 CASES_PAGE = 200
@@ -38,6 +38,7 @@ def _context(view: View, **extra) -> dict:
         "pct": _pct, "hours": _hours, "num": format_decimal,
         "breadcrumbs": _breadcrumbs(view, link),
         "prev_month": (view.period.first - timedelta(days=1)).strftime("%Y-%m"),
+        "this_month": this_month(),
         "next_month": (view.period.last + timedelta(days=1)).strftime("%Y-%m"),
         "now": clock.now(),
     } | extra
@@ -84,7 +85,8 @@ def dashboard():
     figures = metrics.totals(view.where, view.period)
     months, chart = _trend_chart(view)
     sort = _sort()
-    rows = metrics.ranked(metrics.breakdown(view.where, view.period, view.by), sort)
+    rows = metrics.ranked(roster.complete(metrics.breakdown(view.where, view.period, view.by),
+                                          view, view.by), sort)
     tabs = [d for d in metrics.DIMENSIONS if _tab_makes_sense(view, d)]
     return render_template("supervise/dashboard.html", **_context(
         view, figures=figures, months=months, trend_chart=chart, rows=rows, tabs=tabs,
@@ -122,7 +124,7 @@ def rankings():
     dims = [d for d in ("district", "street", "area", "agency", "chief", "channel")
             if _tab_makes_sense(view, d)]
     for by in dims:
-        rows = metrics.breakdown(view.where, view.period, by)
+        rows = roster.complete(metrics.breakdown(view.where, view.period, by), view, by)
         on_time = metrics.ranked(list(rows), "on_time")
         satisfied = metrics.ranked([metrics.Row(r.key, r.name, r.totals) for r in rows],
                                    "satisfaction")
@@ -206,6 +208,8 @@ def cases():
 def bulletin():
     user = require_supervisor()
     view = read_view(user)
+    head = masthead.read(request.args, view, _("%(place)s road-chief office",
+                                                  place=tables.scope_label(view)))
     # A published month shows the figures as published; what changed since is a revision.
     publication = (metrics_published.latest(view.period.first, view.period.last)
                    if view.period.is_month else None)
@@ -230,7 +234,8 @@ def bulletin():
     spots = metrics.hotspots(view.where, view.period.first, view.period.last, radius, least,
                              limit=20)
     return render_template("supervise/bulletin.html", **_context(
-        view, figures=figures, months=months, trend_chart=chart, by=by, on_time=on_time,
+        view, masthead=head, figures=figures, months=months, trend_chart=chart, by=by,
+        on_time=on_time,
         satisfied=satisfied, agencies=agencies, show_agencies=show_agencies,
         categories=categories, channels=channels, spots=spots, publication=publication,
         revised=now_figures if now_figures != figures else None,

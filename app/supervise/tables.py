@@ -16,10 +16,12 @@ from app.models import Agency, Area, Category, District, Street, User
 from app.services import clock
 from app.services import metrics_dashboard as metrics
 from app.services.errors import InvalidInput
-from app.supervise.exports import Table
+from app.services.staff_names import staff_names
+from app.supervise.exports import Percent, Table
 from app.supervise.query import View
-from workflows.lifecycle import State
+from workflows.lifecycle import Action, State
 from workflows.metrics import Totals
+from workflows.routing import Urgency
 
 DIMENSION_LABELS = {
     "district": _l("District"),
@@ -41,8 +43,8 @@ def local(moment: datetime | None) -> datetime | None:
     return clock.to_local(moment) if moment else None
 
 
-def rate(value: float | None) -> float | None:
-    return round(value, 6) if value is not None else None
+def rate(value: float | None) -> Percent | None:
+    return Percent(round(value, 6)) if value is not None else None
 
 
 def figure_headers() -> list[str]:
@@ -192,7 +194,9 @@ def cases(view: View, which: str = "all") -> Table:
                 names["category"].get(row.category_id),
                 names["district"].get(row.district_id, ""), names["street"].get(row.street_id, ""),
                 names["area"].get(row.area_id, ""), names["chief"].get(row.assignee_user_id, ""),
-                names["agency"].get(row.assignee_agency_id, ""), row.state, row.urgency,
+                names["agency"].get(row.assignee_agency_id, ""), _label(labels.STATE, State,
+                                                                        row.state),
+                _label(labels.URGENCY, Urgency, row.urgency),
                 local(row.created_at), local(row.dispatched_at), local(row.signed_at),
                 local(row.due_at), local(row.rectified_at), local(row.closed_at),
                 row.extension_count, row.rework_count,
@@ -201,7 +205,8 @@ def cases(view: View, which: str = "all") -> Table:
                 row.closed_day, row.reworked if row.closed_day else None,
                 row.with_contact if row.closed_day else None, row.r1, row.r2, row.r3,
                 row.missed,
-                "; ".join(f"{a} {local(at).isoformat(sep=' ', timespec='minutes')}"
+                "; ".join(f"{_label(labels.ACTION, Action, a)} "
+                          f"{local(at).isoformat(sep=' ', timespec='minutes')}"
                           for a, at in events),
             ]
 
@@ -219,6 +224,14 @@ def cases(view: View, which: str = "all") -> Table:
     ], rows())
 
 
+def _label(names: dict, enum, value: str | None) -> str:
+    """A code's translated name (a code the enum does not know shows as itself)."""
+    try:
+        return str(names[enum(value)])
+    except (ValueError, KeyError):
+        return value or ""
+
+
 def _names() -> dict[str, dict[int, str]]:
     from flask_babel import get_locale
 
@@ -231,6 +244,6 @@ def _names() -> dict[str, dict[int, str]]:
     return {
         "district": of(District), "street": of(Street), "area": of(Area), "agency": of(Agency),
         "category": of(Category),
-        "chief": dict(db.session.execute(select(User.id, User.display_name).where(
-            User.role.in_(["road_chief", "team_member"]))).all()),
+        "chief": staff_names(db.session.scalars(select(User.id).where(
+            User.role.in_(["road_chief", "team_member"])))),
     }

@@ -171,7 +171,7 @@ def history(case: Case, attachments: list[Attachment], locale: str) -> list[Entr
             str(labels.STATE[dst]) if src is None else "")
         why = []
         if e.reason:
-            why.append(_("Reason: %(text)s", text=e.reason))
+            why.append(_("Reason: %(text)s", text=labels.reason(e.reason)))
         if e.note and not (e.data or {}).get("merged_from"):
             why.append(_("Note: %(text)s", text=e.note))
         out.append(Entry(e, _who(e), str(labels.ACTION[Action(e.action)]), change, why,

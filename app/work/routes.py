@@ -242,7 +242,9 @@ def photo(attachment_id: int):
     if attachment is None:
         abort(404)
     _visible_case(attachment.case_id, _actor())
-    response = media.respond(attachment.storage_key, attachment.content_type, max_age=3600)
+    thumb = request.args.get("size") == "thumb"  # lists and the case page; full size on a tap
+    response = media.respond(attachment.storage_key, attachment.content_type, thumb=thumb,
+                             max_age=3600)
     if response is None:
         abort(404)
     response.cache_control.public = False

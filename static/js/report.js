@@ -36,9 +36,25 @@
     mapEl.hidden = false;
     document.getElementById("map-hint").hidden = false;
     map = L.map(mapEl);
+    // Street level from the start: around the resident when the browser may tell where
+    // they are, else around the city centre (a whole-city view is too far out to tap).
     var b = JSON.parse(mapEl.dataset.bounds || "null");
-    if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24] });
-    else map.setView([30.593, 114.305], 12);
+    var streetZoom = +mapEl.dataset.zoom || 17;
+    var centre = (mapEl.dataset.centre || "").split(",").map(Number);
+    if (centre.length !== 2 || isNaN(centre[0]) || isNaN(centre[1])) {
+      centre = b ? [(b[1] + b[3]) / 2, (b[0] + b[2]) / 2] : [30.593, 114.305];
+    }
+    map.on("zoomend", function () { mapEl.dataset.zoomLevel = map.getZoom(); });
+    map.setView(centre, streetZoom - 1);
+    mapEl.dataset.zoomLevel = map.getZoom();
+    mapEl.dataset.view = "centre";
+    if (navigator.geolocation && !(lat.value && lng.value)) {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        if (marker) return;  // the resident has already put a pin
+        map.setView([pos.coords.latitude, pos.coords.longitude], streetZoom);
+        mapEl.dataset.view = "position";
+      }, function () {}, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+    }
     if (mapEl.dataset.tiles) {
       L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: mapEl.dataset.attribution }).addTo(map);
     }

@@ -10,7 +10,7 @@
     box.className = "leaflet";
     fig.insertBefore(box, fig.firstChild);
     var map = L.map(box).setView([lat, lng], 17);
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: script.dataset.attribution || "" }).addTo(map);
     L.marker([lat, lng]).addTo(map);
   });
 })();

@@ -99,7 +99,7 @@ def test_fixed_on_the_spot_is_closed_with_the_after_photo_and_kept_out_of_the_cl
     last = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id)
                              .order_by(CaseEvent.id.desc()))
     assert last.action == "self_handle" and last.note == "已当场清除"
-    from app.services.metrics import record_of
+    from app.services.metrics_booking import record_of
     from workflows.metrics import facts
 
     # Neither due nor closed in the figures: counted apart (by its self_handle event).

@@ -61,12 +61,16 @@ def test_a_form_without_the_csrf_token_is_refused(city, client):
     assert db.session.scalar(select(ApiKey)) is None
 
 
-def test_the_calendar_warning_shows_on_staff_pages_only(city, client):
+def test_the_calendar_warning_shows_to_supervisors_and_administrators_only(city, client, app):
     # The test city has 2025-2026; today's date (2026 or later) is within 60 days of 2027.
     assert "data-calendar-warning" not in client.get("/").get_data(as_text=True)
-    sign_in(client, city.dispatcher)
+    sign_in(client, city.chief)
+    assert "data-calendar-warning" not in client.get("/?lang=en").get_data(as_text=True)
+    sign_in(client, city.street_supervisor)
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "data-calendar-warning" in page and "Please tell an administrator" in page
+    page = client.get("/?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "尚未载入2027年的法定节假日" in page
     sign_in(client, city.admin)
     page = client.get("/admin/?lang=en").get_data(as_text=True)
     assert "data-calendar-warning" in page and "/admin/calendar" in page
@@ -258,3 +262,20 @@ def test_team_members_are_added_and_removed_through_the_area_page(city, client):
     post(client, f"/admin/areas/{city.area2.id}/team/{member.id}/delete")
     db.session.expire_all()
     assert db.session.get(TeamMembership, member.id) is None
+
+
+def test_the_staff_list_pages_through_hundreds_of_accounts_and_searches(city, client):
+    from tests.factories import user
+
+    for i in range(120):
+        user(f"lz-bulk-{i:03d}", "road_chief", area_id=city.area2.id)
+    db.session.commit()
+    sign_in(client, city.admin)
+    first = client.get("/admin/staff?lang=zh_Hans_CN").get_data(as_text=True)
+    assert first.count("data-user=") == 50
+    assert "共1" in first and 'rel="next"' in first
+    assert "黄浦路沿线" in first  # the place by name, not a code
+    last = client.get("/admin/staff?page=3&lang=en").get_data(as_text=True)
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    found = client.get("/admin/staff?q=bulk-007&lang=en").get_data(as_text=True)
+    assert found.count("data-user=") == 1

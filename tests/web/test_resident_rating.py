@@ -207,3 +207,21 @@ def test_the_rating_link_page_is_only_for_a_closed_case(city, client):
     assert response.status_code == 302 and response.headers["Location"].endswith(
         f"/track/{case.code}")
     assert client.get("/track/ZZZZZZZZ/rating-link").status_code == 404
+
+
+def test_the_rating_page_shows_the_rectification_note_and_the_photos_before_and_after(
+        city, client):
+    lng, lat = city.POINT
+    from tests.factories import photo
+
+    case = cases.submit(Actor.resident(), category_code="LD04", description="杂物堆在人行道",
+                        lat=lat, lng=lng, phone="13900001111", photos=[photo()])
+    case = close_by_staff(city, case)
+    page = client.get(_sms_link(case, "+8613900001111")).get_data(as_text=True)
+    assert '<p class="note" id="rectification-note">已拖离</p>' in page
+    after = page[page.index('id="after-photos"'):]
+    before = page[page.index('id="result"'):page.index('id="after-photos"')]
+    after_keys = {a.storage_key for a in case.attachments if a.kind == "after"}
+    before_keys = {a.storage_key for a in case.attachments if a.kind == "before"}
+    assert after_keys and all(f"/photos/{k}/thumb" in after for k in after_keys)
+    assert before_keys and all(f"/photos/{k}/thumb" in before for k in before_keys)

@@ -222,7 +222,7 @@ def test_a_staff_members_view_of_a_tracking_page_is_not_kept_for_residents(city,
 
     case = _reported(city, t0)
     staff = app.test_client()
-    sign_in(staff, city.dispatcher)  # staff pages carry the calendar notice (test city)
+    sign_in(staff, city.district_supervisor)  # staff pages carry the calendar notice
     assert "data-calendar-warning" in staff.get(f"/track/{case.code}").get_data(as_text=True)
     resident = app.test_client(use_cookies=False)
     assert "data-calendar-warning" not in resident.get(f"/track/{case.code}").get_data(
@@ -239,7 +239,7 @@ def test_staff_signed_in_only_by_their_remember_me_cookie_get_their_own_view(cit
     assert "data-calendar-warning" not in resident.get(f"/track/{case.code}").get_data(
         as_text=True)  # the residents' page is kept now
     staff = client_for(app)
-    sign_in(staff, city.dispatcher, remember=True)
+    sign_in(staff, city.district_supervisor, remember=True)
     assert staff.get_cookie("remember_token") is not None
     staff.delete_cookie("session")
     assert "data-calendar-warning" in staff.get(f"/track/{case.code}").get_data(as_text=True)

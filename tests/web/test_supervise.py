@@ -254,7 +254,8 @@ def test_the_cases_export_lets_anyone_recompute_the_on_time_rate(client, history
     assert (len(due), len(on_time)) == (5, 2)
     events = [r[header.index("Events (local time)")] for r in body]
     assert all("dispatch 2026-11-" in e for e in events)
-    assert sum("rectify" in e and "verify_pass" in e for e in events) == 4
+    assert sum("report the rectification" in e and "pass the verification" in e
+               for e in events) == 4
 
 
 def test_the_summary_export_matches_the_page(client, history):

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import CalendarDay, CalendarYear, OfficeHours, User
 from app.services import clock
 from app.services.admin import Invalid, Problems, audit, text
-from workflows.calendar import OfficePeriod, WorkingCalendar, official_days
+from workflows.calendar import OfficePeriod, WorkingCalendar, official_days, official_names
 
 KINDS = ("holiday", "workday")
 CALENDAR_COLUMNS = ("date", "kind", "name")
@@ -94,9 +94,9 @@ def load_official(admin: User, year: int) -> int:
     if year not in covered:
         raise Invalid({"year": _l("The chinesecalendar package has no official arrangement "
                                   "for %(year)s: import it from a file.", year=year)})
-    days = [{"day": d, "kind": "holiday", "name": "official holiday"} for d in sorted(holidays)]
-    days += [{"day": d, "kind": "workday", "name": "make-up working day"}
-             for d in sorted(workdays)]
+    names = official_names(holidays | workdays)
+    days = [{"day": d, "kind": "holiday", "name": names.get(d, "")} for d in sorted(holidays)]
+    days += [{"day": d, "kind": "workday", "name": names.get(d, "")} for d in sorted(workdays)]
     replace_year(admin, year, days, "chinesecalendar")
     return len(days)
 

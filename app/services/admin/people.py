@@ -197,6 +197,26 @@ def reset_password(admin: User, user: User) -> str:
 
 
 def staff(role: str = "", place: str = "", q: str = "", active: str = "") -> list[User]:
+    query = _staff_query(role, place, q, active)
+    return [] if query is None else list(db.session.scalars(query.limit(500)))
+
+
+STAFF_PER_PAGE = 50
+
+
+def staff_page(page: int = 1, role: str = "", place: str = "", q: str = "", active: str = ""
+               ) -> tuple[list[User], int]:
+    """One page of the staff list (a city has hundreds of accounts) and how many match."""
+    query = _staff_query(role, place, q, active)
+    if query is None:
+        return [], 0
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = max(1, page)
+    users = db.session.scalars(query.limit(STAFF_PER_PAGE).offset((page - 1) * STAFF_PER_PAGE))
+    return list(users), total
+
+
+def _staff_query(role: str, place: str, q: str, active: str):
     query = select(User).order_by(User.username)
     if role:
         query = query.where(User.role == role)
@@ -209,7 +229,7 @@ def staff(role: str = "", place: str = "", q: str = "", active: str = "") -> lis
     if place:
         resolved = resolve_place(place)
         if resolved is None:
-            return []
+            return None
         district_id, street_id, area_id = resolved
         if area_id:
             query = query.where(User.area_id == area_id)
@@ -217,7 +237,7 @@ def staff(role: str = "", place: str = "", q: str = "", active: str = "") -> lis
             query = query.where(User.street_id == street_id)
         elif district_id:
             query = query.where(User.district_id == district_id)
-    return list(db.session.scalars(query.limit(500)))
+    return query
 
 
 # -- road chiefs and teams ------------------------------------------------------------------------
