@@ -1,7 +1,7 @@
 """landmarks, house numbers of roads, MMS photo claims
 
 Revision ID: i18a_landmarks
-Revises: 42f5a7885e7d
+Revises: i17a_photo_moderation
 Create Date: 2026-12-07 17:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'i18a_landmarks'
-down_revision = '42f5a7885e7d'
+down_revision = 'i17a_photo_moderation'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """rating origin and single-use links; sign-in attempts; server-side staff sessions
 
 Revision ID: i19a_ratings_and_sign_ins
-Revises: 42f5a7885e7d
+Revises: i18a_landmarks
 Create Date: 2026-12-07 17:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'i19a_ratings_and_sign_ins'
-down_revision = '42f5a7885e7d'
+down_revision = 'i18a_landmarks'
 branch_labels = None
 depends_on = None
 

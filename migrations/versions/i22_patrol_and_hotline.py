@@ -1,7 +1,7 @@
 """patrol reports, the hotline operator and follow-up calls
 
 Revision ID: i22a_patrol_hotline
-Revises: 42f5a7885e7d
+Revises: i21a_exchange
 Create Date: 2026-12-07 17:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'i22a_patrol_hotline'
-down_revision = '42f5a7885e7d'
+down_revision = 'i21a_exchange'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 exports and erasures of personal data
 
 Revision ID: i23a_privacy
-Revises: 42f5a7885e7d
+Revises: i22a_patrol_hotline
 Create Date: 2026-12-07 17:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'i23a_privacy'
-down_revision = '42f5a7885e7d'
+down_revision = 'i22a_patrol_hotline'
 branch_labels = None
 depends_on = None
 
