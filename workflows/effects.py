@@ -245,6 +245,13 @@ def hand_over(rec, at, d):
     return replace(rec, assignee_user_id=d.get("assignee_user_id"), assignee_agency_id=None)
 
 
+def self_handle(rec, at, d):
+    """自行处置: the inspector who reported a minor problem fixed it on the spot. Closed
+    without ``closed_at``: it never entered the time-limit loop, so the figures count it
+    apart, neither due nor among the closed cases."""
+    return replace(rec, state="closed")
+
+
 EFFECTS: dict[Action, Effect] = {
     Action.SUBMIT: submit,
     Action.SUPPORT: _keep,
@@ -270,6 +277,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.ADD_NOTE: _keep,
     Action.ESCALATE: escalate,
     Action.HAND_OVER: hand_over,
+    Action.SELF_HANDLE: self_handle,
 }
 assert set(EFFECTS) == set(Action), "every action states its effect"
 
