@@ -300,3 +300,12 @@ def test_a_case_fixed_on_the_spot_reads_as_closed_on_its_pages_without_a_button(
     page = client_for(app, city.inspector).get(f"/work/cases/{waiting.id}").get_data(
         as_text=True)
     assert 'data-action="self_handle"' not in page
+
+
+def test_the_pages_speak_chinese_first(city, app):
+    patrol_page = client_for(app, city.inspector, lang="zh_Hans_CN").get("/patrol/")
+    html = patrol_page.get_data(as_text=True)
+    assert "巡查上报" in html and "我已现场自行处置" in html and "我今天的上报" in html
+    console = client_for(app, operator(city), lang="zh_Hans_CN").get("/hotline/")
+    html = console.get_data(as_text=True)
+    assert "热线来电" in html and "来电号码" in html and "回访" in html
