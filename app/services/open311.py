@@ -526,17 +526,24 @@ def _load_units(found: list) -> list:
             *load(Area, [c.area_id for c in unworded]
                   + [c.area_id for c in found if not known(("area-code", c.area_id))]),
             *load(District, [c.district_id for c in found
-                             if not (c.assignee_user_id or c.assignee_agency_id)])]
+                             if not (c.assignee_user_id or c.assignee_agency_id)
+                             and not known(("centre", language, c.district_id))])]
 
 
 def _agency(case) -> str:
     if case.assignee_user_id or case.assignee_agency_id:
         return public_view.unit_of(case, case.assignee_user_id, case.assignee_agency_id)
     if case.district_id:
-        district = db.session.get(District, case.district_id)
-        if district is not None:
+        from app.services.reference_data import kept
+
+        def centre():
+            district = db.session.get(District, case.district_id)
+            if district is None:
+                return str(_l("the district command centre"))
             return str(_l("%(district)s command centre",
                           district=labels.name_in(district)))
+
+        return kept(("centre", str(get_locale()), case.district_id), centre)
     return str(_l("the district command centre"))
 
 
