@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseFollower, Contact, User
-from app.services import cases, intake, places, sms
+from app.services import cases, intake, places, reference_data, sms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, NotFound
 from app.services.queues import visible_clause
@@ -79,7 +79,7 @@ def suggest(text: str) -> Suggestion:
 def _allowed() -> dict[str, tuple[str, str]]:
     """The codes the hotline may use, with their (Chinese, English) names; kept with the
     area index, so a keystroke costs no query."""
-    return places.memo("hotline-categories", lambda: {
+    return reference_data.kept("hotline-categories", lambda: {
         c.code: (c.name_zh, c.name_en) for c in intake.categories(CHANNEL)})
 
 
