@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseFollower, Contact, User
-from app.services import cases, intake, places, reference_data, sms
+from app.services import cases, contacts, intake, places, reference_data, sms
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, NotFound
 from app.services.queues import visible_clause
@@ -29,7 +29,7 @@ def caller_number(raw: str | None) -> str:
     """The caller's number in E.164, or a clear refusal: the case's receipts and rating
     request go to it by SMS, so it must be a mobile number."""
     try:
-        phone = cases.normalize_phone(raw)
+        phone = contacts.normalize_phone(raw)
     except InvalidInput:
         phone = None
     if phone is None:

@@ -43,7 +43,7 @@ from app.extensions import db
 from app.models import Area, Attachment, Case, CaseEvent, Category, District
 from app.models.admin import ApiKey
 from app.models.case import DESCRIPTION_MAX
-from app.services import cases, catalogue_cache, clock, plain_text, public_view
+from app.services import cases, catalogue_cache, clock, contacts, plain_text, public_view
 from app.services.actors import Actor
 from app.services.errors import ServiceError
 from app.services.notifications import display_code
@@ -210,7 +210,7 @@ def usable_phone(raw: str) -> str | None:
     """The reporter's number if the door can use it; any other is dropped, never a reason
     to refuse the report (a client may send a landline or a foreign format)."""
     try:
-        return cases.normalize_phone(raw)
+        return contacts.normalize_phone(raw)
     except ServiceError:
         return None
 

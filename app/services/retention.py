@@ -136,7 +136,7 @@ def run(now: datetime | None = None) -> dict[str, int]:
 
 
 def find(phone: str) -> Contact | None:
-    from app.services.cases import normalize_phone
+    from app.services.contacts import normalize_phone
 
     number = normalize_phone(phone)
     return db.session.scalar(select(Contact).where(Contact.phone == number)) if number else None

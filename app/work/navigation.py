@@ -16,7 +16,8 @@ from app.auth.access import require_roles
 from app.extensions import db
 from app.models import Case, CaseFollower, Contact
 from app.services.actors import Actor, can_see
-from app.services.cases import CODE_ALPHABET, CODE_LENGTH, normalize_phone
+from app.services.cases import CODE_ALPHABET, CODE_LENGTH
+from app.services.contacts import normalize_phone
 from app.services.errors import InvalidInput
 from app.services.privacy import mask_phone
 from app.work import bp
