@@ -104,7 +104,7 @@ def test_a_published_month_stays_as_published_and_shows_its_revision(client, his
     with clock.travel(at("2026-12-04 09:00")):
         again = client.post("/supervise/bulletin/publish?month=2026-11",
                             data={"csrf_token": token})
-    assert again.status_code == 422 and "published already" in again.text
+    assert again.status_code == 422 and "本月已发布" in again.text  # Chinese first
 
 
 def test_only_the_city_publishes(client, history):
@@ -116,4 +116,4 @@ def test_only_the_city_publishes(client, history):
         response = client.post("/supervise/bulletin/publish?month=2026-11",
                                data={"csrf_token": token})
     assert response.status_code == 403
-    assert "Only the city's supervisors publish" in response.text
+    assert "只有市级值班长可以发布" in response.text
