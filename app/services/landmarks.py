@@ -128,10 +128,9 @@ def delete(admin: User, landmark: Landmark) -> None:
 
 def invalidate() -> None:
     """After a commit: SMS understanding and the place search read the new list."""
-    from app.services import routing, sms
+    from app.services import reference_data
 
-    routing.invalidate()
-    sms.invalidate()
+    reference_data.changed()  # and every other host's and worker's
 
 
 # -- the demo city -----------------------------------------------------------------------------

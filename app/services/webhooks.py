@@ -94,9 +94,9 @@ def wanted(subscriber: WebhookSubscriber, case: Case, kind: str) -> bool:
 
 
 def body_of(case: Case, event: CaseEvent, key: str) -> dict[str, Any]:
-    from app.services import cases
+    from app.services import catalogue_cache
 
-    category = cases.category_facts(case.category_id)
+    category = catalogue_cache.kept_category(case.category_id)
     return {
         "id": key,
         "kind": f"case.{event.action}",

@@ -42,9 +42,7 @@ PHONE_RESULTS = 50
 @bp.app_context_processor
 def staff_navigation():
     def staff_links():
-        from app.web import signed_in
-
-        if not signed_in():
+        if not current_user.is_authenticated:
             return []
         role, here = current_user.role, request.endpoint or ""
         section = here.partition(".")[0]
