@@ -106,7 +106,7 @@ def main() -> int:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(30)
     report: dict[str, list[int]] = {}
-    for i, (part, message, category, district, area) in enumerate(data):
+    for i, (part, _message, category, district, area) in enumerate(data):
         code, got_area, got_district = found.get(f"SMfresh{i:026d}", (None, None, None))
         r = report.setdefault(part, [0, 0, 0, 0])
         r[0] += 1
