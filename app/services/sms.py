@@ -495,6 +495,8 @@ def over_limit(contact: Contact) -> bool:
     reports this number made by SMS."""
     from limits import parse_many
 
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False  # as on the web form
     now = clock.now()
     for item in parse_many(current_app.config.get("REPORT_LIMIT_PER_PHONE") or ""):
         made = db.session.scalar(select(func.count()).select_from(Case).where(

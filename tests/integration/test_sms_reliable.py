@@ -403,3 +403,21 @@ def clock_now():
     from app.services import clock
 
     return clock.now()
+
+
+def test_an_administrator_gives_a_road_its_house_numbers_on_the_area_form(city, client, twilio):
+    from app.services.admin import places as admin_places
+
+    roads = admin_places.parse_roads("中山大道 | 中山路 | 1-199, 401-599\n武珞路")
+    assert roads[0]["numbers"] == [[1, 199], [401, 599]] and "numbers" not in roads[1]
+    bad = admin_places.parse_roads("中山大道 | | 199-1")
+    problems = admin_places.Problems()
+    admin_places.check_roads(problems, bad)
+    assert "roads" in problems  # told, not stored
+    area = city.area3
+    admin_places._set_roads(area, roads)
+    db.session.commit()
+    assert "1-199, 401-599" in admin_places.roads_text(area)
+    sms.invalidate()
+    text(client, "中山大道450号门口乱停车")
+    assert cases_now()[0].area_id == area.id

@@ -227,10 +227,6 @@ class Gazetteer:
                      tuple(candidates), ambiguous=ambiguous,
                      landmark=landmark.name if landmark else None, number=number)
 
-    def sections(self, place: Place) -> list[int]:
-        """The areas a place might be in, best first (for the question and a correction)."""
-        return list(place.candidates)
-
     def _choose(self, roads: list[str], candidates: list[int], number: int | None,
                 landmark: LandmarkEntry | None, prefer: set[int],
                 intersection: bool = False) -> tuple[int | None, bool]:

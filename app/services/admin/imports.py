@@ -366,7 +366,8 @@ def area_feature(area: Area) -> dict[str, Any]:
     return {"type": "Feature", "geometry": area.polygon,
             "properties": {"code": area.code, "street": area.street.code,
                            "name_zh": area.name_zh, "name_en": area.name_en,
-                           "roads": [{"name": r.name, "aliases": list(r.aliases)}
+                           "roads": [{"name": r.name, "aliases": list(r.aliases),
+                                      **({"numbers": r.numbers} if r.numbers else {})}
                                      for r in area.roads]}}
 
 

@@ -145,28 +145,62 @@ def save_street(admin: User, data: Mapping[str, Any], street: Street | None = No
 
 
 def parse_roads(raw: Any) -> list[dict[str, Any]]:
-    """Roads from text, one per line: ``name | alias, alias``; or from a GeoJSON property
-    (a list of names or of {"name", "aliases"})."""
+    """Roads from text, one per line: ``name | alias, alias | 1-199, 401-599`` (the house
+    numbers the road has in this area, where it runs through several); or from a GeoJSON
+    property (a list of names or of {"name", "aliases", "numbers"})."""
     roads: list[dict[str, Any]] = []
     if isinstance(raw, list):
         for item in raw:
             if isinstance(item, Mapping):
-                roads.append({"name": str(item.get("name") or "").strip(),
-                              "aliases": word_list(item.get("aliases") or [])})
+                roads.append(_road(str(item.get("name") or "").strip(),
+                                   word_list(item.get("aliases") or []),
+                                   _numbers(item.get("numbers") or [])))
             else:
                 roads.append({"name": str(item).strip(), "aliases": []})
         return roads
     for line in str(raw or "").splitlines():
         if not line.strip():
             continue
-        name, _, aliases = line.partition("|")
-        roads.append({"name": name.strip(), "aliases": word_list(aliases)})
+        name, _, rest = line.partition("|")
+        aliases, _, numbers = rest.partition("|")
+        roads.append(_road(name.strip(), word_list(aliases), _numbers(numbers)))
     return roads
 
 
+def _road(name: str, aliases: list[str], numbers: list[list[int]] | None) -> dict[str, Any]:
+    """A road as the area snapshot writes it: "numbers" only when there are any (or, as
+    None, when they could not be read, for ``check_roads`` to say so)."""
+    road: dict[str, Any] = {"name": name, "aliases": aliases}
+    if numbers != []:
+        road["numbers"] = numbers
+    return road
+
+
+def _numbers(raw: Any) -> list[list[int]] | None:
+    """House-number ranges: "1-199, 401-599" or [[1, 199], ...]; None when malformed."""
+    if isinstance(raw, list):
+        parts = [f"{p[0]}-{p[1]}" if isinstance(p, list | tuple) and len(p) == 2 else "?"
+                 for p in raw]
+    else:
+        parts = [p.strip() for p in str(raw or "").replace("，", ",").split(",") if p.strip()]
+    out = []
+    for part in parts:
+        low, _, high = part.replace("—", "-").replace("–", "-").partition("-")
+        if not (low.strip().isdigit() and high.strip().isdigit()) \
+                or int(low) > int(high) or int(high) > 99999:
+            return None
+        out.append([int(low), int(high)])
+    return out if len(out) <= 20 else None
+
+
 def roads_text(area: Area) -> str:
-    return "\n".join(f"{r.name} | {', '.join(r.aliases)}" if r.aliases else r.name
-                     for r in area.roads)
+    lines = []
+    for r in area.roads:
+        line = f"{r.name} | {', '.join(r.aliases)}" if r.aliases or r.numbers else r.name
+        if r.numbers:
+            line += " | " + ", ".join(f"{lo}-{hi}" for lo, hi in r.numbers)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def check_roads(problems: Problems, roads: list[dict[str, Any]]) -> None:
@@ -180,6 +214,9 @@ def check_roads(problems: Problems, roads: list[dict[str, Any]]) -> None:
                                      n=ROAD_MAX))
         elif name in names:
             problems.add("roads", _l("The road %(name)s is listed twice.", name=name))
+        elif road.get("numbers", []) is None:
+            problems.add("roads", _l("House numbers of %(name)s: ranges such as 1-199, "
+                                     "401-599.", name=name))
         names.add(name)
 
 
@@ -233,16 +270,19 @@ def _set_roads(area: Area, roads: list[dict[str, Any]]) -> None:
             area.roads.remove(road)
     db.session.flush()  # a removed name may come back under another row
     for name, spec in wanted.items():
+        numbers = spec.get("numbers") or None
         if name in current:
             current[name].aliases = list(spec["aliases"])
+            current[name].numbers = numbers
         else:
-            area.roads.append(Road(name=name, aliases=list(spec["aliases"])))
+            area.roads.append(Road(name=name, aliases=list(spec["aliases"]), numbers=numbers))
 
 
 def area_snapshot(area: Area) -> dict[str, Any]:
     data = audit.snapshot(area, ("code", "street_id", "name_zh", "name_en", "polygon",
                                  "road_chief_id"))
-    data["roads"] = [{"name": r.name, "aliases": list(r.aliases)} for r in area.roads]
+    data["roads"] = [{"name": r.name, "aliases": list(r.aliases),
+                      **({"numbers": r.numbers} if r.numbers else {})} for r in area.roads]
     return data
 
 
