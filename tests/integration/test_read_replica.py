@@ -98,7 +98,7 @@ def pair():
             "SQLALCHEMY_DATABASE_URI": pairing.url(pairing.primary_port),
             "DATABASE_REPLICA_URL": pairing.url(pairing.replica_port),
             "UPLOAD_DIR": str(root / "uploads"), "REPLICA_CHECK_SECONDS": 0,
-            "REPLICA_MAX_LAG_BYTES": 256 * 1024, "RATELIMIT_ENABLED": False})
+            "REPLICA_MAX_LAG_BYTES": 256 * 1024})
         with replica_app.app_context():
             from flask_migrate import upgrade
 
