@@ -11,7 +11,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from app.extensions import db
 from app.models import Category
-from app.services import intake, routing
+from app.services import intake, reference_data
 from app.services.media import Photo
 from tests.factories import user
 
@@ -58,4 +58,4 @@ def rule(channel: str, code: str, *, allowed: bool = True, at_once: bool = False
     category = db.session.query(Category).filter_by(code=code).one()
     intake.set_rule(channel, category.id, allowed=allowed, dispatch_at_once=at_once)
     db.session.commit()
-    routing.invalidate()  # as an administrator's change does (services.admin.commit)
+    reference_data.invalidate()  # as an administrator's change does (services.admin.commit)

@@ -15,7 +15,7 @@ from app import labels
 from app.auth.access import require_roles
 from app.extensions import db
 from app.hotline import bp
-from app.services import cases, follow_up, hotline, intake, places
+from app.services import follow_up, hotline, intake, places
 from app.services.errors import InvalidInput, NotFound, ServiceError
 from app.services.notifications import display_code
 from workflows.lifecycle import Role
@@ -181,4 +181,4 @@ def handed():
     """Dissatisfied follow-ups handed over: a supervisor reopens (回访重办) from here."""
     return render_template("hotline/handed.html", rows=follow_up.handed(_me()),
                            locale=str(get_locale()), labels=labels,
-                           category=cases.category_of)
+                           category=lambda case: case.category)

@@ -35,7 +35,7 @@ def seed_rules() -> None:
 def seed_cases() -> None:
     if db.session.scalar(select(Case.id).where(Case.channel == "patrol").limit(1)):
         return
-    from app.services.demo import demo_photo
+    from app.demo.seed import demo_photo
 
     inspector = db.session.scalar(select(User).where(User.username == "patrol"))
     operator = db.session.scalar(select(User).where(User.username == "operator"))

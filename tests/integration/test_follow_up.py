@@ -49,10 +49,10 @@ def test_a_reached_resident_gives_their_rating_which_counts_like_any_other(city,
     assert (rating.score, rating.channel, rating.comment) == (2, "hotline", "基本满意，希望保持")
     assert rating.contact_id == case.reporter_contact_id
     # 回访率 and 满意率 read the ratings of closed cases: this one is now rated, satisfied.
-    from app.services.metrics_booking import record_of
+    from app.services.metrics_booking import record_of, with_ratings
     from workflows.metrics import facts
 
-    f = facts(record_of(cases.get_case(case.id)), clock.zone())
+    f = facts(with_ratings(case.id, record_of(cases.get_case(case.id))), clock.zone())
     assert (f.with_contact, f.r1, f.r2, f.r3) == (1, 0, 1, 0)
 
 
