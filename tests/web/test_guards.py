@@ -102,13 +102,13 @@ def test_an_oversize_upload_gets_the_apps_own_page_in_the_visitors_language(ctx,
 @pytest.fixture()
 def no_database(app):
     """The app pointed at a PostgreSQL port where nothing listens: every query fails the
-    way it does while the database is stopped."""
+    way it does while the database is stopped. (Its settings otherwise match the test
+    app's: the extensions are shared objects, and the last init_app sets them.)"""
     # Errors are answered as in production (a test app would raise them to the test).
     down = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False,
                        "SCHEDULER_IN_PROCESS": "off",
                        "SQLALCHEMY_DATABASE_URI":
-                           "postgresql+psycopg://postgres@127.0.0.1:9/roadchief?connect_timeout=2",
-                       "RATELIMIT_ENABLED": False})
+                           "postgresql+psycopg://postgres@127.0.0.1:9/roadchief?connect_timeout=2"})
     return down
 
 
