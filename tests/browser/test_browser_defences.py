@@ -21,7 +21,7 @@ def _csp_violations(page) -> list[str]:
 
 
 def test_a_report_typed_while_the_server_is_down_is_offered_again(live_server, new_page, city):
-    page = new_page("zh-CN")
+    page = new_page("zh-CN", csp=True)
     violations = _csp_violations(page)
     page.goto(live_server + "/report")
     page.click("label:has(input[value=LD09])")
@@ -60,10 +60,10 @@ def test_a_report_typed_while_the_server_is_down_is_offered_again(live_server, n
 def test_a_place_named_as_markup_shows_as_text_on_the_map(live_server, new_page, city):
     city.area.name_zh = city.area.name_en = '<img src=x onerror="window.pwned=1">'
     db.session.commit()
-    page = new_page("en")
+    page = new_page("en", csp=True)
     violations = _csp_violations(page)
     page.goto(live_server + "/report?lang=en")
-    page.wait_for_function("document.querySelectorAll('.leaflet-interactive').length > 0")
+    page.locator(".leaflet-interactive").first.wait_for(state="attached")
     page.locator(".leaflet-interactive").first.hover(force=True)
     page.wait_for_timeout(300)
     tips = page.locator(".leaflet-tooltip")
@@ -71,4 +71,14 @@ def test_a_place_named_as_markup_shows_as_text_on_the_map(live_server, new_page,
         assert "<img" in tips.first.inner_text()
     assert page.evaluate("window.pwned === undefined")
     assert page.locator(".leaflet-tooltip img").count() == 0
+    assert violations == []
+
+
+@pytest.mark.parametrize("path", ["/", "/cases", "/track"])
+def test_public_pages_run_under_their_policy_without_a_violation(live_server, new_page, city,
+                                                                 path):
+    page = new_page("zh-CN", csp=True)
+    violations = _csp_violations(page)
+    page.goto(live_server + path)
+    page.wait_for_load_state("networkidle")
     assert violations == []
