@@ -142,7 +142,8 @@ def limited(view):
             return view(*args, **kwargs)
         from app.services import redis_health
 
-        if not redis_health.usable():  # the storage failed a moment ago: not asked again
+        storage_name = f"limits:{id(limiter.storage)}"
+        if not redis_health.usable(storage_name):  # it failed a moment ago: not asked again
             return view(*args, **kwargs)
         found = windows()
         try:
@@ -152,7 +153,7 @@ def limited(view):
         except Exception as exc:  # the storage is down: never stop a report for it
             log.warning("report limits not checked", exc_info=True)
             if isinstance(limiter.storage, RedisStorage):
-                redis_health.failed(exc)
+                redis_health.failed(exc, storage_name)
             return view(*args, **kwargs)
         stored = False
         try:
