@@ -58,7 +58,8 @@ def test_a_report_typed_while_the_server_is_down_is_offered_again(live_server, n
 
 
 def test_a_place_named_as_markup_shows_as_text_on_the_map(live_server, new_page, city):
-    city.area.name_zh = city.area.name_en = '<img src=x onerror="window.pwned=1">'
+    for area in (city.area, city.area2, city.area3, city.far_area):  # whichever is hovered
+        area.name_zh = area.name_en = '<img src=x onerror="window.pwned=1">'
     db.session.commit()
     page = new_page("en", csp=True)
     violations = _csp_violations(page)
