@@ -27,7 +27,6 @@ OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
 def register(app: Flask) -> None:
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
-    app.before_request(refuse_nul_bytes)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(InternalServerError, internal_error)
     for outage in OUTAGES:
@@ -35,26 +34,6 @@ def register(app: Flask) -> None:
     for unfit in (OverflowError, sa_exc.DataError):
         app.register_error_handler(unfit, value_out_of_range)
     app.after_request(defences)
-
-
-# -- input that no code should see --------------------------------------------------------------
-
-
-def refuse_nul_bytes():
-    """400 for a NUL byte anywhere in the path, the query string, a form field's name or
-    value, or an uploaded file's name."""
-    if "\x00" in request.path or b"%00" in request.query_string.lower() \
-            or b"\x00" in request.query_string:
-        raise BadRequest()
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        for key, value in request.form.items(multi=True):
-            if "\x00" in key or "\x00" in value:
-                raise BadRequest()
-        for key, upload in request.files.items(multi=True):
-            if "\x00" in key or "\x00" in (upload.filename or ""):
-                raise BadRequest()
-    return None
 
 
 # -- error pages ---------------------------------------------------------------------------------

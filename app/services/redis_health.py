@@ -20,21 +20,25 @@ _down_until: dict[tuple[int, str], float] = {}
 _watching: set[tuple[int, str]] = set()
 
 
-def _key(app: Flask) -> tuple[int, str]:
-    return id(app), str(app.config.get("REDIS_URL"))
+def _key(app: Flask, name: str | None = None) -> tuple[int, str]:
+    return id(app), name or str(app.config.get("REDIS_URL"))
 
 
-def usable() -> bool:
-    return time.monotonic() >= _down_until.get(_key(current_app._get_current_object()), 0.0)
+def usable(name: str | None = None) -> bool:
+    """Whether to ask this Redis now (``name``: another Redis than REDIS_URL's, such as
+    the rate limits' storage)."""
+    key = _key(current_app._get_current_object(), name)
+    return time.monotonic() >= _down_until.get(key, 0.0)
 
 
-def failed(exc: BaseException | None = None) -> None:
-    """Redis failed just now: skip it for a while, and watch for its return."""
+def failed(exc: BaseException | None = None, name: str | None = None) -> None:
+    """Redis failed just now: skip it for a while, and (REDIS_URL's, which the outbox
+    needs) watch for its return."""
     app = current_app._get_current_object()
-    key = _key(app)
+    key = _key(app, name)
     with _lock:
         _down_until[key] = time.monotonic() + app.config.get("REDIS_RETRY_SECONDS", 15)
-        if key in _watching:
+        if name is not None or key in _watching:
             return
         _watching.add(key)
     log.warning("Redis unavailable (%s); pending messages wait for its return",

@@ -45,9 +45,13 @@ def new_page(browser):
     """Factory: a fresh phone-sized context (its own cookies) per call."""
     contexts = []
 
-    def make(locale: str = "zh-CN"):
+    def make(locale: str = "zh-CN", csp: bool = False):
+        # Playwright's polling waits evaluate strings in the page, which the app's CSP
+        # (no eval) refuses: pages are driven with it bypassed, except where a test
+        # checks the policy itself (csp=True; test_browser_defences.py).
         context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844},
-                                      extra_http_headers={"Accept-Language": locale})
+                                      extra_http_headers={"Accept-Language": locale},
+                                      bypass_csp=not csp)
         contexts.append(context)
         return context.new_page()
 

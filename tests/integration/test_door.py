@@ -100,9 +100,11 @@ def test_a_point_outside_every_area_is_kept_unrouted_for_a_dispatcher(city, t0):
         cases.dispatch(case, city.actor(city.dispatcher))
     assert refused.value.field == "assignee"
     assert case.state == "submitted"
-    # Any dispatcher sees it, and places it by hand.
-    with clock.travel(t0):
+    # Any dispatcher sees it, and places it by hand, inside their own district only.
+    with clock.travel(t0), pytest.raises(Forbidden):
         cases.dispatch(case, city.actor(city.far_dispatcher), area_id=city.area.id)
+    with clock.travel(t0):
+        cases.dispatch(case, city.actor(city.dispatcher), area_id=city.area.id)
     assert case.state == "dispatched" and case.assignee_user_id == city.chief.id
 
 

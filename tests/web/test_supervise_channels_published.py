@@ -26,8 +26,10 @@ def history(city):
 
 
 def login(client, user):
+    from app.services import staff_sessions
+
     with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
+        s["_user_id"] = staff_sessions.start(user)
         s["_fresh"] = True
     return client
 
