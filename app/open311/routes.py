@@ -81,9 +81,11 @@ def service_error(exc: ServiceError):
 @bp.app_errorhandler(405)
 def method_not_allowed(exc: HTTPException):
     """A wrong method is found while routing, before any blueprint is chosen: under
-    /open311/ it is answered in the specification's format, elsewhere as it always was."""
+    /open311/ it is answered in the specification's format, elsewhere as the app's own page."""
     if not request.path.startswith(bp.url_prefix + "/"):
-        return exc
+        from app.guards import http_error as app_page
+
+        return app_page(exc)
     db.session.rollback()
     response = errors(_fmt(), 405, str(_l("This method is not allowed here.")))
     response.headers["Allow"] = ", ".join(exc.valid_methods or ())

@@ -51,10 +51,7 @@ def remembered() -> dict:
 
 def invalidate() -> None:
     """Forget everything this process kept: the next read loads it again."""
-    from app.services import sms
-
     current_app.extensions.pop(_KEY, None)
-    sms.invalidate()
 
 
 def _key() -> str:

@@ -19,7 +19,6 @@ outbox messages sent by jobs (or the sweep) after commit.
 from __future__ import annotations
 
 import logging
-import time as _time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,7 +45,7 @@ from app.models import (
     SmsOptOut,
 )
 from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
-from app.services import cases, clock, contacts, delivery, mms
+from app.services import cases, clock, contacts, delivery, mms, reference_data
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
 from app.services.notifications import display_code, receipt_place, sms_receipt
@@ -71,8 +70,6 @@ from workflows.sms.text import normalize
 log = logging.getLogger(__name__)
 BODY_MAX = 1600  # Twilio's own limit for one message
 DEFAULT_LANGUAGE = "zh_Hans_CN"
-_KEY = "roadchief.sms_understanding"
-_TTL_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -104,23 +101,23 @@ class Understanding:
 
 
 def understanding() -> Understanding:
-    """The classifier and gazetteer built from the catalogue and the places, cached for a
-    minute (an administrator's edit shows up without a restart)."""
-    cached = current_app.extensions.get(_KEY)
-    if cached and _time.monotonic() - cached[0] < _TTL_SECONDS:
-        return cached[1]
+    """The classifier and gazetteer built from the catalogue, the places and the landmarks,
+    kept with the other reference data (an administrator's edit shows up at once)."""
+    return reference_data.kept("sms-understanding", _build_understanding)
+
+
+def _build_understanding() -> Understanding:
     entries = [(c.code, [c.name_zh, *(c.keywords or [])]) for c in db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
     from app.services import landmarks
 
-    built = Understanding(Classifier(entries), Gazetteer.from_data(
+    return Understanding(Classifier(entries), Gazetteer.from_data(
         gazetteer_data(), landmarks.gazetteer_rows()))
-    current_app.extensions[_KEY] = (_time.monotonic(), built)
-    return built
 
 
 def invalidate() -> None:
-    current_app.extensions.pop(_KEY, None)
+    """Forget the understanding (and the rest of the reference data) in this process."""
+    reference_data.invalidate()
 
 
 def gazetteer_data() -> list[dict]:

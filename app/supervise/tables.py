@@ -218,7 +218,7 @@ def cases(view: View, which: str = "all") -> Table:
         _("Final deadline"), _("Accepted rectification"), _("Closed"), _("Extensions"),
         _("Reworks"), _("Due day"), _("On time (1/0)"), _("Extended (1/0)"),
         _("Response (s)"), _("Handling (s)"), _("Closed day"), _("Reworked (1/0)"),
-        _("Contact (1/0)"), _("Ratings 1 satisfied"), _("Ratings 2 fairly satisfied"),
+        _("Contact (1/0)"), _("Ratings 1 satisfied"), _("Ratings 2 basically satisfied"),
         _("Ratings 3 dissatisfied"), _("Missed deadlines in the period"),
         _("Events (local time)"),
     ], rows())

@@ -121,7 +121,7 @@ class AppState:
     def _queues(self):
         from rq import Queue
 
-        from app.jobs import redis_connection
+        from app.rq_queue import redis_connection
 
         queue = Queue(self.app.config["RQ_QUEUE"], connection=redis_connection())
         yield GaugeMetricFamily("roadchief_rq_queue_depth", "Jobs waiting in the RQ queue",

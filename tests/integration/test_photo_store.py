@@ -31,11 +31,18 @@ def _code_from(response) -> str:
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
+def _accepted(city, code):
+    from app.services import cases
+
+    cases.dispatch(the_case(code), city.actor(city.dispatcher))
+
+
 def test_a_reported_photo_and_its_thumbnail_go_to_the_bucket_not_the_disk(city, client, app,
                                                                           s3):
     endpoint, bucket = s3
     before_disk = stored_files(app)
     code = _code_from(post_report(client, report_data(city), files=[jpeg()]))
+    _accepted(city, code)  # a resident's photo is public once a dispatcher accepted the case
     (attachment,) = the_case(code).attachments
     key = attachment.storage_key
     assert {f"roadchief/{key}", f"roadchief/{key}.thumb.jpg"} <= bucket_keys(endpoint, bucket)
@@ -78,6 +85,7 @@ def test_with_signed_urls_an_allowed_photo_redirects_to_a_url_that_expires(city,
                                                                            s3):
     endpoint, bucket = s3
     code = _code_from(post_report(client, report_data(city), files=[jpeg()]))
+    _accepted(city, code)
     key = the_case(code).attachments[0].storage_key
     signed = storage.from_config({"PHOTO_STORE_URL": f"s3://{bucket}/roadchief",
                                   "S3_ENDPOINT_URL": endpoint, "UPLOAD_DIR": "/nonexistent",

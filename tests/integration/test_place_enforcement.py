@@ -25,8 +25,9 @@ TRIED = {("dispatch", "area_id"), ("dispatch", "assignee_user_id"),
          ("dispatch", "assignee_agency_id"), ("reassign", "assignee_user_id"),
          ("reassign", "assignee_agency_id"), ("merge", "into")}
 #: Arguments with no place to keep: a report may be made about any place (by a resident,
-#: or by a staff member who saw a problem elsewhere).
-NOT_PLACE_BOUND = {("submit", "area_id")}
+#: or by a staff member who saw a problem elsewhere), and its reporter may correct the place
+#: by SMS before triage (a resident has no place of their own).
+NOT_PLACE_BOUND = {("submit", "area_id"), ("correct_place", "area")}
 
 
 def test_every_argument_of_the_door_that_names_a_place_is_tried_from_outside():

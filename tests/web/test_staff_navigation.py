@@ -79,7 +79,10 @@ def test_bad_searches_are_refused_in_the_users_language_and_write_nothing(app, c
         "/work/search", query_string={"q": q})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="search-error"' in html and ("请输入" in html or "这不是" in html)
+    if "\x00" in q:  # refused by the app-wide guard before the search reads it
+        assert "空字符" in html
+    else:
+        assert 'id="search-error"' in html and ("请输入" in html or "这不是" in html)
     assert db.session.query(CaseEvent).count() == before
 
 
