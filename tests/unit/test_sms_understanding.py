@@ -133,6 +133,32 @@ def test_a_negated_phrase_does_not_count(classifier, message, code):
     assert classifier.classify(message).code == code
 
 
+# How residents describe each kind of problem in their own words (none of these messages is
+# in a table or a labelled set): the object and the verb together name the problem.
+@pytest.mark.parametrize(("message", "code"), [
+    ("地铁站口一堆出租车等客，还占着斑马线", "LD03"),
+    ("小区门口的车子停两排，救护车都进不来", "LD03"),
+    ("超市把纸箱子全堆在盲道上", "LD04"),
+    ("有人往下水道旁边倒剩菜汤，脏水流了一地", "LD08"),
+    ("路边扔了好几个旧沙发，一直没人收", "LD08"),
+    ("地铁口好多烤串摊，晚上烟熏火燎", "HF01"),
+    ("路面裂了好几道口子", "HF04"),
+    ("人行道上塌了个大洞", "HF04"),
+    ("路口的雨水箅子没了", "HF06"),
+    ("有人在护栏上晾床单被子", "LD06"),
+    ("有人把小区外面的树锯掉了", "HF03"),
+    ("那棵树快倒了，很危险", "HF03"),
+    ("车开进花池把花草都压坏了", "HF03"),
+    ("墙上被人用油漆写满了电话号码", "LD10"),
+    ("自来水管破了，水流了一街", "HF99"),
+    ("Drilling at the construction site all night, nobody can sleep", "HF05"),
+    ("Loan ads stuck all over the bus stop", "LD09"),
+    ("A car drove through the flowerbed and the plants are gone", "HF03"),
+])
+def test_residents_own_words_for_each_problem(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
 def test_a_missing_manhole_cover_is_not_a_negation(classifier):
     assert classifier.classify("这里没有井盖了").code == "HF06"
 
