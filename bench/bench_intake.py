@@ -98,7 +98,7 @@ def summary(label: str, times: list[float]) -> dict:
 def client_for(app, session_id: str):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = session_id  # User.get_id(): the id and a password fingerprint
+        session["_user_id"] = session_id  # a server-side staff session (staff_sessions.start)
         session["_fresh"] = True
         session["lang"] = "zh_Hans_CN"
     return client
@@ -123,7 +123,7 @@ def main() -> None:
     from app import create_app
     from app.extensions import db
     from app.models import Area, User
-    from app.services import demo_intake
+    from app.services import demo_intake, staff_sessions
 
     uploads = tempfile.mkdtemp(prefix="bench-intake-")
     app = create_app({"TESTING": False, "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": uploads,
@@ -131,14 +131,16 @@ def main() -> None:
     with app.app_context():
         total = db.session.scalar(text('SELECT count(*) FROM "case"'))
         demo_intake.seed_rules()
-        operator = db.session.scalar(select(User).where(User.username == "operator")).get_id()
+        operator = staff_sessions.start(
+            db.session.scalar(select(User).where(User.username == "operator")))
         inspector = db.session.scalar(select(User).where(User.username == "patrol"))
         area = db.session.scalar(select(Area).where(Area.street_id == inspector.street_id)
                                  .order_by(Area.code))
         from shapely.geometry import shape
 
         point = shape(area.polygon).representative_point()
-        lat, lng, inspector_id = round(point.y, 6), round(point.x, 6), inspector.get_id()
+        lat, lng, inspector_id = round(point.y, 6), round(point.x, 6), \
+            staff_sessions.start(inspector)
         db.session.remove()
     print(f"{machine()}; {total:,} cases")
 

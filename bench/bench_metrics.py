@@ -46,6 +46,7 @@ def app_and_client():
     from app import create_app
     from app.extensions import db
     from app.models import User
+    from app.services import staff_sessions
 
     app = create_app({"RATELIMIT_ENABLED": False})
     ctx = app.app_context()
@@ -53,7 +54,7 @@ def app_and_client():
     user = db.session.query(User).filter_by(username="city_supervisor").one()
     client = app.test_client()
     with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
+        s["_user_id"] = staff_sessions.start(user)
         s["_fresh"] = True
     return app, client
 
