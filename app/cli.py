@@ -17,8 +17,12 @@ def register(app: Flask) -> None:
     @click.option("--no-history", is_flag=True, help="places, people and catalogue only")
     def seed_demo(cases: int, no_history: bool) -> None:
         """Load the demo city (idempotent)."""
+        import logging
+
         from app.demo import seed as demo
 
+        # Thousands of demo actions would each log a line: the stages say enough here.
+        logging.getLogger("roadchief").setLevel(logging.WARNING)
         counts = demo.seed(history=not no_history, cases_count=cases,
                            progress=lambda stage: click.echo(f"demo city: {stage}…"))
         click.echo("demo city: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -389,14 +389,16 @@ class History:
             cases.sign_for(case, assignee)
         if stop == "in_progress":
             return
-        if rng.random() < 0.05 and age > timedelta(days=20):
+        # Extensions and holds are asked for before the deadline they would move.
+        if rng.random() < 0.05 and age > timedelta(days=20) \
+                and t + timedelta(minutes=30) < case.due_at:
             with clock.travel(t + timedelta(minutes=30)):
                 cases.request_extension(case, assignee, reason="需协调产权单位，申请延期",
                                         new_due_at=case.due_at + timedelta(days=3))
             with clock.travel(t + timedelta(hours=2)):
                 cases.approve_extension(case, cast.supervisor)
             t = t + timedelta(hours=2)
-        if code == "LD02" and rng.random() < 0.5:
+        if code == "LD02" and rng.random() < 0.5 and t + timedelta(minutes=20) < case.due_at:
             with clock.travel(t + timedelta(minutes=20)):
                 cases.request_hold(case, assignee, reason="已进入违法建设查处法定程序")
             with clock.travel(t + timedelta(hours=1)):

@@ -57,7 +57,8 @@ def scene(city, app, t0):
     clients["public"].csrf = token_from(clients["public"].get("/report").get_data(as_text=True))
     ids = {"case_id": live.id, "agency_id": city.traffic.id, "area_id": city.area2.id,
            "user_id": city.chief2.id, "category_id": 1, "member_id": city.member.id,
-           "message_id": 1, "attachment_id": 1, "key_id": 1}
+           "message_id": 1, "attachment_id": 1, "key_id": 1, "contact_id": 1,
+           "delivery_id": 1, "landmark_id": 1, "subscriber_id": 1}
     strings = {"code": done.code, "token": "x", "key": "x", "kind": "staff", "fmt": "csv",
                "table": "cases", "day": "2026-10-01", "action_name": "add_note",
                "service_code": "LD09", "service_request_id": done.code, "anything": "x",
