@@ -148,7 +148,8 @@ def wait_healthy(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/healthz", timeout=5).status_code < 500:
+            # 503 is an answer too: /healthz stays unhealthy until a sweep has run.
+            if requests.get(url + "/healthz", timeout=5).status_code in (200, 503):
                 return
         except requests.RequestException:
             pass

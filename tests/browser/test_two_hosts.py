@@ -88,12 +88,12 @@ def test_the_whole_loop_through_nginx_with_a_host_killed_half_way(cluster, new_p
     dispatcher = signed_in(new_page, site, city.dispatcher, "zh-CN")
     # The thumbnail was stored by whichever host took the report; every host serves it.
     assert dispatcher.is_visible(f"#triage-list li[data-code='{case.code}'] img.thumb")
-    for host in cluster.hosts:
-        thumb = requests.get(f"{host.url}/photos/{before.storage_key}/thumb", timeout=10)
-        assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
     open_case(dispatcher, case.code)
     dispatcher.click("details[data-action=dispatch] button[type=submit]")
     dispatcher.wait_for_selector("#case-state[data-state=dispatched]")
+    for host in cluster.hosts:  # public once a dispatcher accepted the case
+        thumb = requests.get(f"{host.url}/photos/{before.storage_key}/thumb", timeout=10)
+        assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
 
     served_before_kill = len(cluster.access_log())
     b.kill()  # a host dies in the middle of the loop; nginx sends everything to the other

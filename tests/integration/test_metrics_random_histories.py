@@ -150,7 +150,11 @@ class History:
         for _ in range(steps):
             self.tick()
             ids = db.session.scalars(Case.__table__.select().with_only_columns(Case.id)
-                                     .where(Case.state.not_in(["merged", "rejected"]))).all()
+                                     .where(Case.state.not_in(["merged", "rejected"]))
+                                     .order_by(Case.id)).all()  # the same history on every database
+            if not ids:  # every case ended merged or rejected: a resident reports again
+                self.report()
+                continue
             self.act(db.session.get(Case, self.rng.choice(ids)))
             if self.rng.random() < 0.1:
                 self.report()
