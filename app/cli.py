@@ -22,9 +22,14 @@ def register(app: Flask) -> None:
         from app.demo import seed as demo
 
         # Thousands of demo actions would each log a line: the stages say enough here.
-        logging.getLogger("roadchief").setLevel(logging.WARNING)
-        counts = demo.seed(history=not no_history, cases_count=cases,
-                           progress=lambda stage: click.echo(f"demo city: {stage}…"))
+        actions = logging.getLogger("roadchief")
+        level = actions.level
+        actions.setLevel(logging.WARNING)
+        try:
+            counts = demo.seed(history=not no_history, cases_count=cases,
+                               progress=lambda stage: click.echo(f"demo city: {stage}…"))
+        finally:
+            actions.setLevel(level)
         click.echo("demo city: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @app.cli.group()
