@@ -20,12 +20,14 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-results" / "
 
 @pytest.fixture()
 def live_server(city, app):
+    enabled = app.config.get("RATELIMIT_ENABLED", True)
     app.config["RATELIMIT_ENABLED"] = False
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    app.config["RATELIMIT_ENABLED"] = enabled  # later tests check the limits
 
 
 @pytest.fixture()
