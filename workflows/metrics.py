@@ -319,7 +319,15 @@ def replay(
             break
         rec = effects.apply(e.action, rec, e.at, e.data)
     return replace(rec, has_contact=any(since <= as_of for since in followers_since),
-                   scores=tuple(score for at, score in ratings if at <= as_of))
+                   scores=_latest_closure(rec.closed_at, ratings, as_of))
+
+
+def _latest_closure(closed_at: datetime | None, ratings: Iterable[tuple[datetime, int]],
+                    as_of: datetime) -> tuple[int, ...]:
+    """The scores that count: those given for the case's latest closure (a rating is given
+    while the case is closed, so after that closing), known by ``as_of``."""
+    return tuple(score for at, score in ratings
+                 if at <= as_of and (closed_at is None or at >= closed_at))
 
 
 def by_dimension(all_facts: Iterable[CaseFacts], first: date, last: date

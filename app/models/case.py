@@ -238,7 +238,9 @@ class CaseFollower(Base):
 class Rating(Base):
     __tablename__ = "rating"
     __table_args__ = (
-        UniqueConstraint("case_id", "contact_id"),
+        # A person rates each closure once; a reopened and closed again case may be rated
+        # again, and the rating of its latest closure is the one counted.
+        UniqueConstraint("case_id", "contact_id", "closure_at"),
         CheckConstraint("score IN (1, 2, 3)", name="score"),
         Index("ix_rating_follow_up", "at", "id", postgresql_where=text("needs_follow_up"),
               sqlite_where=text("needs_follow_up")),
@@ -251,6 +253,8 @@ class Rating(Base):
     comment: Mapped[str] = mapped_column(String(REASON_MAX), default="")
     channel: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime]
+    # The closure it rates: the case's ``closed_at`` when it was given.
+    closure_at: Mapped[datetime]
     needs_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
     # Where the rating came from: "sms", or a web client's network ("web:203.0.113.0/24"),
     # for supervisors to see a unit's ratings coming from one place or a staff office.

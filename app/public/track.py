@@ -135,8 +135,11 @@ def _public_values(case: public_case.PublicCase) -> dict:
 
 
 def _rating(case: Case, contact: Contact) -> Rating | None:
-    return db.session.scalar(select(Rating).where(Rating.case_id == case.id,
-                                                  Rating.contact_id == contact.id))
+    """This person's rating of the case's latest closure (each closure may be rated)."""
+    closed_at = select(Case.closed_at).where(Case.id == case.id).scalar_subquery()
+    return db.session.scalar(select(Rating).where(
+        Rating.case_id == case.id, Rating.contact_id == contact.id, Rating.at >= closed_at
+    ).order_by(Rating.at.desc()).limit(1))
 
 
 @bp.route("/track/<code>/rating-link", methods=["GET", "POST"])

@@ -880,9 +880,10 @@ def close(ref: CaseRef, actor: Actor, *, reason: str, expected_version: int | No
 def rate(ref: CaseRef, actor: Actor, *, score: int, comment: str = "", channel: str = "web",
          origin: str = "", link_digest: str | None = None) -> Case:
     """A follower's rating: 1 满意, 2 基本满意, 3 不满意 (which asks a supervisor to follow up).
-    Once per person. ``origin``: where it came from (a web client's network; the channel
-    when not given); ``link_digest``: the signed link it was given through, which then
-    rates no more."""
+    Once per person and closure: after a reopen and a new closing the case may be rated
+    again, and that rating is the one counted. ``origin``: where it came from (a web
+    client's network; the channel when not given); ``link_digest``: the signed link it was
+    given through, which then rates no more."""
     case = get_case(ref)
     try:
         score = int(score)
@@ -896,6 +897,7 @@ def rate(ref: CaseRef, actor: Actor, *, score: int, comment: str = "", channel: 
     change = _begin(case, actor, Action.RATE, [Input.RATING], None, note=comment or None)
     db.session.add(Rating(case_id=case.id, contact_id=actor.contact.id, score=score,
                           comment=comment, channel=channel, at=change.event.at,
+                          closure_at=case.closed_at or case.created_at,
                           needs_follow_up=score == 3, origin=(origin or channel)[:64],
                           link_digest=link_digest))
     change.event.data = {"score": score}

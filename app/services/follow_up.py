@@ -44,7 +44,8 @@ def due(user: User, limit: int = PAGE) -> list[Due]:
     FOLLOW_UP_AFTER_DAYS days after closing; not called since they were closed."""
     cutoff = clock.now() - timedelta(days=_after_days())
     rated = select(Rating.id).where(Rating.case_id == Case.id,
-                                    Rating.contact_id == CaseFollower.contact_id)
+                                    Rating.contact_id == CaseFollower.contact_id,
+                                    Rating.at >= Case.closed_at)
     unhappy = select(Rating.id).where(Rating.case_id == Case.id,
                                       Rating.contact_id == CaseFollower.contact_id,
                                       Rating.score == 3, Rating.at >= Case.closed_at)
@@ -61,10 +62,15 @@ def due(user: User, limit: int = PAGE) -> list[Due]:
         .order_by(Case.closed_at, Case.id).limit(limit)).all()
     out = []
     for case, contact in rows:
-        rating = db.session.scalar(select(Rating).where(
-            Rating.case_id == case.id, Rating.contact_id == contact.id))
-        out.append(Due(case, contact, rating))
+        out.append(Due(case, contact, _latest_rating(case, contact)))
     return out
+
+
+def _latest_rating(case: Case, contact: Contact) -> Rating | None:
+    """The resident's rating of the case's latest closure, if given."""
+    return db.session.scalar(select(Rating).where(
+        Rating.case_id == case.id, Rating.contact_id == contact.id,
+        Rating.at >= case.closed_at).order_by(Rating.at.desc()).limit(1))
 
 
 def record(user: User, case_id: int, *, reached: bool, score: int | None, words: str,
@@ -96,15 +102,13 @@ def record(user: User, case_id: int, *, reached: bool, score: int | None, words:
     call = FollowUpCall(case_id=case.id, operator_id=user.id, at=now, reached=reached,
                         score=score, words=words, handed_over_at=now if hand_over else None)
     db.session.add(call)
-    earlier = db.session.scalar(select(Rating).where(Rating.case_id == case.id,
-                                                     Rating.contact_id == contact.id))
+    earlier = _latest_rating(case, contact)
     if reached and earlier is None:
         # The resident's own answer, given on the phone: their rating, through the door
         # (which commits the call with it).
         cases.rate(case, Actor.resident(contact), score=score, comment=words,
                    channel="hotline")
-        call.rating_id = db.session.scalar(select(Rating.id).where(
-            Rating.case_id == case.id, Rating.contact_id == contact.id))
+        call.rating_id = getattr(_latest_rating(case, contact), "id", None)
     if hand_over:
         cases.add_note(case, Actor.staff(user), note=str(_l(
             "Follow-up call: the resident is not satisfied; handed to a supervisor to "

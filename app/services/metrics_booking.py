@@ -78,7 +78,10 @@ def with_ratings(case_id: int, rec: CaseRecord) -> CaseRecord:
     time they count."""
     if rec.state != "closed":
         return rec
-    scores = tuple(db.session.scalars(select(Rating.score).where(Rating.case_id == case_id)))
+    # Each closure may be rated; the ratings of the latest one count (DOMAIN.md).
+    scores = tuple(db.session.scalars(select(Rating.score).where(
+        Rating.case_id == case_id,
+        *([Rating.at >= rec.closed_at] if rec.closed_at is not None else []))))
     followed = bool(db.session.scalar(select(exists().where(CaseFollower.case_id == case_id))))
     return replace(rec, scores=scores, has_contact=followed)
 

@@ -56,6 +56,9 @@ def _records_query(where=None):
     ratings = (select(Rating.case_id, func.sum(cast(Rating.score == 1, Integer)).label("r1"),
                       func.sum(cast(Rating.score == 2, Integer)).label("r2"),
                       func.sum(cast(Rating.score == 3, Integer)).label("r3"))
+               .join(Case, Case.id == Rating.case_id)
+               # the ratings of the latest closure count (DOMAIN.md)
+               .where(or_(Case.closed_at.is_(None), Rating.at >= Case.closed_at))
                .group_by(Rating.case_id).subquery())
     followed = exists().where(CaseFollower.case_id == Case.id)
     stmt = (select(Case.id, Case.state, Case.channel, Case.dispatched_at, Case.signed_at,

@@ -351,9 +351,10 @@ def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
 
 def awaiting_rating(contact: Contact, code: str | None = None) -> Case | None:
     """The case this resident was last asked to rate: closed recently, followed by them,
-    not yet rated by them."""
+    not yet rated by them since its latest closing (each closure may be rated)."""
     days = current_app.config.get("SMS_RATING_DAYS", 30)
-    rated = exists().where(Rating.case_id == Case.id, Rating.contact_id == contact.id)
+    rated = exists().where(Rating.case_id == Case.id, Rating.contact_id == contact.id,
+                           Rating.at >= Case.closed_at)
     query = (select(Case).join(CaseFollower, CaseFollower.case_id == Case.id)
              .where(CaseFollower.contact_id == contact.id, Case.state == State.CLOSED.value,
                     Case.closed_at >= clock.now() - timedelta(days=days), ~rated)

@@ -13,7 +13,7 @@ from app.models import MetricBreach, User
 from app.services import cases, clock, metrics_published, metrics_rebuild
 from app.services import metrics_dashboard as metrics
 from app.services.actors import Actor
-from app.services.errors import InvalidInput
+from app.services.errors import Conflict, InvalidInput
 from app.services.metrics_dashboard import Period, Slice
 from tests.factories import user
 from tests.metrics_helpers import assignee, at, dispatched, rectify, sign, supervisor, verify
@@ -210,3 +210,41 @@ def test_check_as_of_compares_what_was_published_then(city, app):
         checked = runner.invoke(args=args)
     assert checked.exit_code == 0, checked.output
     assert "0 differ" in checked.output
+
+
+# -- ratings after a reopen ---------------------------------------------------------------------
+
+
+def _closed_and_rated(city, score: int):
+    case = dispatched(city, "2026-11-25 09:00")
+    sign(city, case, "2026-11-25 09:05")
+    rectify(city, case, "2026-11-25 15:00")
+    verify(city, case, "2026-11-25 16:00")
+    with clock.travel(at("2026-11-26 09:00")):
+        cases.rate(case, Actor.resident(case.reporter), score=score)
+    return case
+
+
+def test_after_a_reopen_the_resident_rates_the_new_closure_and_only_that_rating_counts(city):
+    case = _closed_and_rated(city, 3)  # 不满意: the supervisor reopens it
+    assert (figures().ratings, figures().satisfied) == (1, 0)
+    with clock.travel(at("2026-11-27 09:00")):
+        cases.reopen(case, supervisor(city, case), reason="回访不满意")
+    assert figures().ratings == 0  # not closed in November any more: nothing counts
+    rectify(city, case, "2026-12-01 10:00")
+    verify(city, case, "2026-12-01 11:00")
+    with clock.travel(at("2026-12-01 12:00")):
+        cases.rate(case, Actor.resident(case.reporter), score=1)
+    nov, dec = figures(), figures(DECEMBER, now="2026-12-02 09:00")
+    assert nov.ratings == 0
+    assert (dec.closed, dec.ratings, dec.satisfied) == (1, 1, 1)
+    assert dec.satisfaction_rate == 1.0
+    assert no_differences(DECEMBER, now="2026-12-02 09:00")
+    assert no_differences()
+
+
+def test_a_closure_is_rated_once_by_each_person(city):
+    case = _closed_and_rated(city, 1)
+    with clock.travel(at("2026-11-26 10:00")), pytest.raises(Conflict):
+        cases.rate(case, Actor.resident(case.reporter), score=3)
+    assert (figures().ratings, figures().satisfied) == (1, 1)

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import OutboxMessage, Rating
 from app.services import cases, rating_links
 from app.services.actors import Actor
+from tests.factories import photo
 from tests.resident_helpers import (  # noqa: F401 - fresh_limits is an autouse fixture
     close_by_staff,
     counts,
@@ -225,3 +226,26 @@ def test_the_rating_page_shows_the_rectification_note_and_the_photos_before_and_
     before_keys = {a.storage_key for a in case.attachments if a.kind == "before"}
     assert after_keys and all(f"/photos/{k}/thumb" in after for k in after_keys)
     assert before_keys and all(f"/photos/{k}/thumb" in before for k in before_keys)
+
+
+def test_after_a_reopen_the_new_closing_sms_brings_a_new_link_and_the_old_one_is_spent(
+        city, client):
+    case = _closed(city)
+    first = _sms_link(case, "+8613900001111")
+    assert _rate(client, first, 3).status_code == 200  # 不满意: the supervisor reopens it
+    case = cases.reopen(case, city.actor(city.district_supervisor), reason="回访不满意")
+    actor = city.actor(case.assignee_user) if case.assignee_user else city.actor(
+        city.traffic_staff)
+    case = cases.rectify(case, actor, note="重新清理", photos=[photo()])
+    cases.verify(case, city.actor(city.inspector), passed=True)
+    second = _sms_link(case, "+8613900001111")
+    assert second != first
+    old = _rate(client, first, 1)
+    assert old.status_code != 200
+    assert [r.score for r in db.session.query(Rating).order_by(Rating.id)] == [3]
+    client.get("/?lang=en")
+    page = client.get(second).get_data(as_text=True)
+    assert "How satisfied are you with the result?" in page
+    assert _rate(client, second, 1).status_code == 200
+    assert [r.score for r in db.session.query(Rating).order_by(Rating.id)] == [3, 1]
+    assert _rate(client, second, 2).status_code == 409  # this closure is rated
