@@ -34,6 +34,25 @@ def register(app: Flask) -> None:
     for unfit in (OverflowError, sa_exc.DataError):
         app.register_error_handler(unfit, value_out_of_range)
     app.after_request(defences)
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(end_session)
+
+
+def end_session(exc: BaseException | None) -> None:
+    """End the request's database session. When the connection died after the answer was
+    made (the database restarted meanwhile), its ROLLBACK fails: the connection is thrown
+    away instead, and the answer already made stands — never a bare 500 from the server."""
+    from app.extensions import db
+
+    try:
+        db.session.remove()
+    except OUTAGES as lost:
+        log.warning("database connection lost at the end of a request: %s",
+                    lost.__class__.__name__)
+        try:
+            db.session().invalidate()
+        finally:
+            db.session.remove()
 
 
 # -- error pages ---------------------------------------------------------------------------------

@@ -61,3 +61,21 @@ def test_by_default_a_connection_killed_just_before_use_never_reaches_a_request(
     other.dispose()
     response = app.test_client().get("/cases")
     assert response.status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_was_made_does_not_turn_it_into_a_500(app, ctx):
+    """The database restarts between the view's answer and the end of the request: the
+    session's ROLLBACK fails at teardown. The connection is thrown away; the answer stands
+    (before, the server itself answered a bare 500)."""
+    need("PostgreSQL", IS_POSTGRES)
+    from app import guards
+    from app.extensions import db
+
+    assert app.teardown_appcontext_funcs[-1] is guards.end_session  # runs first
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()  # in a transaction
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.begin() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+    guards.end_session(None)  # the teardown: no error escapes
+    assert db.session.execute(text("SELECT 1")).scalar() == 1  # a fresh connection next
