@@ -11,9 +11,7 @@ Needs PostgreSQL (skipped without it, required under CI)."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
 import tempfile
 import threading
 import time
@@ -28,71 +26,10 @@ from app.extensions import db
 from app.models import Case
 from tests.cluster import start_host
 from tests.conftest import IS_POSTGRES, need
+from tests.tcp_gate import Gate
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _CODE = re.compile(r"/(?:sent|track)/([A-Z0-9-]+)")
-
-
-class Switch:
-    """A TCP stand-in for the database server: it passes bytes both ways while on; cut, it
-    drops every open connection and refuses new ones, until it is turned on again."""
-
-    def __init__(self, upstream: tuple[str, int]):
-        self.upstream, self.on = upstream, True
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.pairs: list[tuple[socket.socket, socket.socket]] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            if not self.on:
-                client.close()  # refused: the server is down
-                continue
-            try:
-                upstream = socket.create_connection(self.upstream, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self.lock:
-                self.pairs.append((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket):
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self):
-        self.on = False
-        with self.lock:
-            pairs, self.pairs = self.pairs, []
-        for pair in pairs:
-            for s in pair:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                    s.close()
-
-    def restore(self):
-        self.on = True
-
-    def close(self):
-        self.cut()
-        self.server.close()
 
 
 @dataclass
@@ -135,7 +72,7 @@ def _resident(base: str, area_id: int, until: float, answers: list[Answer], n: i
 def switch(app):
     need("PostgreSQL", IS_POSTGRES)
     url = db.engine.url
-    found = Switch((url.host or "127.0.0.1", url.port or 5432))
+    found = Gate((url.host or "127.0.0.1", url.port or 5432))
     yield found
     found.close()
 
@@ -164,7 +101,7 @@ def test_reports_posted_while_the_database_restarts_are_kept_or_refused_with_a_5
         switch.cut()
         cut_at = time.monotonic()
         time.sleep(4)
-        switch.restore()
+        switch.state = "open"
         back_at = time.monotonic()
         for t in residents:
             t.join(60)

@@ -5,10 +5,7 @@ waiting for the next sweep."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import threading
 import time
 import uuid
 
@@ -20,51 +17,9 @@ from app.models import OutboxMessage
 from app.services import cases, clock, redis_health
 from app.services.actors import Actor
 from tests.conftest import need
+from tests.tcp_gate import Gate
 
 REAL_REDIS = os.environ.get("REDIS_URL")
-
-
-class Gate:
-    """A TCP stand-in for Redis on 127.0.0.1: while hung it accepts connections and never
-    answers; once opened it passes every byte to the real Redis."""
-
-    def __init__(self, upstream: tuple[str, int] | None):
-        self.upstream, self.open, self.accepted = upstream, False, 0
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            if not self.open:
-                self.held.append(conn)  # hung: never a byte back
-                continue
-            up = socket.create_connection(self.upstream)
-            for a, b in ((conn, up), (up, conn)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src, dst):
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.close()
-
-    def close(self):
-        self.server.close()
-        for conn in self.held:
-            conn.close()
 
 
 def _report(city, t0, n: int):
@@ -91,7 +46,7 @@ def _upstream() -> tuple[str, int] | None:
 @pytest.fixture()
 def gate(ctx):
     upstream = _upstream()
-    gate = Gate(upstream)
+    gate = Gate(upstream, state="hung")
     database = REAL_REDIS.rsplit("/", 1)[-1] if REAL_REDIS else "0"
     ctx.config.update(REDIS_URL=f"redis://127.0.0.1:{gate.port}/{database}",
                       RQ_QUEUE=f"roadchief-test-{uuid.uuid4().hex[:8]}",
