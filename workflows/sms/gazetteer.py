@@ -10,6 +10,13 @@ street (both roads of an intersection), the areas the resident named before
 (``prefer``). Otherwise, among the areas the road leads (its sections), the first is
 only a guess: when the candidates lie in different streets the place is ``ambiguous``
 and the resident is asked which section.
+
+A road name written with a slip is still read, where no name was read in that stretch
+of text: a wrong character of the same sound ("解放大到", "珞瑜路"; pypinyin) when at
+least half the characters are right and one of them is not the road's suffix; one wrong
+character of any sound in a name of four or more characters when its suffix (路, 大道,
+街…) is right and exactly one road fits ("雄梦大道"); and in English, one letter too
+many, too few or wrong in a road's name of four or more letters ("Luomo Rd").
 """
 
 from __future__ import annotations
@@ -18,13 +25,19 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from workflows.sms.text import normalize
+from workflows.sms.text import normalize, syllables
 
 _ASCII = re.compile(r"[a-z0-9]")
 # "A与B路口", "A和B交叉口", "A & B", or the two names side by side ("解放大道黄浦路口").
 _JOINERS = re.compile(r"^\s*(与|和|跟|同|及|、|/|&|and|\+|-|—)?\s*$")
 _EN_SUFFIX = {"avenue": "ave", "road": "rd", "street": "st", "ave.": "ave", "rd.": "rd",
               "st.": "st"}
+
+
+_CJK_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+_SUFFIXES = ("大道", "大街", "路", "街", "巷", "道")
+_NUMERALS = set("一二三四五六七八九十零〇0123456789")
+_EN_ROAD = re.compile(r"\b([a-z]{4,})\s+(ave|avenue|rd|road|st|street)\b\.?")
 
 
 _NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口)")
@@ -144,6 +157,18 @@ class Gazetteer:
         for stem, roads in bare.items():
             if len(roads) == 1:
                 names.setdefault(stem, ("road", next(iter(roads))))
+        # Road names by length and by sound, for slips of the keyboard or input method.
+        self._slip_names: dict[int, list[tuple[str, str]]] = {}
+        self._sounds: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+        for key, (kind, road) in names.items():
+            if kind == "road" and len(key) >= 3 and _CJK_NAME.match(key):
+                self._slip_names.setdefault(len(key), []).append((key, road))
+                self._sounds.setdefault(tuple(syllables(key) or ()), set()).add((key, road))
+        self._en_stems: dict[str, tuple[str, str]] = {}  # "lumo" → ("rd", road)
+        for en, road in english.items():
+            match = re.match(r"^([a-z]{4,}) (ave|rd|st)$", en)
+            if match:
+                self._en_stems[match.group(1)] = (match.group(2), road)
         # One regular expression, longest names first: a single pass over the message
         # finds, at each place, the longest name that starts there.
         self._lookup = names
@@ -188,7 +213,59 @@ class Gazetteer:
                 continue
             kind, key = self._lookup[match.group()]
             found.append((start, end, kind, key))
-        return found
+        covered = [False] * len(norm)
+        for start, end, _kind, _key in found:
+            covered[start:end] = [True] * (end - start)
+        slips = self._slips(norm, covered)
+        return sorted(found + slips) if slips else found
+
+    def _slips(self, norm: str, covered: list[bool]) -> list[tuple[int, int, str, str]]:
+        """Road names written with a slip, in the text no name covers (see the module's
+        docstring for what counts)."""
+        out: list[tuple[int, int, str, str]] = []
+        if self._slip_names and any(not c and ch >= "\u3400" for c, ch in
+                                    zip(covered, norm, strict=True)):
+            sounds = syllables(norm)
+            i = 0
+            while i < len(norm):
+                hit = None
+                for length in sorted(self._slip_names, reverse=True):
+                    window = norm[i:i + length]
+                    if (len(window) == length and not any(covered[i:i + length])
+                            and _CJK_NAME.match(window)):
+                        hit = self._slip(window, sounds[i:i + length] if sounds else None)
+                        if hit is not None:
+                            out.append((i, i + length, "road", hit))
+                            i += length
+                            break
+                if hit is None:
+                    i += 1
+        for match in _EN_ROAD.finditer(norm):
+            stem = match.group(1)
+            if stem in self._en_stems or any(covered[match.start():match.end()]):
+                continue
+            near = {road for known, (_sfx, road) in self._en_stems.items()
+                    if _one_edit(stem, known)}
+            if len(near) == 1:
+                out.append((match.start(), match.end(), "road", near.pop()))
+        return out
+
+    def _slip(self, window: str, sounds: list[str] | None) -> str | None:
+        suffix = next((x for x in _SUFFIXES if window.endswith(x)), "")
+        if sounds is not None:
+            for key, road in self._sounds.get(tuple(sounds), ()):
+                same = [a == b for a, b in zip(key, window, strict=True)]
+                if 2 * sum(same) >= len(key) and any(same[:len(key) - len(suffix) or 1]):
+                    return road
+        if len(window) < 4 or not suffix:
+            return None
+        roads = set()
+        for key, road in self._slip_names.get(len(window), ()):
+            wrong = [i for i, (a, b) in enumerate(zip(key, window, strict=True)) if a != b]
+            if (len(wrong) == 1 and wrong[0] < len(window) - len(suffix)
+                    and key[wrong[0]] not in _NUMERALS and window[wrong[0]] not in _NUMERALS):
+                roads.add(road)
+        return roads.pop() if len(roads) == 1 else None
 
     def locate(self, text: str, prefer: Iterable[int] = ()) -> Place | None:
         """The place a message names. ``prefer``: areas the resident named before (an
@@ -296,6 +373,16 @@ class Gazetteer:
             return (-len(held), not led, self._order[area_id])
 
         return sorted(ids, key=key)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter inserted, dropped or changed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _house_number(norm: str, start: int, end: int) -> int | None:
