@@ -466,3 +466,17 @@ def test_no_earlier_part_of_the_fresh_messages_drops():
     assert held2["category"] >= 114 and held2["area"] >= 116
     for part in ("tune", "tune2", "tune3", "tune4"):
         assert report[part]["category"] >= report[part]["n"] - 1, part
+
+
+@pytest.mark.parametrize(("message", "road"), [
+    ("古田3路有个坑", "古田三路"), ("建设10路和友谊大道口", "建设十路"),  # digits
+    ("解放路二七路口有个坑", "解放大道"), ("徐东路300号门口", "徐东大街"),  # another suffix
+])
+def test_a_road_written_the_way_residents_shorten_it_is_read(gazetteer, message, road):
+    place = gazetteer.locate(message)
+    assert place is not None and place.road == road, place
+
+
+def test_another_suffix_is_no_road_where_several_roads_share_the_stem(gazetteer):
+    # "3路" is a bus line, not a road; no road is called just "3路".
+    assert gazetteer.locate("坐3路公交车") is None

@@ -135,6 +135,24 @@ class Gazetteer:
                                           [r for r, _ in area.roads]).items():
                 english.setdefault(_norm_en(en), road)
             names.setdefault(normalize(area.name), ("area", str(area.id)))
+        # How residents also write a road: its number in digits ("古田3路", "建设10路"),
+        # and its name with another suffix ("解放路" for 解放大道, "徐东路" for 徐东大街)
+        # where no road has that name and only one road has that stem.
+        stems: dict[str, set[str]] = {}
+        for key, (kind, road) in list(names.items()):
+            if kind != "road" or not _CJK_NAME.match(key):
+                continue
+            digits = _digit_form(key)
+            if digits != key:
+                names.setdefault(digits, ("road", road))
+            suffix = next((x for x in _SUFFIXES if key.endswith(x)), "")
+            if suffix and len(key) - len(suffix) >= 2:
+                stems.setdefault(key[:-len(suffix)], set()).add(road)
+        for stem, roads in stems.items():
+            if len(roads) == 1:
+                road = next(iter(roads))
+                for suffix in ("路", "街", "大道", "大街"):
+                    names.setdefault(stem + suffix, ("road", road))
         for i, landmark in enumerate(self.landmarks):
             for name in (landmark.name, *landmark.aliases):
                 key = normalize(name)
@@ -373,6 +391,18 @@ class Gazetteer:
             return (-len(held), not led, self._order[area_id])
 
         return sorted(ids, key=key)
+
+
+_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
+           "八": "8", "九": "9", "十": "10"}
+
+
+def _digit_form(name: str) -> str:
+    """"古田三路" → "古田3路", "建设十路" → "建设10路": the numeral right before the suffix."""
+    match = re.match(r"^(.+?)([一二三四五六七八九十])(路|街|巷)$", name)
+    if match is None or len(match.group(1)) < 2:
+        return name
+    return match.group(1) + _DIGITS[match.group(2)] + match.group(3)
 
 
 def _one_edit(a: str, b: str) -> bool:
