@@ -111,8 +111,8 @@ def _build_understanding() -> Understanding:
         select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
     from app.services import landmarks
 
-    return Understanding(Classifier(entries), Gazetteer.from_data(
-        gazetteer_data(), landmarks.gazetteer_rows()))
+    gazetteer = Gazetteer.from_data(gazetteer_data(), landmarks.gazetteer_rows())
+    return Understanding(Classifier(entries, place_names=gazetteer.place_names()), gazetteer)
 
 
 def invalidate() -> None:

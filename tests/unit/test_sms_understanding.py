@@ -480,3 +480,20 @@ def test_a_road_written_the_way_residents_shorten_it_is_read(gazetteer, message,
 def test_another_suffix_is_no_road_where_several_roads_share_the_stem(gazetteer):
     # "3路" is a bus line, not a road; no road is called just "3路".
     assert gazetteer.locate("坐3路公交车") is None
+
+
+def test_a_places_name_is_not_a_problem_word():
+    from tests.sms_helpers import demo_landmarks
+
+    areas = demo_areas()
+    gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
+    plain = Classifier({e.code: (e.name_zh, *e.keywords) for e in CATALOGUE})
+    placed = Classifier({e.code: (e.name_zh, *e.keywords) for e in CATALOGUE},
+                        place_names=gazetteer.place_names())
+    # "洞庭街" holds a hole (洞), "徐家棚" a shed (棚).
+    for message in ("洞庭街这边有个问题", "徐家棚地铁站出口"):
+        assert plain.classify(message).scores, message  # what the names alone used to add
+        assert placed.classify(message).code is None, message
+    # "卓刀泉地" sounds like 圈地 (building on land): "地" is too common to make a homophone.
+    assert plain.classify("卓刀泉地铁站那里").code is None
+    assert placed.classify("洞庭街路面有个大洞").code == "HF04"

@@ -315,7 +315,7 @@ _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]")
 _ASCII = re.compile(r"[a-z]")
 _CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 # Characters too common to make two words of the same sound one word ("铁了" is not "贴了").
-_LIGHT = set("了着得在到的被满一子个有")
+_LIGHT = set("了着得在到的被满一子个有地上下人大小车路门口边里不来去打开好多天和头面")
 _SOUND_WEIGHT = 2.5
 
 
@@ -338,7 +338,7 @@ class Classifier:
     def __init__(self, entries: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],
                  synonyms: Mapping[str, Iterable[tuple[str, float]]] = SYNONYMS,
                  threshold: float = 1.5, default_weight: float = 2.0,
-                 rules: Iterable[Rule] = RULES):
+                 rules: Iterable[Rule] = RULES, place_names: Iterable[str] = ()):
         pairs = entries.items() if isinstance(entries, Mapping) else entries
         self.order: dict[str, int] = {}
         weights: dict[tuple[str, str], float] = {}
@@ -353,6 +353,17 @@ class Classifier:
                 continue
             for phrase, weight in phrases:
                 weights[(normalize(phrase), code)] = weight  # the table's weight is deliberate
+        # A place's name is not a problem word ("洞庭街" has no hole, "徐家棚" no shed): the
+        # names of roads and landmarks claim their text with no weight.
+        first = next(iter(self.order), None)
+        phrases = {p for p, _c in weights}
+        self._places: set[str] = set()
+        for name in place_names:
+            key = normalize(name)
+            if first is not None and len(key) >= 2 and _CJK_ONLY.match(key) \
+                    and key not in phrases:
+                weights[(key, first)] = 0
+                self._places.add(key)
         self._weights: dict[str, list[tuple[str, float]]] = {}
         for (phrase, code), weight in weights.items():
             self._weights.setdefault(phrase, []).append((code, weight))
@@ -377,18 +388,22 @@ class Classifier:
         norm = normalize(text)
         hits: list[tuple[int, str, str, float]] = []
         covered = [False] * len(norm)
+        places = [False] * len(norm)
         for match in self._pattern.finditer(norm):
             phrase, start = match.group(), match.start()
             if not _whole_word(norm, phrase, start, match.end()):
                 continue
             covered[start:match.end()] = [True] * (match.end() - start)
+            if phrase in self._places:
+                places[start:match.end()] = [True] * (match.end() - start)
+                continue
             if _negated(norm, start):
                 continue
             place = _PLACE_FACTOR if _PLACE_AFTER.match(norm, match.end()) else 1.0
             for code, weight in self._weights[phrase]:
                 hits.append((start, phrase, code, weight * place))
         hits += self._sound_hits(norm, covered)
-        hits += self._rule_hits(norm, hits)
+        hits += self._rule_hits(norm, hits, places)
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
         first: dict[str, int] = {}
@@ -432,8 +447,8 @@ class Classifier:
             i += 1
         return hits
 
-    def _rule_hits(self, norm: str, named: list[tuple[int, str, str, float]]
-                   ) -> list[tuple[int, str, str, float]]:
+    def _rule_hits(self, norm: str, named: list[tuple[int, str, str, float]],
+                   places: list[bool]) -> list[tuple[int, str, str, float]]:
         """What the rules add. A description belongs to the nearest thing named before it:
         in "人行道上的窨井盖陷下去了" the cover sank, not the pavement."""
         clause = _clauses(norm)
@@ -443,7 +458,7 @@ class Classifier:
             what, does = [], []
             for match in pattern.finditer(norm):
                 word = match.group()
-                if word in rule.not_words:
+                if word in rule.not_words or places[match.start()]:
                     continue
                 span = match.span()
                 if word in rule.what and not _negated(norm, span[0]):

@@ -213,6 +213,12 @@ class Gazetteer:
              for m in landmarks),
         )
 
+    def place_names(self) -> list[str]:
+        """Every Chinese name of a road or landmark it reads (with the forms residents
+        write), for the classifier to take as places rather than problem words."""
+        return [n for n, (kind, _key) in self._lookup.items()
+                if kind in ("road", "landmark") and _CJK_NAME.match(n)]
+
     def english(self, road: str) -> str:
         """The road's English name where the areas give one, else the road as it is."""
         return self._english.get(road, road)
