@@ -497,3 +497,14 @@ def test_a_places_name_is_not_a_problem_word():
     # "卓刀泉地" sounds like 圈地 (building on land): "地" is too common to make a homophone.
     assert plain.classify("卓刀泉地铁站那里").code is None
     assert placed.classify("洞庭街路面有个大洞").code == "HF04"
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("原来的违停已经处理好了，现在有人在那摆摊", "HF01"),
+    ("上次反映的坑已经修好了，现在旁边的井盖没了", "HF06"),
+    ("上次修好的坑又塌了", "HF04"),  # the whole message: still the report
+    ("大风把树刮倒了 压在路边", "HF03"),  # a tree that fell, not rubbish poured
+    ("人行道上的砖缺了好几块", "HF04"),
+])
+def test_what_was_already_dealt_with_counts_little(classifier, message, code):
+    assert classifier.classify(message).code == code

@@ -109,7 +109,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("装修垃圾", 3), ("生活垃圾", 3), ("垃圾堆", 3), ("泔水", 3), ("剩饭剩菜", 3),
              ("废机油", 3),
              ("倒了", 2), ("倒进", 2), ("倒在", 2), ("倒", 1), ("倒下", 0), ("倒车", 0),
-             ("倒是", 0), ("摔倒", 0), ("绊倒", 0),
+             ("倒是", 0), ("摔倒", 0), ("绊倒", 0), ("刮倒", 0), ("吹倒", 0), ("撞倒", 0),
              ("油污", 2), ("污水", 2), ("脏水", 2), ("废水", 2), ("堆垃圾", 3),
              ("撒了", 2), ("洒了", 2), ("抛洒", 3), ("遗撒", 3),
              ("沙发", 2), ("旧沙发", 3), ("旧家具", 2), ("废家具", 3), ("大件垃圾", 3),
@@ -246,12 +246,15 @@ _GREEN = ("树", "行道树", "大树", "小树", "树苗", "灌木", "花", "�
           "绿化带", "绿化", "花坛", "花池", "枝子", "树枝", "树干", "树皮", "苗木")
 _NOT_GREEN = ("花楼街", "花了", "搞花", "花钱", "花园路", "树立", "草草")
 _HARM_GREEN = ("砍", "剥", "挖", "拔", "撞断", "折断", "断了", "死了", "死", "秃", "毁", "踩",
-               "压坏", "压秃", "锯", "烧", "剪秃", "扒", "偷")
+               "压坏", "压秃", "锯", "烧", "剪秃", "扒", "偷", "刮倒", "吹倒", "撞倒", "倒了",
+               "倒在")
 _SURFACE = ("路面", "马路", "人行道", "路牙", "路牙子", "路牙石", "路沿", "路沿石", "地砖",
-            "人行道砖", "路砖", "沥青", "盲道", "地面", "那段路", "这段路", "柏油")
+            "人行道砖", "路砖", "沥青", "盲道", "地面", "那段路", "这段路", "柏油", "砖", "地板砖",
+            "砖块")
 _BROKEN = ("碎", "烂", "坏", "裂", "塌", "陷", "沉", "翘", "松", "鼓", "坑", "破", "凹", "凸",
-           "断")
-_NOT_BROKEN = ("破碎路面", "碎砖", "碎瓷砖", "坏人", "烂尾")
+           "断", "缺", "掉了", "少了")
+_NOT_BROKEN = ("破碎路面", "碎砖", "碎瓷砖", "坏人", "烂尾", "砖头", "砖墙", "砌砖", "碎砖头",
+               "瓷砖", "红砖", "砖房")
 _BUILD = ("砌", "盖", "搭", "建", "扩", "改成", "改建", "围", "圈")
 _STRUCTURE = ("房", "房子", "屋", "墙", "砖墙", "院墙", "层", "楼", "一间", "院子", "住房", "阁楼")
 _NOT_STRUCTURE = ("房东", "楼上", "楼下", "楼顶上", "厨房")
@@ -308,6 +311,10 @@ RULES: tuple[Rule, ...] = (
 _PLACE_AFTER = re.compile(r"(上(?![了去来班学])|里(?!面有)|旁边|边上|底下|下面|门口|附近|中间|"
                           r"之间|周围|前面|后面|外面|那里|那边)")
 _PLACE_FACTOR = 0.4
+#: A clause about what was already dealt with ("原来的违停已经处理好了，现在有人摆摊"):
+#: its phrases count for a fraction.
+_RESOLVED = re.compile(r"修好|处理好|处理了|已处理|解决了|已解决|清理干净|清走了|上次|谢谢")
+_RESOLVED_FACTOR = 0.3
 
 NEGATIONS = ("不是", "并非", "而不是", "不属于", "不算", "not ", "isn't ", "no longer ")
 _NEGATION_REACH = 4  # characters between a negation and the phrase it denies
@@ -404,6 +411,11 @@ class Classifier:
                 hits.append((start, phrase, code, weight * place))
         hits += self._sound_hits(norm, covered)
         hits += self._rule_hits(norm, hits, places)
+        resolved = _resolved_clauses(norm)
+        if resolved:
+            clause = _clauses(norm)
+            hits = [(s, p, c, w * _RESOLVED_FACTOR if clause[s] in resolved else w)
+                    for s, p, c, w in hits]
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
         first: dict[str, int] = {}
@@ -481,6 +493,16 @@ class Classifier:
 def _class_pattern(rule: Rule) -> re.Pattern[str]:
     words = {normalize(w) for w in (*rule.what, *rule.does, *rule.not_words) if w}
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
+
+
+def _resolved_clauses(norm: str) -> set[int]:
+    """The clauses that speak of something already dealt with, unless every clause does
+    (then the message as a whole is the report: "上次修好的坑又塌了")."""
+    if not _RESOLVED.search(norm):
+        return set()
+    clause = _clauses(norm)
+    out = {clause[m.start()] for m in _RESOLVED.finditer(norm)}
+    return out if len(out) < len(set(clause)) else set()
 
 
 def _clauses(norm: str) -> list[int]:
