@@ -74,7 +74,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("材料", 1.5), ("沙子", 2), ("水泥", 1.5), ("砖头", 1.5), ("啤酒箱", 2),
              ("泡沫箱", 2), ("纸壳", 2),
              ("收废品", 2), ("旧家具", 1), ("不拿走", 1.5),
-             ("堆得", 3)),
+             ("堆得", 3),
+             ("冰柜", 2), ("货架", 2)),
     "LD05": (("乱牵", 3), ("私拉", 3), ("飞线", 3), ("网线", 3), ("乱接", 2), ("缠满", 2),
              ("电线", 2),
              ("拉线", 2), ("拉了根", 2), ("拉了好几根", 2), ("牵了", 2), ("牵了根", 3),
@@ -105,7 +106,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("口香糖", 2), ("到处都是", 1),
              ("没人扫", 4), ("没得人扫", 4), ("扫", 1.5), ("扫码", 0),
              ("throw", 2), ("throwing", 2), ("thrown", 2), ("threw", 2), ("garbage", 1),
-             ("cigarette", 2), ("butts", 2), ("everywhere", 1)),
+             ("cigarette", 2), ("butts", 2), ("everywhere", 1),
+             ("烟屁股", 3), ("饮料瓶", 2), ("塞满", 1)),
     "LD08": (("乱倒", 3), ("偷倒", 3), ("倾倒", 3), ("渣土", 3), ("建筑垃圾", 3),
              ("装修垃圾", 3), ("生活垃圾", 3), ("垃圾堆", 3), ("泔水", 3), ("剩饭剩菜", 3),
              ("废机油", 3),
@@ -120,7 +122,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("倒满", 3), ("死鱼", 1), ("臭", 1), ("碎砖", 2),
              ("撒", 1), ("撒谎", 0), ("管撒", 0), ("看撒", 0), ("撒土", 3), ("漏土", 3),
              ("掉土", 3), ("waste", 1),
-             ("泥浆", 3), ("排到", 1.5), ("排污", 3)),
+             ("泥浆", 3), ("排到", 1.5), ("排污", 3),
+             ("马桶", 2), ("瓷砖", 1.5)),
     "LD09": (("小广告", 4), ("乱贴", 3), ("张贴", 3), ("牛皮癣", 3), ("野广告", 3),
              ("贴满", 3), ("贴了", 3), ("被贴", 3), ("贴得", 3), ("办证", 2), ("贷款广告", 2),
              ("喷印", 2), ("广告", 1),
@@ -152,7 +155,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("卖", 2.5), ("小卖部", 0), ("买卖", 0), ("卖场", 0), ("拍卖", 0), ("出卖", 0),
              ("推车", 1.5),
              ("小推车", 2), ("过早", 1), ("板凳", 1),
-             ("food stalls", 4), ("stall", 2)),
+             ("food stalls", 4), ("stall", 2),
+             ("烧烤", 1.5), ("炉子", 1.5)),
     "HF02": (("共享单车", 4), ("共享电单车", 4), ("单车", 3), ("电单车", 3), ("自行车", 2),
              ("单车乱停", 4), ("自行车乱停", 4), ("小黄车", 3), ("哈啰", 3), ("美团单车", 4),
              ("摩拜", 3), ("青桔", 3),
@@ -241,9 +245,12 @@ _NOT_CARS = ("单车", "自行车", "电动车", "电瓶车", "三轮车", "推�
              "渣土车", "垃圾车", "洒水车", "车道", "机动车道", "非机动车道", "车库", "车主",
              "开车", "骑车", "上车", "下车", "停车场", "车位", "车轮", "车窗", "火车", "车站",
              "火车站", "汽车站", "动车", "高铁",
-             "车流", "车辆段")
+             "车流", "车辆段", "婴儿车", "推婴儿车", "购物车", "手推车")
 _TWO_WHEELS = ("单车", "自行车", "电动车", "电瓶车", "小黄车", "小蓝车", "共享单车", "电单车")
-_PARK = ("停", "停放", "停着", "停满", "停了", "占", "堵在", "挡在", "堵住", "挡住")
+_PARK = ("停", "停放", "停着", "停满", "停了", "占", "堵在", "挡在", "堵住", "挡住", "堵起",
+         "堵着", "堵死", "堵了")
+# Where a car may not stand.
+_WAYS = ("人行道", "盲道", "斑马线", "消防通道", "非机动车道", "公交站台", "公交车站")
 _NOT_PARK = ("不停", "停止", "暂停", "停工", "停电", "停水", "停业", "停不下来", "没停")
 _GREEN = ("树", "行道树", "大树", "小树", "树苗", "灌木", "花", "花草", "草", "草坪", "草地",
           "绿化带", "绿化", "花坛", "花池", "枝子", "树枝", "树干", "树皮", "苗木")
@@ -278,7 +285,9 @@ _UTILITY = ("电信", "联通", "移动", "电力", "供电", "通信", "线", "
 class Rule:
     """``weight`` for ``code`` when a word of ``what`` and a word of ``does`` stand in the
     same clause at most ``reach`` characters apart (``what`` first unless ``either``).
-    ``not_words`` contain a class word without being it and claim their text."""
+    ``not_words`` contain a class word without being it and claim their text. A ``what``
+    before a place word counts for a fraction, unless ``where``: the rule is about a
+    place ("人行道上全是车")."""
 
     code: str
     weight: float
@@ -287,11 +296,14 @@ class Rule:
     reach: int = 10
     either: bool = True
     not_words: tuple[str, ...] = ()
+    where: bool = False
 
 
 RULES: tuple[Rule, ...] = (
     # A car and parking, in either order ("一排车压着盲道停", "停满了汽车").
     Rule("LD03", 3, _CARS, _PARK, 12, True, _NOT_CARS + _TWO_WHEELS + _NOT_PARK),
+    # A car where a car may not stand ("人行道上全是车").
+    Rule("LD03", 2.5, _WAYS, _CARS, 8, True, _NOT_CARS + _TWO_WHEELS, where=True),
     # A bike, shared or not, left in the way ("人行道上停了一排电动车", "单车堆在路口").
     Rule("HF02", 2.5, _TWO_WHEELS, _PARK + ("堆", "倒了", "横七竖八", "乱七八糟", "占", "扔",
                                           "横", "到处"), 10,
@@ -477,8 +489,8 @@ class Classifier:
                     continue
                 span = match.span()
                 if word in rule.what and not _negated(norm, span[0]):
-                    what.append((*span, _PLACE_FACTOR if _PLACE_AFTER.match(norm, span[1])
-                                 else 1.0))
+                    what.append((*span, _PLACE_FACTOR if not rule.where
+                                 and _PLACE_AFTER.match(norm, span[1]) else 1.0))
                 if word in rule.does and norm[span[0] - 1:span[0]] not in ("不", "没"):
                     does.append(span)
             found = max(((ws, ds, place) for ws, we, place in what for ds, de in does
