@@ -178,10 +178,18 @@ class Gazetteer:
         # Road names by length and by sound, for slips of the keyboard or input method.
         self._slip_names: dict[int, list[tuple[str, str]]] = {}
         self._sounds: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+        # A name with one character (before its suffix) masked → the roads it names.
+        self._masked: dict[str, set[str]] = {}
         for key, (kind, road) in names.items():
             if kind == "road" and len(key) >= 3 and _CJK_NAME.match(key):
                 self._slip_names.setdefault(len(key), []).append((key, road))
                 self._sounds.setdefault(tuple(syllables(key) or ()), set()).add((key, road))
+                suffix = next((x for x in _SUFFIXES if key.endswith(x)), "")
+                if len(key) >= 4 and suffix:
+                    for j in range(len(key) - len(suffix)):
+                        if key[j] not in _NUMERALS:
+                            self._masked.setdefault(key[:j] + "\0" + key[j + 1:],
+                                                    set()).add(road)
         self._en_stems: dict[str, tuple[str, str]] = {}  # "lumo" → ("rd", road)
         for en, road in english.items():
             match = re.match(r"^([a-z]{4,}) (ave|rd|st)$", en)
@@ -283,12 +291,10 @@ class Gazetteer:
                     return road
         if len(window) < 4 or not suffix:
             return None
-        roads = set()
-        for key, road in self._slip_names.get(len(window), ()):
-            wrong = [i for i, (a, b) in enumerate(zip(key, window, strict=True)) if a != b]
-            if (len(wrong) == 1 and wrong[0] < len(window) - len(suffix)
-                    and key[wrong[0]] not in _NUMERALS and window[wrong[0]] not in _NUMERALS):
-                roads.add(road)
+        roads: set[str] = set()
+        for j in range(len(window) - len(suffix)):
+            if window[j] not in _NUMERALS:
+                roads |= self._masked.get(window[:j] + "\0" + window[j + 1:], set())
         return roads.pop() if len(roads) == 1 else None
 
     def locate(self, text: str, prefer: Iterable[int] = ()) -> Place | None:
