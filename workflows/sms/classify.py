@@ -234,7 +234,10 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("street lights", 3), ("street light", 3), ("streetlight", 3),
              ("stray dogs", 3), ("stray dog", 3),
              ("电梯", 3), ("扶梯", 2), ("天桥", 1), ("按喇叭", 0), ("喇叭按", 0),
-             ("street lamp", 3), ("streetlamp", 3), ("lamp", 1.5), ("stray", 2)),
+             ("street lamp", 3), ("streetlamp", 3), ("lamp", 1.5), ("stray", 2),
+             ("红绿灯", 3), ("信号灯", 3), ("座椅", 2), ("长椅", 2), ("马蜂窝", 3), ("死猫", 3),
+             ("死狗", 3),
+             ("老鼠", 2), ("垃圾桶满", 3), ("满溢", 2)),
 }
 
 # Word classes the rules below are built from (normal form of ``text.normalize``).
