@@ -329,6 +329,8 @@ RULES: tuple[Rule, ...] = (
 _PLACE_AFTER = re.compile(r"(上(?![了去来班学])|里(?!面有)|旁边|边上|底下|下面|门口|附近|中间|"
                           r"之间|周围|前面|后面|外面|那里|那边)")
 _PLACE_FACTOR = 0.4
+# A verb before 上 is a verb ("贴上", "挂上"), not a place.
+_VERBS = frozenset("贴挂晒晾卖扔丢堆倒卸撒摆停搭砍锯画喷刻写涂")
 #: A clause about what was already dealt with ("原来的违停已经处理好了，现在有人摆摊"):
 #: its phrases count for a fraction.
 _RESOLVED = re.compile(r"修好|处理好|处理了|已处理|解决了|已解决|清理干净|清走了|上次|谢谢")
@@ -424,7 +426,8 @@ class Classifier:
                 continue
             if _negated(norm, start):
                 continue
-            place = _PLACE_FACTOR if _PLACE_AFTER.match(norm, match.end()) else 1.0
+            place = _PLACE_FACTOR if phrase not in _VERBS and _PLACE_AFTER.match(
+                norm, match.end()) else 1.0
             for code, weight in self._weights[phrase]:
                 hits.append((start, phrase, code, weight * place))
         hits += self._sound_hits(norm, covered)
