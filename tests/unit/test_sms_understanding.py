@@ -508,3 +508,15 @@ def test_a_places_name_is_not_a_problem_word():
 ])
 def test_what_was_already_dealt_with_counts_little(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+def test_a_landmark_with_a_slip_and_a_house_number_typed_as_its_sound_are_read():
+    from tests.sms_helpers import demo_landmarks
+
+    areas = demo_areas()
+    gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
+    assert gazetteer.locate("汉口火车占出口").landmark == "汉口火车站"  # 占 for 站
+    assert gazetteer.locate("光谷广常旁边").landmark == "光谷广场"
+    place = gazetteer.locate("中山大道88好门口")  # 好 for 号
+    assert place.number == 88 and place.area_code == "JA01-01"
+    assert gazetteer.locate("中山大道88好几辆车").number is None  # 好几: "several"

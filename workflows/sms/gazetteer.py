@@ -11,8 +11,8 @@ street (both roads of an intersection), the areas the resident named before
 only a guess: when the candidates lie in different streets the place is ``ambiguous``
 and the resident is asked which section.
 
-A road name written with a slip is still read, where no name was read in that stretch
-of text: a wrong character of the same sound ("解放大到", "珞瑜路"; pypinyin) when at
+A road or landmark name written with a slip is still read, where no name was read in that stretch
+of text: a wrong character of the same sound ("解放大到", "珞瑜路", "汉口火车占"; pypinyin) when at
 least half the characters are right and one of them is not the road's suffix; one wrong
 character of any sound in a name of four or more characters when its suffix (路, 大道,
 街…) is right and exactly one road fits ("雄梦大道"); and in English, one letter too
@@ -40,7 +40,7 @@ _NUMERALS = set("一二三四五六七八九十零〇0123456789")
 _EN_ROAD = re.compile(r"\b([a-z]{4,})\s+(ave|avenue|rd|road|st|street)\b\.?")
 
 
-_NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口)")
+_NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口|好(?!几|多|像|久))")
 _NUMBER_EN = re.compile(r"(?:no\.?\s*)?(\d{1,5})\s*,?\s*$")
 
 
@@ -176,14 +176,16 @@ class Gazetteer:
             if len(roads) == 1:
                 names.setdefault(stem, ("road", next(iter(roads))))
         # Road names by length and by sound, for slips of the keyboard or input method.
-        self._slip_names: dict[int, list[tuple[str, str]]] = {}
-        self._sounds: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+        self._slip_lengths: set[int] = set()
+        self._sounds: dict[tuple[str, ...], set[tuple[str, str, str]]] = {}
         # A name with one character (before its suffix) masked → the roads it names.
         self._masked: dict[str, set[str]] = {}
         for key, (kind, road) in names.items():
+            if kind in ("road", "landmark") and len(key) >= 3 and _CJK_NAME.match(key):
+                self._slip_lengths.add(len(key))
+                self._sounds.setdefault(tuple(syllables(key) or ()), set()).add(
+                    (key, kind, road))
             if kind == "road" and len(key) >= 3 and _CJK_NAME.match(key):
-                self._slip_names.setdefault(len(key), []).append((key, road))
-                self._sounds.setdefault(tuple(syllables(key) or ()), set()).add((key, road))
                 suffix = next((x for x in _SUFFIXES if key.endswith(x)), "")
                 if len(key) >= 4 and suffix:
                     for j in range(len(key) - len(suffix)):
@@ -255,19 +257,19 @@ class Gazetteer:
         """Road names written with a slip, in the text no name covers (see the module's
         docstring for what counts)."""
         out: list[tuple[int, int, str, str]] = []
-        if self._slip_names and any(not c and ch >= "\u3400" for c, ch in
+        if self._slip_lengths and any(not c and ch >= "\u3400" for c, ch in
                                     zip(covered, norm, strict=True)):
             sounds = syllables(norm)
             i = 0
             while i < len(norm):
                 hit = None
-                for length in sorted(self._slip_names, reverse=True):
+                for length in sorted(self._slip_lengths, reverse=True):
                     window = norm[i:i + length]
                     if (len(window) == length and not any(covered[i:i + length])
                             and _CJK_NAME.match(window)):
                         hit = self._slip(window, sounds[i:i + length] if sounds else None)
                         if hit is not None:
-                            out.append((i, i + length, "road", hit))
+                            out.append((i, i + length, *hit))
                             i += length
                             break
                 if hit is None:
@@ -282,20 +284,20 @@ class Gazetteer:
                 out.append((match.start(), match.end(), "road", near.pop()))
         return out
 
-    def _slip(self, window: str, sounds: list[str] | None) -> str | None:
+    def _slip(self, window: str, sounds: list[str] | None) -> tuple[str, str] | None:
         suffix = next((x for x in _SUFFIXES if window.endswith(x)), "")
         if sounds is not None:
-            for key, road in self._sounds.get(tuple(sounds), ()):
+            for key, kind, ref in sorted(self._sounds.get(tuple(sounds), ())):
                 same = [a == b for a, b in zip(key, window, strict=True)]
                 if 2 * sum(same) >= len(key) and any(same[:len(key) - len(suffix) or 1]):
-                    return road
+                    return kind, ref
         if len(window) < 4 or not suffix:
             return None
         roads: set[str] = set()
         for j in range(len(window) - len(suffix)):
             if window[j] not in _NUMERALS:
                 roads |= self._masked.get(window[:j] + "\0" + window[j + 1:], set())
-        return roads.pop() if len(roads) == 1 else None
+        return ("road", roads.pop()) if len(roads) == 1 else None
 
     def locate(self, text: str, prefer: Iterable[int] = ()) -> Place | None:
         """The place a message names. ``prefer``: areas the resident named before (an
