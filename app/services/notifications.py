@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
 from workflows.lifecycle import Action
+from workflows.sms.text import _GSM
 
 
 def _is_zh() -> bool:
@@ -101,17 +102,28 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
     return None
 
 
-def sms_receipt(case: Case) -> str:
+def sms_receipt(case: Case, opted_out: bool = False) -> str:
     """"Received" for a report made by text message: one SMS, with the code, the stretch
     of road it was placed on (so the resident can correct it) and the progress command
-    written so that it is copied right ("CX RCGX-CSGU")."""
+    written so that it is copied right ("CX RCGX-CSGU"). ``opted_out``: the number texted
+    TD, so no progress message follows; the receipt says so and how to turn them back on
+    in place of the progress command (still one segment: a Chinese SMS holds 70
+    characters)."""
     from app.services.sms_words import category_words
 
     code = display_code(case.code)
     category = category_words(case.category)
     if case.area_id is None:
+        if opted_out:
+            return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
+                     "place it. Progress texts are off; text START to resume.",
+                     category=category, code=code)
         return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
                  "place it. Text \"CX %(code)s\" for progress.", category=category, code=code)
+    if opted_out:
+        return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Progress "
+                 "texts are off; text START to resume.", category=category,
+                 place=receipt_place(case), code=code)
     return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text \"CX "
              "%(code)s\" for progress.", category=category, place=receipt_place(case),
              code=code)
@@ -138,15 +150,19 @@ def staff_place(case: Case) -> str:
     """Where a case is, for the person sent to it: the responsibility area and the road
     (the reported address, else the area's roads), never a bare dash."""
     parts = []
+    zh = _is_zh()
     if case.area is not None:
-        parts.append(case.area.name_zh if _is_zh() else case.area.name_en)
-        road = case.address or ("、" if _is_zh() else ", ").join(
+        parts.append(case.area.name_zh if zh or not case.area.name_en else
+                     case.area.name_en.replace("–", "-").replace("—", "-"))
+        road = case.address or ("、" if zh else ", ").join(
             r.name for r in case.area.roads[:2])
     else:
         road = case.address
-    if road and road not in parts:
+    if road and road not in parts and (zh or not parts or all(ch in _GSM for ch in road)):
+        # In English, a Chinese road name next to the area's English name would make the
+        # whole SMS UCS-2 (three segments instead of one): the English name says it.
         parts.append(road)
-    return " · ".join(parts) or _("place to be confirmed")
+    return (" · " if zh else ", ").join(parts) or _("place to be confirmed")
 
 
 def _staff_text(case: Case, event: CaseEvent) -> str | None:

@@ -111,8 +111,8 @@ def _build_understanding() -> Understanding:
         select(Category).where(Category.active.is_(True)).order_by(Category.sort, Category.id))]
     from app.services import landmarks
 
-    return Understanding(Classifier(entries), Gazetteer.from_data(
-        gazetteer_data(), landmarks.gazetteer_rows()))
+    gazetteer = Gazetteer.from_data(gazetteer_data(), landmarks.gazetteer_rows())
+    return Understanding(Classifier(entries, place_names=gazetteer.place_names()), gazetteer)
 
 
 def invalidate() -> None:
@@ -170,7 +170,8 @@ def receive(msg: Inbound) -> str:
 
 def _known_reply(sid: str) -> str | None:
     row = db.session.execute(
-        select(InboundMessage.reply, InboundMessage.case_id, InboundMessage.language)
+        select(InboundMessage.reply, InboundMessage.case_id, InboundMessage.language,
+               InboundMessage.contact_id)
         .where(InboundMessage.message_sid == sid)).first()
     if row is None:
         return None
@@ -178,7 +179,8 @@ def _known_reply(sid: str) -> str | None:
         return row.reply
     if row.case_id is not None:  # committed with its case, but not with its reply
         with force_locale(row.language):
-            return sms_receipt(db.session.get(Case, row.case_id))
+            contact = db.session.get(Contact, row.contact_id) if row.contact_id else None
+            return sms_receipt(db.session.get(Case, row.case_id), _opted_out(contact))
     return ""
 
 
@@ -525,14 +527,12 @@ def _same_problem(contact: Contact, category: str, area_id: int | None,
     return db.session.scalar(query)
 
 
-def _opted_out_note(contact: Contact | None) -> str:
+def _opted_out(contact: Contact | None) -> bool:
     """The rule for a number that texted TD: a new report is answered (this reply), but no
     progress message follows until START; the receipt says so."""
     from app.services.notifications import opted_out
 
-    if contact is None or not opted_out([contact.phone]):
-        return ""
-    return " " + _("Progress messages are off for this number; text START to turn them on.")
+    return contact is not None and bool(opted_out([contact.phone]))
 
 
 def safety_category(code: str) -> bool:
@@ -663,7 +663,7 @@ def _create(step: Step, contact: Contact | None, language: str,
             outcome.record()
             inbound.case_id = case.id
             with force_locale(language):
-                inbound.reply = outcome.reply = sms_receipt(case) + _opted_out_note(contact)
+                inbound.reply = outcome.reply = sms_receipt(case, _opted_out(contact))
             outcome.media = rows
             outcome.committed = True
 

@@ -53,10 +53,18 @@ def category_words(category: Category) -> str:
 
 
 def sms_time(moment: datetime | None) -> str:
-    """"12月8日 15:30" / "8 Dec 15:30" in the city's zone: GSM characters in English."""
+    """"12月8日 15:30" / "8 Dec 15:30" in the city's zone, for the current reader."""
+    return sms_time_in("zh" if _zh() else "en", moment)
+
+
+def sms_time_in(language: str, moment: datetime | None) -> str:
+    """A time in a text message, in the city's zone: compact and in plain characters,
+    "12月8日 15:30" in Chinese and "8 Dec 15:30" in English (GSM characters only; Babel's
+    short formats, "2026/12/8 15:30" or "12/8/26, 3:30 PM" with a narrow no-break space,
+    read differently by country and make an English SMS UCS-2)."""
     if moment is None:
         return ""
     local = moment.astimezone(clock.zone())
-    if _zh():
+    if language.startswith("zh"):
         return f"{local.month}月{local.day}日 {local:%H:%M}"
     return format_datetime(local, "d MMM HH:mm", locale="en").replace("\u202f", " ")

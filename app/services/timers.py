@@ -12,8 +12,9 @@ from app.extensions import db
 from app.models import Case, OutboxMessage, User
 from app.services import clock
 from app.services.calendar import working_calendar
-from app.services.i18n import datetime_in, gettext_in
+from app.services.i18n import gettext_in
 from app.services.notifications import display_code
+from app.services.sms_words import sms_time_in
 from workflows.deadlines import Unit
 from workflows.escalation import Audience, Clocks, Policy, Step, next_check
 
@@ -117,13 +118,13 @@ def step_text(case: Case, step: Step, language: str) -> str:
     if step.kind == "escalate":
         return gettext_in(
             language, ESCALATION, level=step.level, code=code,
-            due=datetime_in(language, case.work_due_at))
+            due=sms_time_in(language, case.work_due_at))
     due = {"response": case.response_due_at, "verify": case.verify_due_at}.get(
         step.clock, case.work_due_at)
     what = gettext_in(language, _WHAT.get(step.clock, _WHAT["rectify"]))
     return gettext_in(
         language, REMINDER, pct=int(round((step.threshold or 0) * 100)), what=what,
-        code=code, due=datetime_in(language, due))
+        code=code, due=sms_time_in(language, due))
 
 
 def write_messages(case: Case, step: Step, event_id: int | None = None,

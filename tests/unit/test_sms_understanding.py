@@ -396,3 +396,129 @@ def test_a_house_number_a_landmark_or_a_cross_street_names_the_stretch():
     assert gazetteer.locate("near Optics Valley Square").area_code == "HS03-01"
     earlier = next(a["id"] for a in areas if a["code"] == "QK01-06")
     assert gazetteer.locate("中山大道", prefer=[earlier]).area_code == "QK01-06"
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    # Described rather than named: a rule pairs the thing with what happens to it.
+    ("江汉关旁边一排车压着盲道停 冇得人管", "LD03"),
+    ("小区门口的车子到处停，堵得出不去", "LD03"),
+    ("行道树不晓得被哪个剥了一圈皮", "HF03"),
+    ("马路烂了一大块 晚上看不见", "HF04"),
+    ("一楼的把院墙推了 往外砌了一间房", "LD02"),
+    ("卷帘门上被人涂了好多字", "LD10"),
+    ("工地凌晨一两点还在浇混凝土", "HF05"),
+    ("路边那个绿色铁皮箱子门开着 里面线都露出来了", "HF08"),
+    ("有人推个小推车卖臭豆腐", "HF01"),
+    ("每天晚上都有人来贴疏通下水道的电话", "LD09"),
+    # A thing before a place word is where the problem is, not the problem.
+    ("路灯杆子上贴的全是租房的广告纸", "LD09"),
+    ("野餐完垃圾就丢草坪上，塑料袋飞得到处都是", "LD07"),
+    ("人行道上的窨井盖陷下去了", "HF06"),  # the cover sank, not the pavement
+    # Not what the rule's words are inside of.
+    ("汉口火车站出站口好多小黄车乱停", "HF02"),  # a station is not a car
+    ("喇叭按个不停 货车横起停 把路堵死了", "LD03"),  # a horn is not a loudspeaker
+])
+def test_descriptions_of_what_residents_see(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("路口的井钙沉下去了", "HF06"),  # 钙 for 盖: same sound
+    ("路边有人乱仍垃圾", "LD07"),  # 仍 for 扔
+])
+def test_a_wrong_character_of_the_same_sound_is_understood(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+def test_a_common_character_does_not_make_a_homophone(classifier):
+    # "铁了" reads like "贴了" but shares only the light "了".
+    assert classifier.classify("他铁了心").code is None
+
+
+@pytest.mark.parametrize(("message", "road"), [
+    ("解放大到二七路口有个大坑", "解放大道"),  # 到 for 道: same sound
+    ("珞瑜路500号井盖没了", "珞喻路"),
+    ("雄梦大道250号有根杆子", "雄楚大道"),  # one wrong character, suffix right
+    ("piles of bricks on Luomo Rd", "鲁磨路"),  # one letter too many
+])
+def test_a_road_name_with_a_slip_is_read(gazetteer, message, road):
+    place = gazetteer.locate(message)
+    assert place is not None and place.road == road, place
+
+
+@pytest.mark.parametrize("message", ["建设大厦门口有坑", "武汉大学门口乱停车", "新华三路有坑"])
+def test_a_name_that_only_looks_like_a_road_is_no_road(gazetteer, message):
+    # The suffix differs (大厦, 大学), or the slip is a number (another road of a series).
+    place = gazetteer.locate(message)
+    assert place is None or place.road not in ("建设大道", "武汉大道", "新华路", "新华下路")
+
+
+def test_no_earlier_part_of_the_fresh_messages_drops():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sms_accuracy", Path(__file__).resolve().parents[2] / "bench" / "sms_accuracy.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    report = bench.measure()
+    # As last measured (tests/data/sms_fresh.tsv's header): held2 115/120 and held3 142/150
+    # categories, never tuned on; one message of slack each.
+    held2, held3 = report["held2"], report["held3"]
+    assert held2["category"] >= 114 and held2["area"] >= 116
+    assert held3["category"] >= 141 and held3["area"] >= 148 and held3["district"] >= 148
+    for part in ("tune", "tune2", "tune3", "tune4", "tune5"):
+        assert report[part]["category"] >= report[part]["n"] - 1, part
+
+
+@pytest.mark.parametrize(("message", "road"), [
+    ("古田3路有个坑", "古田三路"), ("建设10路和友谊大道口", "建设十路"),  # digits
+    ("解放路二七路口有个坑", "解放大道"), ("徐东路300号门口", "徐东大街"),  # another suffix
+])
+def test_a_road_written_the_way_residents_shorten_it_is_read(gazetteer, message, road):
+    place = gazetteer.locate(message)
+    assert place is not None and place.road == road, place
+
+
+def test_another_suffix_is_no_road_where_several_roads_share_the_stem(gazetteer):
+    # "3路" is a bus line, not a road; no road is called just "3路".
+    assert gazetteer.locate("坐3路公交车") is None
+
+
+def test_a_places_name_is_not_a_problem_word():
+    from tests.sms_helpers import demo_landmarks
+
+    areas = demo_areas()
+    gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
+    plain = Classifier({e.code: (e.name_zh, *e.keywords) for e in CATALOGUE})
+    placed = Classifier({e.code: (e.name_zh, *e.keywords) for e in CATALOGUE},
+                        place_names=gazetteer.place_names())
+    # "洞庭街" holds a hole (洞), "徐家棚" a shed (棚).
+    for message in ("洞庭街这边有个问题", "徐家棚地铁站出口"):
+        assert plain.classify(message).scores, message  # what the names alone used to add
+        assert placed.classify(message).code is None, message
+    # "卓刀泉地" sounds like 圈地 (building on land): "地" is too common to make a homophone.
+    assert plain.classify("卓刀泉地铁站那里").code is None
+    assert placed.classify("洞庭街路面有个大洞").code == "HF04"
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("原来的违停已经处理好了，现在有人在那摆摊", "HF01"),
+    ("上次反映的坑已经修好了，现在旁边的井盖没了", "HF06"),
+    ("上次修好的坑又塌了", "HF04"),  # the whole message: still the report
+    ("大风把树刮倒了 压在路边", "HF03"),  # a tree that fell, not rubbish poured
+    ("人行道上的砖缺了好几块", "HF04"),
+])
+def test_what_was_already_dealt_with_counts_little(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+def test_a_landmark_with_a_slip_and_a_house_number_typed_as_its_sound_are_read():
+    from tests.sms_helpers import demo_landmarks
+
+    areas = demo_areas()
+    gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
+    assert gazetteer.locate("汉口火车占出口").landmark == "汉口火车站"  # 占 for 站
+    assert gazetteer.locate("光谷广常旁边").landmark == "光谷广场"
+    place = gazetteer.locate("中山大道88好门口")  # 好 for 号
+    assert place.number == 88 and place.area_code == "JA01-01"
+    assert gazetteer.locate("中山大道88好几辆车").number is None  # 好几: "several"

@@ -10,6 +10,17 @@ it, 1 for an object that often comes with it ("货车", "电线杆"). Scoring:
   not a wire. A phrase of weight 0 only claims its text ("垃圾桶" is not litter).
 * **negation** — a phrase right after 不是/并非/而不是/not (in the same clause) does not
   count: "不是乱停车，是有人摆摊" is street trading.
+* **place words** — an object followed by a place word (上/里/旁边/门口…) is where the
+  problem is, not the problem: "电线杆上贴满了小广告", "垃圾丢草坪上" count the pole and the
+  lawn for a fraction of their weight.
+* **rules** — residents describe what they see rather than name it: "一排车压着盲道停",
+  "剥了一圈皮的行道树", "往外砌了一间房". A rule (``RULES``) pairs a class of things with a
+  class of what happens to them, in the same clause, in either order where the language
+  allows it, and adds its weight once; words that contain a class word without being it
+  ("单车" is not a car, "不停" does not park) are listed with the rule.
+* **homophones and slips** — a phrase of weight ≥ 2.5 also matches text that reads the
+  same in pinyin with at least one character in common ("井钙" is "井盖"): input methods
+  pick the wrong character of the same sound.
 * the entry with the highest total wins; on a tie, the one mentioned first. Below
   ``threshold`` the message is unclear and the resident is asked.
 """
@@ -20,20 +31,26 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from workflows.sms.text import normalize
+from workflows.sms.text import normalize, syllables
 
 #: Code → ((phrase, weight), ...). Phrases in the normal form of ``text.normalize``.
 SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
     "LD01": (("乱搭", 3), ("私搭", 3), ("搭棚", 3), ("棚子", 3), ("铁皮棚", 3), ("遮阳棚", 3),
              ("遮阳篷", 3), ("雨棚", 3), ("帐篷", 1), ("搭了", 2), ("搭到", 2), ("搭建", 2),
              ("棚", 2), ("彩钢板", 1), ("简易房", 2), ("铁皮房", 2), ("私搭乱建", 3),
-             ("shed", 3), ("canopy", 3), ("awning", 3), ("tent", 2)),
+             ("shed", 3), ("canopy", 3), ("awning", 3), ("tent", 2),
+             ("支了个", 2), ("钢架", 2), ("彩条布", 2), ("顶棚", 3), ("遮阳伞", 3), ("大伞", 2),
+             ("支起", 2),
+             ("雨搭", 3), ("铁架子", 2), ("架子", 1.5), ("窝棚", 3)),
     "LD02": (("违建", 3), ("违章建筑", 3), ("违法建设", 3), ("加建", 3), ("乱建", 3),
              ("私建", 3), ("加盖", 3), ("加层", 3), ("扩建", 2), ("改建", 2), ("盖房", 3),
              ("打地基", 3), ("砌墙", 2), ("砖房", 2), ("彩钢房", 2), ("阳光房", 3),
              ("越盖越", 2), ("越建越", 2), ("盖成", 2),
              ("illegal construction", 4), ("illegal building", 4), ("added a whole floor", 3),
-             ("added a floor", 3), ("extra floor", 3)),
+             ("added a floor", 3), ("extra floor", 3),
+             ("楼顶", 1.5), ("加一层", 3), ("违章", 2), ("手续", 1.5), ("往外扩", 2), ("扩出", 2),
+             ("圈地", 3),
+             ("围墙", 2), ("车库", 1)),
     "LD03": (("乱停", 3), ("乱停车", 3), ("违停", 3), ("违章停车", 3), ("停车", 2),
              ("停在人行道", 3), ("占用人行道停车", 3), ("开上人行道", 3), ("占道停放", 3),
              ("停满车", 3), ("停满了车", 3), ("停满了私家车", 3), ("停在", 2), ("车停", 2),
@@ -41,53 +58,92 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("suv", 1), ("面包车", 1), ("货车", 1), ("出租车", 1), ("汽车", 1),
              ("车子", 1), ("渣土车", 1.5), ("斑马线", 2), ("双排停车", 3), ("停两排", 3),
              ("停成两排", 3), ("拉客", 2), ("等客", 2), ("趴活", 2),
-             ("parked", 3), ("parking", 3), ("tow", 2), ("cars", 1), ("car", 1)),
+             ("parked", 3), ("parking", 3), ("tow", 2), ("cars", 1), ("car", 1),
+             ("消防通道", 2), ("挪车", 3), ("压着", 1), ("占着", 1),
+             ("double parked", 4), ("double-parked", 4), ("blocking the road", 2),
+             ("fire lane", 3), ("van", 1), ("truck", 1), ("blocking", 1.5)),
     "LD04": (("乱放", 3), ("乱堆", 3), ("堆放", 2), ("堆物", 3), ("占道堆物", 3),
              ("堆在", 3), ("堆满", 2), ("堆着", 2), ("堆了", 2), ("堆到", 2), ("杂物", 2),
              ("建材", 2), ("货物", 2), ("钢材", 2), ("放了一排", 2), ("石墩", 2),
              ("花盆", 2), ("煤气罐", 2), ("液化气罐", 2), ("家具", 1), ("床垫", 1),
-             ("堆", 1.5), ("货箱", 3), ("箱子", 2), ("纸箱", 2), ("旧自行车", 2),
+             ("堆", 2), ("货箱", 3), ("箱子", 2), ("纸箱", 2), ("旧自行车", 2),
              ("破自行车", 2),
              ("piled", 3), ("piles", 3), ("bricks", 2), ("sundries", 2), ("stacked", 2),
-             ("debris", 1)),
+             ("debris", 1),
+             ("桌子", 1), ("搬家", 2), ("脚手架", 2), ("钢管", 2), ("木板", 1.5), ("轮胎", 2),
+             ("装修材料", 3),
+             ("材料", 1.5), ("沙子", 2), ("水泥", 1.5), ("砖头", 1.5), ("啤酒箱", 2),
+             ("泡沫箱", 2), ("纸壳", 2),
+             ("收废品", 2), ("旧家具", 1), ("不拿走", 1.5),
+             ("堆得", 3),
+             ("冰柜", 2), ("货架", 2),
+             ("boxes", 2), ("goods", 2), ("stuff", 1.5), ("junk", 2)),
     "LD05": (("乱牵", 3), ("私拉", 3), ("飞线", 3), ("网线", 3), ("乱接", 2), ("缠满", 2),
              ("电线", 2),
              ("拉线", 2), ("拉了根", 2), ("拉了好几根", 2), ("牵了", 2), ("牵了根", 3),
              ("线缆", 2), ("拖了", 1), ("充电", 1),
-             ("power cable", 3), ("cable", 2), ("cables", 2), ("wires", 1)),
+             ("power cable", 3), ("cable", 2), ("cables", 2), ("wires", 2), ("strung", 2),
+             ("电缆", 2), ("耷拉", 1), ("扯了根", 2), ("吊根", 2), ("插线板", 3), ("接线板", 3),
+             ("充电线", 3),
+             ("拖线板", 3), ("接了根", 2),
+             ("wire", 2), ("hanging wires", 4), ("dangling", 1), ("extension cord", 3)),
     "LD06": (("乱挂", 3), ("横幅", 3), ("条幅", 3), ("晾晒", 3), ("晒衣", 3), ("晾衣服", 3),
              ("晒衣服", 3), ("晒被子", 3), ("晾被子", 3), ("悬挂", 2), ("挂满", 3), ("挂着", 2),
              ("挂了", 2),
              ("晒了", 2), ("晾", 3), ("晒", 2), ("挂在", 3), ("被子", 1),
              ("床单", 2), ("布条", 2), ("腊鱼腊肉", 3), ("灯笼", 1),
-             ("banners", 3), ("banner", 3), ("laundry", 3), ("hung", 2), ("hanging", 2)),
+             ("banners", 3), ("banner", 3), ("laundry", 3), ("hung", 2), ("hanging", 2),
+             ("拖把", 1), ("腊肉", 2), ("腊鱼", 2), ("气球", 1), ("绳子", 1.5), ("晾衣绳", 3),
+             ("晾衣架", 3),
+             ("挂", 2), ("挂号", 0), ("挂念", 0), ("牵挂", 0), ("挂电话", 0), ("广告布", 2)),
     "LD07": (("乱扔", 3), ("乱丢", 3), ("扔垃圾", 3), ("扔东西", 3), ("扔得", 3), ("扔", 1.5),
              ("垃圾", 1.5), ("烟头", 3), ("纸屑", 3), ("随地", 2), ("槟榔渣", 3),
              ("瓜子壳", 3), ("果皮", 2), ("塑料袋", 1), ("饭盒", 2), ("竹签", 2), ("外卖袋", 2),
              ("奶茶杯", 2), ("纸碗", 2), ("矿泉水瓶", 2), ("满地", 2), ("没来扫", 2),
              ("地上都是", 2), ("垃圾桶", 0),
              ("littering", 3), ("litter", 3), ("rubbish", 1), ("trash", 1),
-             ("plastic bags", 1)),
+             ("plastic bags", 1),
+             ("丢", 1.5), ("随手", 2), ("纸巾", 2), ("餐盒", 2), ("一次性", 1), ("瓶子", 1.5),
+             ("杯子", 1),
+             ("口香糖", 2), ("到处都是", 1),
+             ("没人扫", 4), ("没得人扫", 4), ("扫", 1.5), ("扫码", 0),
+             ("throw", 2), ("throwing", 2), ("thrown", 2), ("threw", 2), ("garbage", 1),
+             ("cigarette", 2), ("butts", 2), ("everywhere", 1),
+             ("烟屁股", 3), ("饮料瓶", 2), ("塞满", 1)),
     "LD08": (("乱倒", 3), ("偷倒", 3), ("倾倒", 3), ("渣土", 3), ("建筑垃圾", 3),
              ("装修垃圾", 3), ("生活垃圾", 3), ("垃圾堆", 3), ("泔水", 3), ("剩饭剩菜", 3),
              ("废机油", 3),
              ("倒了", 2), ("倒进", 2), ("倒在", 2), ("倒", 1), ("倒下", 0), ("倒车", 0),
-             ("倒是", 0), ("摔倒", 0), ("绊倒", 0),
+             ("倒是", 0), ("摔倒", 0), ("绊倒", 0), ("刮倒", 0), ("吹倒", 0), ("撞倒", 0),
              ("油污", 2), ("污水", 2), ("脏水", 2), ("废水", 2), ("堆垃圾", 3),
              ("撒了", 2), ("洒了", 2), ("抛洒", 3), ("遗撒", 3),
-             ("沙发", 2), ("旧沙发", 3), ("旧家具", 3), ("废家具", 3), ("大件垃圾", 3),
-             ("dumped", 3), ("dumping", 3), ("construction waste", 3), ("fly-tipping", 3)),
+             ("沙发", 2), ("旧沙发", 3), ("旧家具", 2), ("废家具", 3), ("大件垃圾", 3),
+             ("dumped", 3), ("dumping", 3), ("construction waste", 3), ("fly-tipping", 3),
+             ("卸", 2.5), ("卸在", 3), ("大袋", 2), ("几袋", 2), ("一车", 2), ("偷偷", 1),
+             ("垃圾场", 2),
+             ("倒满", 3), ("死鱼", 1), ("臭", 1), ("碎砖", 2),
+             ("撒", 1), ("撒谎", 0), ("管撒", 0), ("看撒", 0), ("撒土", 3), ("漏土", 3),
+             ("掉土", 3), ("waste", 1),
+             ("泥浆", 3), ("排到", 1.5), ("排污", 3),
+             ("马桶", 2), ("瓷砖", 1.5)),
     "LD09": (("小广告", 4), ("乱贴", 3), ("张贴", 3), ("牛皮癣", 3), ("野广告", 3),
              ("贴满", 3), ("贴了", 3), ("被贴", 3), ("贴得", 3), ("办证", 2), ("贷款广告", 2),
              ("喷印", 2), ("广告", 1),
              ("flyers", 3), ("flyer", 3), ("posters", 3), ("poster", 3), ("stickers", 3),
              ("sticking", 3), ("stuck", 2), ("pasted", 3), ("pasting", 3), ("ads", 2),
-             ("adverts", 2), ("advertisements", 2)),
+             ("adverts", 2), ("advertisements", 2),
+             ("贴", 2.5), ("贴心", 0), ("贴近", 0), ("补贴", 0), ("贴士", 0), ("紧贴", 0),
+             ("小卡片", 3),
+             ("卡片", 2), ("纸条", 2), ("小纸条", 3), ("广告纸", 3), ("撕", 1.5), ("胶水", 1.5),
+             ("租房", 1),
+             ("开锁", 2), ("电话号码", 2), ("电话", 1.5)),
     "LD10": (("乱画", 3), ("乱涂", 3), ("乱喷", 3), ("涂鸦", 3), ("涂画", 3), ("喷涂", 3),
              ("喷漆", 3),
              ("喷了", 3), ("写了字", 3), ("写字", 2), ("刻了", 3), ("刻字", 3), ("记号笔", 3),
              ("油漆", 2), ("红漆", 3), ("写了", 2), ("写满", 3), ("乱写", 3),
-             ("graffiti", 4), ("spray paint", 3), ("sprayed", 2)),
+             ("graffiti", 4), ("spray paint", 3), ("sprayed", 2),
+             ("马克笔", 3), ("粉笔", 2), ("涂了", 3), ("画了", 2),
+             ("画得", 3), ("被画", 3), ("写得", 2)),
     "HF01": (("占道经营", 4), ("摊贩", 3), ("小贩", 3), ("菜贩", 3), ("流动摊", 3),
              ("出店经营", 3), ("店外经营", 3), ("摆摊", 3), ("摆地摊", 3), ("地摊", 3),
              ("烧烤摊", 2), ("在卖", 4), ("摆着卖", 4), ("叫卖", 3), ("水果摊", 2), ("卖东西", 2),
@@ -97,11 +153,18 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("早市", 2), ("夜市", 1), ("占道", 1), ("摊", 1.5), ("摊主", 1), ("摊子", 3),
              ("摊位", 3), ("早点摊", 2), ("小吃摊", 2), ("早餐摊", 2), ("炸串", 2), ("烤串", 2),
              ("street vendors", 4), ("vendors", 3), ("hawkers", 3), ("hawker", 3),
-             ("selling", 2), ("stalls", 2)),
+             ("selling", 2), ("stalls", 2),
+             ("卖", 2.5), ("小卖部", 0), ("买卖", 0), ("卖场", 0), ("拍卖", 0), ("出卖", 0),
+             ("推车", 1.5),
+             ("小推车", 2), ("过早", 1), ("板凳", 1),
+             ("food stalls", 4), ("stall", 2),
+             ("烧烤", 1.5), ("炉子", 1.5),
+             ("food carts", 4), ("carts", 2), ("cart", 2), ("sellers", 3), ("sell", 2)),
     "HF02": (("共享单车", 4), ("共享电单车", 4), ("单车", 3), ("电单车", 3), ("自行车", 2),
              ("单车乱停", 4), ("自行车乱停", 4), ("小黄车", 3), ("哈啰", 3), ("美团单车", 4),
              ("摩拜", 3), ("青桔", 3),
-             ("shared bikes", 4), ("shared bike", 4), ("bikes", 2), ("bike", 2)),
+             ("shared bikes", 4), ("shared bike", 4), ("bikes", 2), ("bike", 2),
+             ("小蓝车", 3), ("扫码", 1), ("电动车", 1), ("电瓶车", 1)),
     "HF03": (("绿化", 2), ("绿化带", 0.5), ("绿化带被", 3), ("绿化被毁", 3), ("树木", 2),
              ("草坪", 3), ("草皮", 3), ("花坛", 3), ("灌木", 3), ("树倒", 3), ("大树", 2),
              ("树被", 3), ("行道树", 1), ("树皮", 3), ("树枝", 3), ("枝丫", 2), ("修秃", 3),
@@ -111,7 +174,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("草地", 3), ("花池", 3), ("压坏", 1),
              ("tree fell", 4), ("trees", 2), ("tree", 2), ("lawn", 2), ("flower beds", 4),
              ("flower bed", 4), ("flowerbeds", 4), ("flowerbed", 4), ("plants", 2),
-             ("hedge", 3), ("hedges", 3), ("grass", 2), ("crushed", 1)),
+             ("hedge", 3), ("hedges", 3), ("grass", 2), ("crushed", 1),
+             ("剥皮", 3), ("挖走", 1.5), ("树苗", 2), ("苗木", 2), ("枯", 2)),
     "HF04": (("道路破损", 4), ("坑", 2), ("坑洼", 3), ("路面", 2), ("破损", 2), ("塌陷", 3),
              ("人行道板", 3), ("人行道砖", 3), ("砖松了", 3),
              ("地砖松动", 3), ("地砖", 1), ("开裂", 3), ("路沿石", 3),
@@ -120,36 +184,47 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("road surface", 3), ("broken road", 3),
              ("马路", 1), ("裂", 2), ("裂缝", 3), ("裂开", 3), ("下陷", 3), ("凹陷", 3),
              ("陷下去", 3), ("沉降", 3), ("塌了", 2), ("洞", 2), ("窟窿", 2), ("黑洞洞", 0),
-             ("cracked", 2), ("crack", 2), ("cracks", 2), ("sinking", 2), ("sinkhole", 4)),
+             ("cracked", 2), ("crack", 2), ("cracks", 2), ("sinking", 2), ("sinkhole", 4),
+             ("鼓包", 3), ("鼓起", 2), ("水凼", 2), ("锥桶", 1), ("沥青", 2),
+             ("collapsed", 2), ("uneven", 2), ("paving", 1)),
     "HF05": (("噪声", 3), ("噪音", 3), ("扰民", 3), ("施工", 2), ("工地", 2), ("打桩", 3),
              ("夜间施工", 4), ("半夜施工", 4), ("晚上施工", 4), ("夜里施工", 4), ("吵", 2),
              ("吵得", 3), ("太吵", 3), ("电镐", 3), ("轰", 2), ("刺耳", 3), ("睡不着", 3),
              ("吵醒", 3),
              ("noise", 3), ("noisy", 3), ("can't sleep", 3), ("building site", 2),
              ("construction site", 2), ("construction", 2), ("drilling", 3), ("jackhammer", 3),
-             ("pile driving", 3), ("banging", 2), ("midnight", 1), ("sleep", 1.5)),
+             ("pile driving", 3), ("banging", 2), ("midnight", 1), ("sleep", 1.5),
+             ("电钻", 3), ("挖机", 2), ("切割", 2), ("轰隆", 2), ("机器", 1), ("浇混凝土", 3),
+             ("吱吱", 1),
+             ("咚咚", 1.5), ("通宵", 2), ("响了一夜", 2)),
     "HF06": (("井盖", 4), ("盖子", 3), ("窨井盖", 4), ("下水道盖", 4),
              ("篦子", 4), ("箅子", 4), ("雨水篦子", 4), ("雨水箅子", 4), ("盖板", 3),
              ("沟盖", 3), ("格栅", 3), ("铁盖子", 4), ("污水井", 3),
              ("污水井盖", 4), ("雨水井", 3), ("雨水井盖", 4),
              ("manhole cover", 4), ("manhole", 4), ("drain cover", 4), ("drain grate", 4),
-             ("grate", 3)),
+             ("grate", 3),
+             ("井口", 3), ("铁盖", 4), ("水井盖", 4),
+             ("下水道口", 3), ("铁板", 2), ("不见了", 1)),
     "HF07": (("招牌", 3), ("广告牌", 3), ("牌子", 2), ("路牌", 3), ("路名牌", 3),
              ("指示牌", 3), ("指路牌", 3), ("广告招牌", 3),
-             ("shop sign", 3), ("signboard", 3), ("billboard", 3), ("sign", 2), ("signs", 2)),
+             ("shop sign", 3), ("signboard", 3), ("billboard", 3), ("sign", 2), ("signs", 2),
+             ("灯箱", 3), ("店招", 3), ("门头", 2), ("牌匾", 3)),
     "HF08": (("柜子", 3), ("电箱", 3), ("配电箱", 3), ("交接箱", 3), ("配电柜", 3),
              ("机柜", 3), ("变电箱", 3), ("电力箱", 3), ("快递柜", 3), ("铁皮柜", 3),
              ("弱电柜", 3), ("柜门", 3), ("电箱柜", 3),
-             ("cabinet", 3), ("electrical box", 3)),
+             ("cabinet", 3), ("electrical box", 3),
+             ("通信柜", 3), ("电信箱", 3), ("光交箱", 3), ("变压器", 3), ("电表箱", 3)),
     "HF09": (("快倒了", 1.5), ("要倒了", 1.5), ("歪了", 1), ("摇摇欲坠", 2), ("斜了", 1),
              ("about to fall", 2), ("leaning", 1),
              ("杆子", 3), ("电杆", 3), ("线杆", 3), ("废杆", 3), ("电线杆", 1.5),
              ("监控杆", 3), ("路灯杆", 2), ("通信杆", 3), ("水泥杆", 3),
              ("utility pole", 3), ("poles", 2), ("pole", 2), ("lamp posts", 1),
-             ("lamp post", 1)),
+             ("lamp post", 1),
+             ("旗杆", 2), ("杆", 1.5), ("栏杆", 0)),
     "HF10": (("亭子", 3), ("报刊亭", 4), ("书报亭", 4), ("售货亭", 4), ("售卖亭", 4),
              ("早餐亭", 4), ("电话亭", 4), ("岗亭", 4), ("亭", 2),
-             ("kiosk", 4), ("kiosks", 4)),
+             ("kiosk", 4), ("kiosks", 4),
+             ("报亭", 4), ("邮亭", 4), ("彩票亭", 4)),
     "HF99": (("广场舞", 4), ("音乐", 2), ("音响", 3), ("音箱", 3), ("放音乐", 3),
              ("square dancing", 4),
              ("square dance", 4), ("loudspeaker", 4), ("loud music", 4),
@@ -160,13 +235,118 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("漏水", 2), ("水管", 3), ("爆管", 4), ("自来水", 3), ("冒水", 3),
              ("burst pipe", 4), ("water main", 4), ("pipe burst", 4),
              ("street lights", 3), ("street light", 3), ("streetlight", 3),
-             ("stray dogs", 3), ("stray dog", 3)),
+             ("stray dogs", 3), ("stray dog", 3),
+             ("电梯", 3), ("扶梯", 2), ("天桥", 1), ("按喇叭", 0), ("喇叭按", 0),
+             ("street lamp", 3), ("streetlamp", 3), ("lamp", 1.5), ("stray", 2),
+             ("红绿灯", 3), ("信号灯", 3), ("座椅", 2), ("长椅", 2), ("马蜂窝", 3), ("死猫", 3),
+             ("死狗", 3),
+             ("老鼠", 2), ("垃圾桶满", 3), ("满溢", 2)),
 }
+
+# Word classes the rules below are built from (normal form of ``text.normalize``).
+_CARS = ("车", "汽车", "小车", "小汽车", "轿车", "私家车", "货车", "大货车", "小货车", "面包车",
+         "车子", "车辆", "出租车", "的士", "网约车", "厢式货车", "越野车", "商务车", "卡车",
+         "皮卡", "大巴", "suv")
+_NOT_CARS = ("单车", "自行车", "电动车", "电瓶车", "三轮车", "推车", "小推车", "摩托车", "公交车",
+             "渣土车", "垃圾车", "洒水车", "车道", "机动车道", "非机动车道", "车库", "车主",
+             "开车", "骑车", "上车", "下车", "停车场", "车位", "车轮", "车窗", "火车", "车站",
+             "火车站", "汽车站", "动车", "高铁",
+             "车流", "车辆段", "婴儿车", "推婴儿车", "购物车", "手推车")
+_TWO_WHEELS = ("单车", "自行车", "电动车", "电瓶车", "小黄车", "小蓝车", "共享单车", "电单车")
+_PARK = ("停", "停放", "停着", "停满", "停了", "占", "堵在", "挡在", "堵住", "挡住", "堵起",
+         "堵着", "堵死", "堵了")
+# Where a car may not stand.
+_WAYS = ("人行道", "盲道", "斑马线", "消防通道", "非机动车道", "公交站台", "公交车站")
+_NOT_PARK = ("不停", "停止", "暂停", "停工", "停电", "停水", "停业", "停不下来", "没停")
+_GREEN = ("树", "行道树", "大树", "小树", "树苗", "灌木", "花", "花草", "草", "草坪", "草地",
+          "绿化带", "绿化", "花坛", "花池", "枝子", "树枝", "树干", "树皮", "苗木")
+_NOT_GREEN = ("花楼街", "花了", "搞花", "花钱", "花园路", "树立", "草草")
+_HARM_GREEN = ("砍", "剥", "挖", "拔", "撞断", "折断", "断了", "死了", "死", "秃", "毁", "踩",
+               "压坏", "压秃", "锯", "烧", "剪秃", "扒", "偷", "刮倒", "吹倒", "撞倒", "倒了",
+               "倒在")
+_SURFACE = ("路面", "马路", "人行道", "路牙", "路牙子", "路牙石", "路沿", "路沿石", "地砖",
+            "人行道砖", "路砖", "沥青", "盲道", "地面", "那段路", "这段路", "柏油", "砖", "地板砖",
+            "砖块")
+_BROKEN = ("碎", "烂", "坏", "裂", "塌", "陷", "沉", "翘", "松", "鼓", "坑", "破", "凹", "凸",
+           "断", "缺", "掉了", "少了")
+_NOT_BROKEN = ("破碎路面", "碎砖", "碎瓷砖", "坏人", "烂尾", "砖头", "砖墙", "砌砖", "碎砖头",
+               "瓷砖", "红砖", "砖房")
+_BUILD = ("砌", "盖", "搭", "建", "扩", "改成", "改建", "围", "圈")
+_STRUCTURE = ("房", "房子", "屋", "墙", "砖墙", "院墙", "层", "楼", "一间", "院子", "住房", "阁楼")
+_NOT_STRUCTURE = ("房东", "楼上", "楼下", "楼顶上", "厨房")
+_MARK = ("涂", "写", "画", "喷", "刻")
+_MARKS = ("字", "画", "漆", "图案", "标语", "广告语")
+_NIGHT = ("半夜", "深夜", "凌晨", "夜里", "晚上", "通宵", "一大早", "大清早", "早上五点",
+          "早上六点", "十一点", "十二点", "一两点", "两三点", "夜间", "周末", "整晚", "一夜")
+_WORKS = ("施工", "干活", "打桩", "修路", "破碎", "切割", "挖机", "挖掘机", "电钻", "机器",
+          "浇", "混凝土", "钢筋", "搅拌", "还在", "开工", "敲", "砸")
+_BOXES = ("箱子", "铁皮箱", "铁皮箱子", "箱", "柜子", "柜", "铁柜", "电箱", "配电箱")
+_NOT_BOXES = ("啤酒箱", "泡沫箱", "纸箱", "垃圾箱", "拖着箱子", "行李箱", "冰箱", "箱子堆",
+              "灯箱")
+_UTILITY = ("电信", "联通", "移动", "电力", "供电", "通信", "线", "电线", "线路", "门开",
+            "柜门", "锈", "嗡嗡", "漏电", "电")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``weight`` for ``code`` when a word of ``what`` and a word of ``does`` stand in the
+    same clause at most ``reach`` characters apart (``what`` first unless ``either``).
+    ``not_words`` contain a class word without being it and claim their text. A ``what``
+    before a place word counts for a fraction, unless ``where``: the rule is about a
+    place ("人行道上全是车")."""
+
+    code: str
+    weight: float
+    what: tuple[str, ...]
+    does: tuple[str, ...]
+    reach: int = 10
+    either: bool = True
+    not_words: tuple[str, ...] = ()
+    where: bool = False
+
+
+RULES: tuple[Rule, ...] = (
+    # A car and parking, in either order ("一排车压着盲道停", "停满了汽车").
+    Rule("LD03", 3, _CARS, _PARK, 12, True, _NOT_CARS + _TWO_WHEELS + _NOT_PARK),
+    # A car where a car may not stand ("人行道上全是车").
+    Rule("LD03", 2.5, _WAYS, _CARS, 8, True, _NOT_CARS + _TWO_WHEELS, where=True),
+    # A bike, shared or not, left in the way ("人行道上停了一排电动车", "单车堆在路口").
+    Rule("HF02", 2.5, _TWO_WHEELS, _PARK + ("堆", "倒了", "横七竖八", "乱七八糟", "占", "扔",
+                                          "横", "到处"), 10,
+         True, _NOT_PARK + ("充电",)),
+    # Greenery and what harms it ("行道树被剥了一圈皮", "草都死了").
+    Rule("HF03", 2.5, _GREEN, _HARM_GREEN, 8, True, _NOT_GREEN),
+    # A road or pavement and its damage ("马路烂了一大块", "路牙石都碎了").
+    Rule("HF04", 2.5, _SURFACE, _BROKEN, 6, True, _NOT_BROKEN),
+    # Building a structure ("往外砌了一间房", "用彩钢板搭房子", "砌砖墙").
+    Rule("LD02", 3, _BUILD, _STRUCTURE, 6, False, _NOT_STRUCTURE + ("建设",)),
+    # Marks on a surface ("涂了好多字", "写满了字和画").
+    Rule("LD10", 3, _MARK, _MARKS, 8, False, ("写字楼", "画面", "计划")),
+    # Works at night or at dawn ("晚上十二点了还在打桩", "凌晨还在浇混凝土").
+    Rule("HF05", 3, _NIGHT, _WORKS, 14, True),
+    # A utility box open, leaning, humming ("铁皮箱子门开着 里面线都露出来了").
+    Rule("HF08", 3, _BOXES, _UTILITY, 12, True, _NOT_BOXES + ("线上", "电瓶车", "电动车")),
+)
+
+#: Place words: an object right before one is where the problem is ("电线杆上", "草坪上").
+_PLACE_AFTER = re.compile(r"(上(?![了去来班学])|里(?!面有)|旁边|边上|底下|下面|门口|附近|中间|"
+                          r"之间|周围|前面|后面|外面|那里|那边)")
+_PLACE_FACTOR = 0.4
+# A verb before 上 is a verb ("贴上", "挂上"), not a place.
+_VERBS = frozenset("贴挂晒晾卖扔丢堆倒卸撒摆停搭砍锯画喷刻写涂")
+#: A clause about what was already dealt with ("原来的违停已经处理好了，现在有人摆摊"):
+#: its phrases count for a fraction.
+_RESOLVED = re.compile(r"修好|处理好|处理了|已处理|解决了|已解决|清理干净|清走了|上次|谢谢")
+_RESOLVED_FACTOR = 0.3
 
 NEGATIONS = ("不是", "并非", "而不是", "不属于", "不算", "not ", "isn't ", "no longer ")
 _NEGATION_REACH = 4  # characters between a negation and the phrase it denies
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；\n]")
 _ASCII = re.compile(r"[a-z]")
+_CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+# Characters too common to make two words of the same sound one word ("铁了" is not "贴了").
+_LIGHT = set("了着得在到的被满一子个有地上下人大小车路门口边里不来去打开好多天和头面")
+_SOUND_WEIGHT = 2.5
 
 
 @dataclass(frozen=True)
@@ -187,7 +367,8 @@ class Classifier:
 
     def __init__(self, entries: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],
                  synonyms: Mapping[str, Iterable[tuple[str, float]]] = SYNONYMS,
-                 threshold: float = 1.5, default_weight: float = 2.0):
+                 threshold: float = 1.5, default_weight: float = 2.0,
+                 rules: Iterable[Rule] = RULES, place_names: Iterable[str] = ()):
         pairs = entries.items() if isinstance(entries, Mapping) else entries
         self.order: dict[str, int] = {}
         weights: dict[tuple[str, str], float] = {}
@@ -202,6 +383,17 @@ class Classifier:
                 continue
             for phrase, weight in phrases:
                 weights[(normalize(phrase), code)] = weight  # the table's weight is deliberate
+        # A place's name is not a problem word ("洞庭街" has no hole, "徐家棚" no shed): the
+        # names of roads and landmarks claim their text with no weight.
+        first = next(iter(self.order), None)
+        phrases = {p for p, _c in weights}
+        self._places: set[str] = set()
+        for name in place_names:
+            key = normalize(name)
+            if first is not None and len(key) >= 2 and _CJK_ONLY.match(key) \
+                    and key not in phrases:
+                weights[(key, first)] = 0
+                self._places.add(key)
         self._weights: dict[str, list[tuple[str, float]]] = {}
         for (phrase, code), weight in weights.items():
             self._weights.setdefault(phrase, []).append((code, weight))
@@ -211,16 +403,44 @@ class Classifier:
         self._pattern = re.compile("|".join(
             re.escape(p) for p in sorted(self._weights, key=lambda p: (-len(p), p))))
         self.threshold = threshold
+        self.rules = [(rule, _class_pattern(rule)) for rule in rules if rule.code in self.order]
+        # Phrases that name a problem, by their sound, for the input method's wrong
+        # character of the same sound.
+        self._sounds: dict[tuple[str, ...], list[str]] = {}
+        for phrase, codes in self._weights.items():
+            if (2 <= len(phrase) <= 5 and _CJK_ONLY.match(phrase)
+                    and max(w for _c, w in codes) >= _SOUND_WEIGHT
+                    and not _LIGHT & set(phrase)):
+                self._sounds.setdefault(tuple(syllables(phrase) or ()), []).append(phrase)
+        self._sound_lengths = sorted({len(k) for k in self._sounds}, reverse=True)
 
     def classify(self, text: str) -> Classification:
         norm = normalize(text)
         hits: list[tuple[int, str, str, float]] = []
+        covered = [False] * len(norm)
+        places = [False] * len(norm)
         for match in self._pattern.finditer(norm):
             phrase, start = match.group(), match.start()
-            if not _whole_word(norm, phrase, start, match.end()) or _negated(norm, start):
+            if not _whole_word(norm, phrase, start, match.end()):
                 continue
+            covered[start:match.end()] = [True] * (match.end() - start)
+            if phrase in self._places:
+                places[start:match.end()] = [True] * (match.end() - start)
+                continue
+            if _negated(norm, start):
+                continue
+            place = _PLACE_FACTOR if phrase not in _VERBS and _PLACE_AFTER.match(
+                norm, match.end()) else 1.0
             for code, weight in self._weights[phrase]:
-                hits.append((start, phrase, code, weight))
+                hits.append((start, phrase, code, weight * place))
+        hits += self._sound_hits(norm, covered)
+        hits += self._rule_hits(norm, hits, places)
+        resolved = _resolved_clauses(norm)
+        if resolved:
+            clause = _clauses(norm)
+            hits = [(s, p, c, w * _RESOLVED_FACTOR if clause[s] in resolved else w)
+                    for s, p, c, w in hits]
+        hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
         first: dict[str, int] = {}
         for start, _phrase, code, weight in hits:
@@ -233,6 +453,92 @@ class Classifier:
                                   ranked[0] if ranked else None, scores)
         return Classification(ranked[0], scores[ranked[0]], matched,
                               ranked[1] if len(ranked) > 1 else None, scores)
+
+    def _sound_hits(self, norm: str, covered: list[bool]) -> list[tuple[int, str, str, float]]:
+        """Phrases written with a wrong character of the same sound, where no phrase was
+        read: same syllables, at least one character (not a light one) in common."""
+        if not self._sounds or not any(not c and ch >= "\u3400" for c, ch in
+                                       zip(covered, norm, strict=True)):
+            return []
+        sounds = syllables(norm)
+        if sounds is None:
+            return []
+        hits = []
+        i = 0
+        while i < len(norm):
+            for length in self._sound_lengths:
+                window = norm[i:i + length]
+                if (len(window) < length or any(covered[i:i + length])
+                        or not _CJK_ONLY.match(window)):
+                    continue
+                phrase = next((p for p in self._sounds.get(tuple(sounds[i:i + length]), ())
+                               if any(a == b and a not in _LIGHT
+                                      for a, b in zip(p, window, strict=True))), None)
+                if phrase is None or _negated(norm, i):
+                    continue
+                for code, weight in self._weights[phrase]:
+                    hits.append((i, phrase, code, weight))
+                i += length - 1
+                break
+            i += 1
+        return hits
+
+    def _rule_hits(self, norm: str, named: list[tuple[int, str, str, float]],
+                   places: list[bool]) -> list[tuple[int, str, str, float]]:
+        """What the rules add. A description belongs to the nearest thing named before it:
+        in "人行道上的窨井盖陷下去了" the cover sank, not the pavement."""
+        clause = _clauses(norm)
+        strong = [(s, s + len(p), c) for s, p, c, w in named if w >= 3]
+        hits = []
+        for rule, pattern in self.rules:
+            what, does = [], []
+            for match in pattern.finditer(norm):
+                word = match.group()
+                if word in rule.not_words or places[match.start()]:
+                    continue
+                span = match.span()
+                if word in rule.what and not _negated(norm, span[0]):
+                    what.append((*span, _PLACE_FACTOR if not rule.where
+                                 and _PLACE_AFTER.match(norm, span[1]) else 1.0))
+                if word in rule.does and norm[span[0] - 1:span[0]] not in ("不", "没"):
+                    does.append(span)
+            found = max(((ws, ds, place) for ws, we, place in what for ds, de in does
+                         if clause[ws] == clause[ds] and (
+                             0 <= ds - we <= rule.reach and not any(
+                                 we <= s and e <= ds and c != rule.code for s, e, c in strong)
+                             or rule.either and 0 <= ws - de <= rule.reach)),
+                        key=lambda f: (f[2], -f[0]), default=None)
+            if found is not None:
+                hits.append((min(found[:2]), f"{rule.what[0]}+{rule.does[0]}", rule.code,
+                             rule.weight * found[2]))
+        return hits
+
+
+def _class_pattern(rule: Rule) -> re.Pattern[str]:
+    words = {normalize(w) for w in (*rule.what, *rule.does, *rule.not_words) if w}
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
+
+
+def _resolved_clauses(norm: str) -> set[int]:
+    """The clauses that speak of something already dealt with, unless every clause does
+    (then the message as a whole is the report: "上次修好的坑又塌了")."""
+    if not _RESOLVED.search(norm):
+        return set()
+    clause = _clauses(norm)
+    out = {clause[m.start()] for m in _RESOLVED.finditer(norm)}
+    return out if len(out) < len(set(clause)) else set()
+
+
+def _clauses(norm: str) -> list[int]:
+    """The clause number of each character: punctuation, and a space between two
+    Chinese characters (residents type a space for a comma), end a clause."""
+    out, n = [], 0
+    for i, ch in enumerate(norm):
+        if _CLAUSE_BREAK.match(ch) or ch == " " and not (
+                norm[i - 1:i].isascii() and norm[i + 1:i + 2].isascii()):
+            n += 1
+        out.append(n)
+    return out
 
 
 def _whole_word(text: str, phrase: str, start: int, end: int) -> bool:

@@ -10,6 +10,13 @@ street (both roads of an intersection), the areas the resident named before
 (``prefer``). Otherwise, among the areas the road leads (its sections), the first is
 only a guess: when the candidates lie in different streets the place is ``ambiguous``
 and the resident is asked which section.
+
+A road or landmark name written with a slip is still read, where no name was read in that stretch
+of text: a wrong character of the same sound ("解放大到", "珞瑜路", "汉口火车占"; pypinyin) when at
+least half the characters are right and one of them is not the road's suffix; one wrong
+character of any sound in a name of four or more characters when its suffix (路, 大道,
+街…) is right and exactly one road fits ("雄梦大道"); and in English, one letter too
+many, too few or wrong in a road's name of four or more letters ("Luomo Rd").
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from workflows.sms.text import normalize
+from workflows.sms.text import normalize, syllables
 
 _ASCII = re.compile(r"[a-z0-9]")
 # "A与B路口", "A和B交叉口", "A & B", or the two names side by side ("解放大道黄浦路口").
@@ -27,7 +34,13 @@ _EN_SUFFIX = {"avenue": "ave", "road": "rd", "street": "st", "ave.": "ave", "rd.
               "st.": "st"}
 
 
-_NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口)")
+_CJK_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+_SUFFIXES = ("大道", "大街", "路", "街", "巷", "道")
+_NUMERALS = set("一二三四五六七八九十零〇0123456789")
+_EN_ROAD = re.compile(r"\b([a-z]{4,})\s+(ave|avenue|rd|road|st|street)\b\.?")
+
+
+_NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口|好(?!几|多|像|久))")
 _NUMBER_EN = re.compile(r"(?:no\.?\s*)?(\d{1,5})\s*,?\s*$")
 
 
@@ -122,6 +135,24 @@ class Gazetteer:
                                           [r for r, _ in area.roads]).items():
                 english.setdefault(_norm_en(en), road)
             names.setdefault(normalize(area.name), ("area", str(area.id)))
+        # How residents also write a road: its number in digits ("古田3路", "建设10路"),
+        # and its name with another suffix ("解放路" for 解放大道, "徐东路" for 徐东大街)
+        # where no road has that name and only one road has that stem.
+        stems: dict[str, set[str]] = {}
+        for key, (kind, road) in list(names.items()):
+            if kind != "road" or not _CJK_NAME.match(key):
+                continue
+            digits = _digit_form(key)
+            if digits != key:
+                names.setdefault(digits, ("road", road))
+            suffix = next((x for x in _SUFFIXES if key.endswith(x)), "")
+            if suffix and len(key) - len(suffix) >= 2:
+                stems.setdefault(key[:-len(suffix)], set()).add(road)
+        for stem, roads in stems.items():
+            if len(roads) == 1:
+                road = next(iter(roads))
+                for suffix in ("路", "街", "大道", "大街"):
+                    names.setdefault(stem + suffix, ("road", road))
         for i, landmark in enumerate(self.landmarks):
             for name in (landmark.name, *landmark.aliases):
                 key = normalize(name)
@@ -144,6 +175,28 @@ class Gazetteer:
         for stem, roads in bare.items():
             if len(roads) == 1:
                 names.setdefault(stem, ("road", next(iter(roads))))
+        # Road names by length and by sound, for slips of the keyboard or input method.
+        self._slip_lengths: set[int] = set()
+        self._sounds: dict[tuple[str, ...], set[tuple[str, str, str]]] = {}
+        # A name with one character (before its suffix) masked → the roads it names.
+        self._masked: dict[str, set[str]] = {}
+        for key, (kind, road) in names.items():
+            if kind in ("road", "landmark") and len(key) >= 3 and _CJK_NAME.match(key):
+                self._slip_lengths.add(len(key))
+                self._sounds.setdefault(tuple(syllables(key) or ()), set()).add(
+                    (key, kind, road))
+            if kind == "road" and len(key) >= 3 and _CJK_NAME.match(key):
+                suffix = next((x for x in _SUFFIXES if key.endswith(x)), "")
+                if len(key) >= 4 and suffix:
+                    for j in range(len(key) - len(suffix)):
+                        if key[j] not in _NUMERALS:
+                            self._masked.setdefault(key[:j] + "\0" + key[j + 1:],
+                                                    set()).add(road)
+        self._en_stems: dict[str, tuple[str, str]] = {}  # "lumo" → ("rd", road)
+        for en, road in english.items():
+            match = re.match(r"^([a-z]{4,}) (ave|rd|st)$", en)
+            if match:
+                self._en_stems[match.group(1)] = (match.group(2), road)
         # One regular expression, longest names first: a single pass over the message
         # finds, at each place, the longest name that starts there.
         self._lookup = names
@@ -170,6 +223,12 @@ class Gazetteer:
              for m in landmarks),
         )
 
+    def place_names(self) -> list[str]:
+        """Every Chinese name of a road or landmark it reads (with the forms residents
+        write), for the classifier to take as places rather than problem words."""
+        return [n for n, (kind, _key) in self._lookup.items()
+                if kind in ("road", "landmark") and _CJK_NAME.match(n)]
+
     def english(self, road: str) -> str:
         """The road's English name where the areas give one, else the road as it is."""
         return self._english.get(road, road)
@@ -188,7 +247,57 @@ class Gazetteer:
                 continue
             kind, key = self._lookup[match.group()]
             found.append((start, end, kind, key))
-        return found
+        covered = [False] * len(norm)
+        for start, end, _kind, _key in found:
+            covered[start:end] = [True] * (end - start)
+        slips = self._slips(norm, covered)
+        return sorted(found + slips) if slips else found
+
+    def _slips(self, norm: str, covered: list[bool]) -> list[tuple[int, int, str, str]]:
+        """Road names written with a slip, in the text no name covers (see the module's
+        docstring for what counts)."""
+        out: list[tuple[int, int, str, str]] = []
+        if self._slip_lengths and any(not c and ch >= "\u3400" for c, ch in
+                                    zip(covered, norm, strict=True)):
+            sounds = syllables(norm)
+            i = 0
+            while i < len(norm):
+                hit = None
+                for length in sorted(self._slip_lengths, reverse=True):
+                    window = norm[i:i + length]
+                    if (len(window) == length and not any(covered[i:i + length])
+                            and _CJK_NAME.match(window)):
+                        hit = self._slip(window, sounds[i:i + length] if sounds else None)
+                        if hit is not None:
+                            out.append((i, i + length, *hit))
+                            i += length
+                            break
+                if hit is None:
+                    i += 1
+        for match in _EN_ROAD.finditer(norm):
+            stem = match.group(1)
+            if stem in self._en_stems or any(covered[match.start():match.end()]):
+                continue
+            near = {road for known, (_sfx, road) in self._en_stems.items()
+                    if _one_edit(stem, known)}
+            if len(near) == 1:
+                out.append((match.start(), match.end(), "road", near.pop()))
+        return out
+
+    def _slip(self, window: str, sounds: list[str] | None) -> tuple[str, str] | None:
+        suffix = next((x for x in _SUFFIXES if window.endswith(x)), "")
+        if sounds is not None:
+            for key, kind, ref in sorted(self._sounds.get(tuple(sounds), ())):
+                same = [a == b for a, b in zip(key, window, strict=True)]
+                if 2 * sum(same) >= len(key) and any(same[:len(key) - len(suffix) or 1]):
+                    return kind, ref
+        if len(window) < 4 or not suffix:
+            return None
+        roads: set[str] = set()
+        for j in range(len(window) - len(suffix)):
+            if window[j] not in _NUMERALS:
+                roads |= self._masked.get(window[:j] + "\0" + window[j + 1:], set())
+        return ("road", roads.pop()) if len(roads) == 1 else None
 
     def locate(self, text: str, prefer: Iterable[int] = ()) -> Place | None:
         """The place a message names. ``prefer``: areas the resident named before (an
@@ -296,6 +405,28 @@ class Gazetteer:
             return (-len(held), not led, self._order[area_id])
 
         return sorted(ids, key=key)
+
+
+_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
+           "八": "8", "九": "9", "十": "10"}
+
+
+def _digit_form(name: str) -> str:
+    """"古田三路" → "古田3路", "建设十路" → "建设10路": the numeral right before the suffix."""
+    match = re.match(r"^(.+?)([一二三四五六七八九十])(路|街|巷)$", name)
+    if match is None or len(match.group(1)) < 2:
+        return name
+    return match.group(1) + _DIGITS[match.group(2)] + match.group(3)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter inserted, dropped or changed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _house_number(norm: str, start: int, end: int) -> int | None:

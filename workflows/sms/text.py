@@ -27,6 +27,16 @@ def normalize(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def syllables(norm: str) -> list[str] | None:
+    """The toneless pinyin of each character of a normal-form text (pypinyin; any other
+    character stands for itself), one item per character; None when they do not line up.
+    Two words that read the same ("井钙", "井盖") have the same syllables."""
+    from pypinyin import lazy_pinyin  # its dictionaries load on first use
+
+    out = lazy_pinyin(norm, errors=lambda chars: list(chars))
+    return out if len(out) == len(norm) else None
+
+
 def cjk_count(text: str) -> int:
     return len(_CJK.findall(text or ""))
 
