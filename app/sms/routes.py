@@ -161,3 +161,17 @@ def receive(from_phone: str, body: str) -> None:
     sid = "SMlocal" + secrets.token_hex(13)
     click.echo(sms_service.receive(sms_service.Inbound(sid=sid, from_phone=from_phone,
                                                        body=body)))
+
+
+@bp.cli.command("check-templates")
+def check_templates() -> None:
+    """Refuse (exit status 1) a template gateway (SMS_GATEWAY=tencent) whose settings are
+    incomplete or that lacks a template for some kind of message; list what is missing."""
+    from app.services import sms_gateways
+
+    found = sms_gateways.problems()
+    for problem in found:
+        click.echo(f"MISSING: {problem}", err=True)
+    if found:
+        raise SystemExit(1)
+    click.echo(f"SMS gateway {sms_gateways.name()}: ready")
