@@ -356,3 +356,25 @@ def test_twilio_stays_the_default(app):
     with app.app_context():
         assert sms_gateways.name() == "console"  # no Twilio credentials in the tests
         assert sms_gateways.problems() == []
+
+
+HOSTILE = ["\x00", "a\x00b", "99999999999999999999999", -1, 1e309, None, [], {}, "x" * 5000,
+           "\r\nSet-Cookie: x=1", "<img src=x onerror=alert(1)>", "\u202e\U0001F600", True]
+
+
+def test_hostile_callbacks_never_give_a_server_error(city, tencent, client):
+    good = reply_payload("中山大道电线杆上贴满了小广告")
+    for field in good:
+        for value in HOSTILE:
+            response = client.post(f"/sms/tencent/{TOKEN}/inbound",
+                                   json={**good, field: value})
+            assert response.status_code < 500, (field, value)
+    for body in ([], {}, "[]", [None], [1, "x"], {"sid": "x"}, [{"sid": v} for v in HOSTILE],
+                 [{**status_payload("s")[0], "mobile": v} for v in HOSTILE],
+                 [status_payload("s")[0]] * 1001):
+        response = client.post(f"/sms/tencent/{TOKEN}/status", json=body)
+        assert response.status_code < 500, body
+    for path in ("inbound", "status"):
+        response = client.post(f"/sms/tencent/{TOKEN}/{path}", data=b"\xff\xfe\x00",
+                               content_type="application/json")
+        assert response.status_code == 400
