@@ -23,7 +23,8 @@ Gateways are plug-ins chosen per message by its ``channel``: "sms" goes to the S
 that ``SMS_GATEWAY`` names (Twilio, Tencent Cloud SMS or the console); another channel
 (WeChat ...) registers its own with ``register_channel``. A gateway has
 ``send_message(row) -> provider id`` (raising TransientError or PermanentError) and
-``lookup(row) -> ProviderMessage | None`` for a message whose sending was cut off."""
+``lookup(row) -> ProviderMessage | None`` for a message whose sending was cut off
+(services/gateway.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ import logging
 import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,6 +42,12 @@ from sqlalchemy import or_, select, update
 from app.extensions import db
 from app.models import OutboxMessage, SmsOptOut
 from app.services import clock
+from app.services.gateway import (  # noqa: F401 - the gateway interface, named here too
+    Gateway,
+    PermanentError,
+    ProviderMessage,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -52,21 +58,6 @@ _inline: ContextVar[bool] = ContextVar("roadchief_inline_delivery", default=True
 LOOKUP_LIMIT = 50
 #: Provider statuses that mean the message did not reach the phone and will not.
 NOT_DELIVERED = frozenset({"failed", "undelivered", "canceled"})
-
-
-@dataclass(frozen=True)
-class ProviderMessage:
-    sid: str
-    status: str
-    error_code: str | int | None = None
-
-
-class TransientError(Exception):
-    """The provider may take the message later: retry."""
-
-
-class PermanentError(Exception):
-    """Retrying will not help (a bad number, a refused message)."""
 
 
 class ConsoleSender:
@@ -169,15 +160,15 @@ def sender():
 
 
 #: Outbox channel → a function that makes its gateway (in an app context).
-CHANNELS: dict[str, Callable[[], object]] = {"sms": lambda: sender()}
+CHANNELS: dict[str, Callable[[], Gateway]] = {"sms": lambda: sender()}
 
 
-def register_channel(channel: str, factory: Callable[[], object]) -> None:
+def register_channel(channel: str, factory: Callable[[], Gateway]) -> None:
     """Deliver the outbox rows of ``channel`` through the gateway ``factory`` makes."""
     CHANNELS[channel] = factory
 
 
-def sender_for(channel: str):
+def sender_for(channel: str) -> Gateway:
     try:
         return CHANNELS[channel or "sms"]()
     except KeyError:

@@ -28,7 +28,7 @@ from flask import current_app
 
 from app.models import OutboxMessage
 from app.services import clock, sms_templates
-from app.services.delivery import PermanentError, ProviderMessage, TransientError
+from app.services.gateway import PermanentError, ProviderMessage, TransientError
 
 log = logging.getLogger(__name__)
 
