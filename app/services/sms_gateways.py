@@ -41,10 +41,22 @@ def problems() -> list[str]:
 
 def init_app(app: Flask) -> None:
     """At the app's start: an SMS_GATEWAY that names no gateway, or Tencent without its
-    settings, stops the app here."""
+    settings, stops the app here; kinds without a template are logged as errors (the app
+    still starts, for an administrator to fill them in; gunicorn does not serve)."""
     found = settings_problems(app)
     if found:
         raise RuntimeError("SMS gateway: " + "; ".join(found))
+    if sms_templates.gateway_needs_templates(app):
+        # Said at every start (and every flask command); gunicorn refuses to serve.
+        try:
+            with app.app_context():
+                found = sms_templates.problems()
+        except Exception:  # no database yet: gunicorn's check and check-templates tell
+            log.warning("SMS gateway %s: the template mapping could not be read", name(app),
+                        exc_info=True)
+            return
+        for problem in found:
+            log.error("SMS gateway %s: %s", name(app), problem)
 
 
 def check_on_start(app: Flask) -> None:

@@ -378,3 +378,28 @@ def test_hostile_callbacks_never_give_a_server_error(city, tencent, client):
         response = client.post(f"/sms/tencent/{TOKEN}/{path}", data=b"\xff\xfe\x00",
                                content_type="application/json")
         assert response.status_code == 400
+
+
+def test_gunicorn_refuses_to_serve_until_every_kind_has_a_template(city, tencent, tmp_path):
+    """gunicorn.conf.py's start hook, run as gunicorn runs it: in a process of its own,
+    configured from the environment."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "SMS_GATEWAY": "tencent", "TENCENT_SECRET_ID": SECRET_ID,
+           "TENCENT_SECRET_KEY": SECRET_KEY, "TENCENT_SMS_APP_ID": APP_ID,
+           "TENCENT_SMS_SIGN": SIGN, "TENCENT_SMS_CALLBACK_TOKEN": TOKEN,
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}
+    start = [sys.executable, "-c", "import runpy; runpy.run_path('gunicorn.conf.py')"
+             "['on_starting'](None)"]
+    assert subprocess.run(start, cwd=root, env=env, capture_output=True,
+                          timeout=120).returncode == 0
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(
+        SmsTemplate.kind == "escalation")))
+    db.session.commit()
+    refused = subprocess.run(start, cwd=root, env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode != 0 and "'escalation'" in refused.stderr
