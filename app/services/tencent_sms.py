@@ -95,10 +95,6 @@ class TencentSender:
             raise _error(status.Code or "", status.Message or "")
         return status.SerialNo
 
-    def send(self, to: str, body: str) -> str:  # the plain interface: a text of no kind
-        message = OutboxMessage(to_phone=to, body=body, kind=None, params=None)
-        return self.send_message(message)
-
     def lookup(self, message: OutboxMessage) -> ProviderMessage | None:
         """What Tencent reported for a message whose sending was cut off: the entry with
         its SerialNo (when the row has one) or its SessionContext, among the reports for
