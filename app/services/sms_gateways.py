@@ -30,7 +30,7 @@ def settings_problems(app: Flask) -> list[str]:
     if chosen and chosen not in GATEWAYS:
         return [f"SMS_GATEWAY={chosen!r} is none of {', '.join(GATEWAYS)}"]
     if chosen == "tencent":
-        return [f"{setting} is not set" for setting in tencent_sms.missing_settings(app.config)]
+        return tencent_sms.missing_settings(app.config)
     return []
 
 

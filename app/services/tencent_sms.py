@@ -140,7 +140,19 @@ REQUIRED = ("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_APP_ID",
 
 
 def missing_settings(config) -> list[str]:
-    return [name for name in REQUIRED if not config.get(name)]
+    """Settings absent or unusable (said at the app's start)."""
+    found = [f"{name} is not set" for name in REQUIRED if not config.get(name)]
+    try:
+        callback_networks(config)
+    except ValueError as exc:
+        found.append(f"TENCENT_SMS_CALLBACK_NETWORKS: {exc}")
+    return found
+
+
+def callback_networks(config) -> list:
+    return [ipaddress.ip_network(n.strip(), strict=False)
+            for n in (config.get("TENCENT_SMS_CALLBACK_NETWORKS") or "").split(",")
+            if n.strip()]
 
 
 # -- callbacks --------------------------------------------------------------------------------
@@ -152,15 +164,14 @@ def authentic(token: str, remote_addr: str | None) -> bool:
     expected = cfg.get("TENCENT_SMS_CALLBACK_TOKEN") or ""
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         return False
-    networks = [n.strip() for n in (cfg.get("TENCENT_SMS_CALLBACK_NETWORKS") or "").split(",")
-                if n.strip()]
+    networks = callback_networks(cfg)  # checked at the app's start
     if not networks:
         return True
     try:
         address = ipaddress.ip_address(remote_addr or "")
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+    return any(address in network for network in networks)
 
 
 @dataclass(frozen=True)

@@ -348,6 +348,23 @@ def test_the_gateway_without_its_settings_stops_the_app():
         create_app({"SMS_GATEWAY": "tencent", "TENCENT_SECRET_ID": "x"})
     with pytest.raises(RuntimeError, match="SMS_GATEWAY"):
         create_app({"SMS_GATEWAY": "aliyunn"})
+    with pytest.raises(RuntimeError, match="CALLBACK_NETWORKS"):
+        create_app({"SMS_GATEWAY": "tencent", "TENCENT_SECRET_ID": "x",
+                    "TENCENT_SECRET_KEY": "x", "TENCENT_SMS_APP_ID": "x",
+                    "TENCENT_SMS_SIGN": "x", "TENCENT_SMS_CALLBACK_TOKEN": "x",
+                    "TENCENT_SMS_CALLBACK_NETWORKS": "10.0.0.0/8, not-a-network"})
+
+
+def test_callbacks_from_outside_the_configured_networks_are_refused(city, tencent, client,
+                                                                    ctx):
+    ctx.config["TENCENT_SMS_CALLBACK_NETWORKS"] = "10.0.0.0/8"
+    outside = reply(client, "中山大道电线杆上贴满了小广告")  # the test client is 127.0.0.1
+    inside = client.post(f"/sms/tencent/{TOKEN}/inbound",
+                         json=reply_payload("中山大道电线杆上贴满了小广告"),
+                         environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    ctx.config["TENCENT_SMS_CALLBACK_NETWORKS"] = ""
+    assert outside.status_code == 403 and inside.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
 
 
 def test_twilio_stays_the_default(app):
