@@ -420,3 +420,12 @@ def test_gunicorn_refuses_to_serve_until_every_kind_has_a_template(city, tencent
     refused = subprocess.run(start, cwd=root, env=env, capture_output=True, text=True,
                              timeout=120)
     assert refused.returncode != 0 and "'escalation'" in refused.stderr
+
+
+def test_the_outbox_page_names_a_reply_by_its_kind(city, tencent, app):
+    from tests.work_helpers import client_for
+
+    client = client_for(app, city.city_supervisor)  # city level: messages without a case
+    client.post(f"/sms/tencent/{TOKEN}/inbound", json=reply_payload("HELP"))
+    page = client.get("/sms/outbox?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "回复：如何上报" in page
