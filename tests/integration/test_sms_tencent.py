@@ -429,3 +429,21 @@ def test_the_outbox_page_names_a_reply_by_its_kind(city, tencent, app):
     client.post(f"/sms/tencent/{TOKEN}/inbound", json=reply_payload("HELP"))
     page = client.get("/sms/outbox?lang=zh_Hans_CN").get_data(as_text=True)
     assert "回复：如何上报" in page
+
+
+def test_the_same_reply_posted_twice_at_once_is_handled_once(city, app, tencent):
+    """Tencent posts again when an answer is slow: both requests at the same instant, on
+    two database connections (PostgreSQL under CI)."""
+    from tests.integration.test_sms_concurrency import together
+
+    payload = reply_payload("中山大道电线杆上贴满了小广告")
+    db.session.remove()
+    answers = together(app, lambda: app.test_client().post(
+        f"/sms/tencent/{TOKEN}/inbound", json=payload).status_code)
+    assert answers == [200, 200]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    replies = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.dedupe_key.like("reply:%"))).all()
+    assert len(replies) == 1 and replies[0].status == "sent"
+    assert len(tencent.sent) == 1
