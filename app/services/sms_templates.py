@@ -24,7 +24,7 @@ from sqlalchemy import inspect, select
 from app.extensions import db
 from app.models import SmsTemplate, User
 from app.services import clock
-from app.services.admin import Problems, audit, integer, word_list
+from app.services.admin import Invalid, Problems, audit, integer, word_list
 from app.services.admin import text as admin_text
 from app.services.message_kinds import KINDS
 
@@ -95,7 +95,8 @@ FIELDS = ("kind", "template_id", "params", "param_max")
 TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def set_template(admin: User, kind: str, data: Mapping[str, Any]) -> SmsTemplate | None:
+def set_template(admin: User | None, kind: str, data: Mapping[str, Any],
+                 source: str = "form") -> SmsTemplate | None:
     """Set one kind's template from a form (template id, parameter names in the order of
     the template's variables, optional longest value), or remove it when the template id
     is empty. Validated, staged with its audit entry; the caller commits."""
@@ -116,14 +117,38 @@ def set_template(admin: User, kind: str, data: Mapping[str, Any]) -> SmsTemplate
     if not template_id:
         if row is not None:
             db.session.delete(row)
-            audit.record(admin, "sms_template", kind, "delete", before, None)
+            audit.record(admin, "sms_template", kind, "delete", before, None, source)
         return None
     if row is None:
         row = SmsTemplate(kind=kind)
         db.session.add(row)
     row.template_id, row.params, row.param_max = template_id, names, param_max
-    row.updated_at, row.updated_by_id = clock.now(), admin.id
+    row.updated_at, row.updated_by_id = clock.now(), admin.id if admin else None
     db.session.flush()
     audit.record(admin, "sms_template", kind, "update" if before else "create", before,
-                 audit.snapshot(row, FIELDS))
+                 audit.snapshot(row, FIELDS), source)
     return row
+
+
+def import_csv(text: str, source: str) -> tuple[int, dict[int, str]]:
+    """Set many templates from CSV (``kind,template_id,params,param_max``; a header line
+    with these names). All or nothing: the rows set, or each bad line's problem (by line
+    number) and nothing changed. The caller commits."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    if not {"kind", "template_id"} <= set(reader.fieldnames or ()):
+        return 0, {1: "the header must name kind and template_id (then params, param_max)"}
+    done, bad = 0, {}
+    for line, row in enumerate(reader, start=2):
+        kind = (row.get("kind") or "").strip()
+        if kind not in KINDS:
+            bad[line] = f"unknown message kind {kind[:40]!r}"
+            continue
+        try:  # a refused line is refused before it changes anything
+            set_template(None, kind, {k: v or "" for k, v in row.items() if k}, source)
+            done += 1
+        except Invalid as exc:
+            bad[line] = "; ".join(f"{k}: {v}" for k, v in exc.problems.items())
+    return done, bad

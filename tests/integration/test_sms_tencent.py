@@ -447,3 +447,24 @@ def test_the_same_reply_posted_twice_at_once_is_handled_once(city, app, tencent)
         OutboxMessage.dedupe_key.like("reply:%"))).all()
     assert len(replies) == 1 and replies[0].status == "sent"
     assert len(tencent.sent) == 1
+
+
+def test_the_mapping_is_imported_from_a_csv_file_all_or_nothing(city, app, tmp_path):
+    runner = app.test_cli_runner()
+    lines = ["kind,template_id,params,param_max"] + [
+        f'{kind},{TEMPLATE[kind]},"{", ".join(info.params)}",' for kind, info in KINDS.items()]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([*lines, "nothing,1,,", 'closed,2,"code, link",']),
+                   encoding="utf-8")
+    refused = runner.invoke(args=["sms", "import-templates", str(bad)])
+    assert refused.exit_code == 1
+    assert f"line {len(lines) + 1}: unknown message kind" in refused.output
+    assert f"line {len(lines) + 2}: params" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(SmsTemplate)) == 0
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(lines), encoding="utf-8")
+    done = runner.invoke(args=["sms", "import-templates", str(good)])
+    assert done.exit_code == 0, done.output
+    assert sms_templates.missing() == []
+    row = db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == "receipt_sms"))
+    assert row.params == ["code", "category", "place"]
