@@ -42,6 +42,27 @@ def on_starting(server):
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
+    if _check_sms_gateway():  # it made an app here: its counters are not a worker's
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, exist_ok=True)
+
+
+def _check_sms_gateway():
+    """A template SMS gateway (SMS_GATEWAY=tencent) with a message kind that has no
+    template is refused here, before any worker serves (see app/services/sms_gateways)."""
+    if os.environ.get("SMS_GATEWAY", "").strip().lower() != "tencent":
+        return False
+    from app import create_app
+    from app.extensions import db
+    from app.services import sms_gateways
+
+    app = create_app()
+    try:
+        sms_gateways.check_on_start(app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # no connection crosses the fork into a worker
+    return True
 
 
 def child_exit(server, worker):

@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.services import replica, storage
 
     storage.init_app(app)  # a photo store that cannot work stops the app here
+    from app.services import sms_gateways
+
+    sms_gateways.init_app(app)  # and so does an SMS gateway named but not configured
     replica.init_app(app)  # and so does a replica URL that cannot name a replica
     migrate.init_app(app, db, directory=str(Config.MIGRATIONS))
     babel.init_app(

@@ -97,6 +97,25 @@ class Config:
     SMS_INTERRUPTED_GIVE_UP_SECONDS = int(os.environ.get("SMS_INTERRUPTED_GIVE_UP_SECONDS",
                                                          86400))
     TWILIO_TIMEOUT_SECONDS = float(os.environ.get("TWILIO_TIMEOUT_SECONDS", 15))
+    # Which SMS gateway sends and receives: "twilio", "tencent" (Tencent Cloud SMS, sends
+    # approved templates only: admin → SMS templates), "console" (a log file), or empty:
+    # Twilio when its credentials are set, else the console.
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "").strip().lower()
+    TENCENT_SECRET_ID = os.environ.get("TENCENT_SECRET_ID") or None
+    TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY") or None
+    TENCENT_SMS_APP_ID = os.environ.get("TENCENT_SMS_APP_ID") or None  # SmsSdkAppId, 14...
+    TENCENT_SMS_SIGN = os.environ.get("TENCENT_SMS_SIGN") or None  # the approved signature
+    TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
+    # host[:port] of the API; a scheme prefix (http://) is for a local stand-in in tests.
+    TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+    TENCENT_SMS_TIMEOUT_SECONDS = int(os.environ.get("TENCENT_SMS_TIMEOUT_SECONDS", 15))
+    # The secret part of the callback URLs given to Tencent (status and reply callbacks).
+    TENCENT_SMS_CALLBACK_TOKEN = os.environ.get("TENCENT_SMS_CALLBACK_TOKEN") or None
+    # Optional: the addresses Tencent's callbacks may come from (comma-separated CIDRs).
+    TENCENT_SMS_CALLBACK_NETWORKS = os.environ.get("TENCENT_SMS_CALLBACK_NETWORKS", "")
+    # The longest value one template variable may carry (Tencent: 12 characters for an
+    # individual's account; an enterprise template may allow more, set per template too).
+    SMS_TEMPLATE_PARAM_MAX = int(os.environ.get("SMS_TEMPLATE_PARAM_MAX", 12))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
     # The resident channel. The map works without tiles (and the form without JavaScript),

@@ -18,5 +18,6 @@ from app.admin import (  # noqa: E402,F401
     places,
     privacy,
     routes,
+    sms_templates,
     transfer,
 )

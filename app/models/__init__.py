@@ -20,6 +20,7 @@ from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMem
 from app.models.places import Area, District, Road, Street
 from app.models.security import SignInAttempt, StaffSession
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
+from app.models.sms_template import SmsTemplate
 from app.models.timers import CaseStep, JobHeartbeat
 from app.models.webhooks import WebhookDelivery, WebhookSubscriber
 
@@ -32,7 +33,7 @@ __all__ = [
     "MetricBreach", "MetricCase", "MetricDay", "MetricDayStreet", "PublishedDay", "PublishedMonth",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",
-    "SmsOptOut", "StaffSession", "Street",
+    "SmsOptOut", "SmsTemplate", "StaffSession", "Street",
     "TeamKind", "TeamMembership", "TimeLimitRule", "User",
     "WebhookDelivery", "WebhookSubscriber",
 ]

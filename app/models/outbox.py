@@ -5,13 +5,15 @@ A row moves pending → sending (claimed by one worker, with a token) → sent, 
 pending with a later ``next_attempt_at`` after a passing failure, or to failed after the
 last attempt; cancelled when its number opted out before it went. ``delivery_status`` is
 what the provider reported afterwards (queued, sent, delivered, undelivered ...), moving
-only forward."""
+only forward. ``kind`` and ``params`` say the same as ``body`` as data, for gateways that
+send approved templates only."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -52,3 +54,7 @@ class OutboxMessage(Base):
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     delivery_status_at: Mapped[datetime | None]
     error_code: Mapped[str | None] = mapped_column(String(16))
+    # What the message says, as data: its kind and the values it was written with. A
+    # template gateway (Tencent Cloud SMS) sends these; Twilio and the console send ``body``.
+    kind: Mapped[str | None] = mapped_column(String(40))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -185,10 +185,11 @@ def _send_link(case: Case, contact: Contact) -> None:
     key = f"ratelink:{case.id}:c{contact.id}:{today}"  # at most one a day
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return
+    code, link = display_code(case.code), rating_links.url_for(case, contact)
     with force_locale(contact.language):
-        body = _("[roadchief] Rate case %(code)s here: %(link)s",
-                 code=display_code(case.code), link=rating_links.url_for(case, contact))
+        body = _("[roadchief] Rate case %(code)s here: %(link)s", code=code, link=link)
     message = OutboxMessage(dedupe_key=key, channel="sms", to_phone=contact.phone,
+                            kind="rating_link", params={"code": code, "link": link},
                             contact_id=contact.id, case_id=case.id, language=contact.language,
                             body=body, created_at=clock.now())
     db.session.add(message)

@@ -17,15 +17,22 @@ by its SID when the row has one, else the recent messages to that number) whethe
 took the message. Taken: the row is sent, with the provider's SID and status. Not taken
 (or failed there): it is sent again, or after the last attempt marked failed for a
 person to send again from the outbox page. If the provider cannot be asked, the row waits
-for the next sweep, and after ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` it goes to a person."""
+for the next sweep, and after ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` it goes to a person.
+
+Gateways are plug-ins chosen per message by its ``channel``: "sms" goes to the SMS gateway
+that ``SMS_GATEWAY`` names (Twilio, Tencent Cloud SMS or the console); another channel
+(WeChat ...) registers its own with ``register_channel``. A gateway has
+``send_message(row) -> provider id`` (raising TransientError or PermanentError) and
+``lookup(row) -> ProviderMessage | None`` for a message whose sending was cut off
+(services/gateway.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +42,12 @@ from sqlalchemy import or_, select, update
 from app.extensions import db
 from app.models import OutboxMessage, SmsOptOut
 from app.services import clock
+from app.services.gateway import (  # noqa: F401 - the gateway interface, named here too
+    Gateway,
+    PermanentError,
+    ProviderMessage,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -45,21 +58,6 @@ _inline: ContextVar[bool] = ContextVar("roadchief_inline_delivery", default=True
 LOOKUP_LIMIT = 50
 #: Provider statuses that mean the message did not reach the phone and will not.
 NOT_DELIVERED = frozenset({"failed", "undelivered", "canceled"})
-
-
-@dataclass(frozen=True)
-class ProviderMessage:
-    sid: str
-    status: str
-    error_code: str | int | None = None
-
-
-class TransientError(Exception):
-    """The provider may take the message later: retry."""
-
-
-class PermanentError(Exception):
-    """Retrying will not help (a bad number, a refused message)."""
 
 
 class ConsoleSender:
@@ -78,6 +76,9 @@ class ConsoleSender:
             fh.write(f"{clock.now().isoformat()} to {mask_phone(to)}: {body}\n")
         log.info("SMS to %s: %s", mask_phone(to), body)
         return "console"
+
+    def send_message(self, message: OutboxMessage) -> str:
+        return self.send(message.to_phone, message.body)
 
     def lookup(self, message: OutboxMessage) -> ProviderMessage | None:
         """The console keeps no record to ask: a message cut off here counts as not sent
@@ -114,6 +115,9 @@ class TwilioSender:
         except (RequestException, TwilioException, OSError) as exc:  # timeout, no connection
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
+    def send_message(self, message: OutboxMessage) -> str:
+        return self.send(message.to_phone, message.body)
+
     def lookup(self, message: OutboxMessage) -> ProviderMessage | None:
         """What Twilio knows of a message whose sending was cut off: its message resource,
         by SID when the row has one, else among the latest messages from our number to
@@ -132,8 +136,20 @@ class TwilioSender:
         return None
 
 
+GATEWAYS = ("twilio", "tencent", "console")
+
+
 def sender():
+    """The SMS gateway ``SMS_GATEWAY`` names; unset: Twilio when its credentials are
+    set, else the console."""
     cfg = current_app.config
+    chosen = cfg.get("SMS_GATEWAY") or ""
+    if chosen == "tencent":
+        from app.services import tencent_sms
+
+        return tencent_sms.sender()
+    if chosen == "console":
+        return ConsoleSender(cfg["SMS_OUTBOX_LOG"])
     if cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN") and cfg.get(
         "TWILIO_FROM_NUMBER"
     ):
@@ -141,6 +157,28 @@ def sender():
                             cfg["TWILIO_FROM_NUMBER"], f"{cfg['PUBLIC_BASE_URL']}/sms/status",
                             http_client=cfg.get("TWILIO_HTTP_CLIENT"))
     return ConsoleSender(cfg["SMS_OUTBOX_LOG"])
+
+
+#: Outbox channel → a function that makes its gateway (in an app context).
+CHANNELS: dict[str, Callable[[], Gateway]] = {"sms": lambda: sender()}
+
+
+def register_channel(channel: str, factory: Callable[[], Gateway]) -> None:
+    """Deliver the outbox rows of ``channel`` through the gateway ``factory`` makes."""
+    CHANNELS[channel] = factory
+
+
+def sender_for(channel: str) -> Gateway:
+    try:
+        return CHANNELS[channel or "sms"]()
+    except KeyError:
+        raise PermanentError(f"no gateway for the channel {channel!r}") from None
+
+
+#: Replies to a resident's own message (a gateway without a synchronous reply, such as
+#: Tencent's reply callback, sends them as outbox rows). Like Twilio's TwiML reply they go
+#: even to a number that opted out: "TD" itself is answered.
+REPLY_PREFIX = "reply:"
 
 
 @contextlib.contextmanager
@@ -232,19 +270,21 @@ def deliver(message_ids: list[int] | None = None) -> int:
     ids = list(db.session.scalars(_due_query(message_ids)))
     db.session.commit()
     sent = 0
-    the_sender = None
+    senders: dict[str, object] = {}
     for message_id in ids:
         token = claim(message_id)
         if token is None:
             continue
         msg = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        if db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone == msg.to_phone)):
+        if not msg.dedupe_key.startswith(REPLY_PREFIX) and db.session.scalar(
+                select(SmsOptOut.id).where(SmsOptOut.phone == msg.to_phone)):
             _finish(message_id, token, status="cancelled", claim_token=None,
                     last_error="the number opted out (TD/STOP)")
             continue
         try:
-            the_sender = the_sender or sender()
-            provider_id = the_sender.send(msg.to_phone, msg.body)
+            if msg.channel not in senders:
+                senders[msg.channel] = sender_for(msg.channel)
+            provider_id = senders[msg.channel].send_message(msg)
         except PermanentError as exc:
             _finish(message_id, token, status="failed", claim_token=None,
                     last_error=str(exc)[:1000])
@@ -275,19 +315,21 @@ def release_abandoned() -> int:
     db.session.commit()
     if not rows:
         return 0
-    the_sender = sender()
-    return sum(_resolve_interrupted(message_id, token, the_sender)
+    senders: dict[str, object] = {}
+    return sum(_resolve_interrupted(message_id, token, senders)
                for message_id, token in rows)
 
 
-def _resolve_interrupted(message_id: int, token: str, the_sender) -> bool:
+def _resolve_interrupted(message_id: int, token: str, senders: dict) -> bool:
     msg = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if msg is None or msg.status != "sending" or msg.claim_token != token:
         db.session.rollback()
         return False
     now = clock.now()
     try:
-        found = the_sender.lookup(msg)
+        if msg.channel not in senders:
+            senders[msg.channel] = sender_for(msg.channel)
+        found = senders[msg.channel].lookup(msg)
     except Exception as exc:  # the provider cannot be asked now: the next sweep asks again
         give_up = current_app.config.get("SMS_INTERRUPTED_GIVE_UP_SECONDS", 86400)
         if msg.claimed_at is not None and msg.claimed_at < now - timedelta(seconds=give_up):

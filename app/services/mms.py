@@ -149,12 +149,13 @@ def _tell_rejected(row: SmsMedia) -> None:
 
     if opted_out([contact.phone]):
         return
+    code, reason = display_code(case.code), row.error or ""
     with force_locale(contact.language):
         body = _("[roadchief] Your photo for case %(code)s could not be added: %(reason)s "
-                 "Please send a JPEG or PNG photo.", code=display_code(case.code),
-                 reason=row.error or "")
+                 "Please send a JPEG or PNG photo.", code=code, reason=reason)
     db.session.add(OutboxMessage(
         dedupe_key=f"mms{row.id}:rejected", channel="sms", to_phone=contact.phone,
+        kind="photo_rejected", params={"code": code, "reason": reason},
         contact_id=contact.id, case_id=case.id, language=contact.language, body=body,
         status="pending", created_at=clock.now()))
 

@@ -16,6 +16,7 @@ from app import labels
 from app.extensions import db
 from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
+from app.services.message_kinds import kind_of, tagged
 from workflows.lifecycle import Action
 from workflows.sms.text import _GSM
 
@@ -71,22 +72,27 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
     if action is Action.SUBMIT and case.channel == "sms":
         return sms_receipt(case)
     if action is Action.SUBMIT:
-        return _(
+        link = f"{base}/track/{case.code}"
+        return tagged("receipt", _(
             "[roadchief] We received your report (%(category)s). Tracking code %(code)s. "
             "Track it at %(link)s",
-            category=category, code=code, link=f"{base}/track/{case.code}",
-        )
+            category=category, code=code, link=link,
+        ), code=code, category=category, link=link)
     if action is Action.DISPATCH:
-        return _(
+        unit, due = _unit_name(case), _when(case.due_at)
+        return tagged("dispatched", _(
             "[roadchief] Case %(code)s was sent to %(unit)s, to be fixed by %(due)s.",
-            code=code, unit=_unit_name(case), due=_when(case.due_at),
-        )
+            code=code, unit=unit, due=due,
+        ), code=code, unit=unit, due=due)
     if action is Action.RECTIFY:
-        return _("[roadchief] Case %(code)s has been fixed by %(unit)s and will now be checked.",
-                 code=code, unit=_unit_name(case))
+        unit = _unit_name(case)
+        return tagged("rectified", _(
+            "[roadchief] Case %(code)s has been fixed by %(unit)s and will now be checked.",
+            code=code, unit=unit), code=code, unit=unit)
     if action is Action.REJECT:
-        return _("[roadchief] Case %(code)s was not accepted: %(reason)s", code=code,
-                 reason=event.reason)
+        return tagged("rejected", _("[roadchief] Case %(code)s was not accepted: %(reason)s",
+                                    code=code, reason=event.reason),
+                      code=code, reason=event.reason)
     if action in (Action.VERIFY_PASS, Action.CLOSE):
         text = _(
             "[roadchief] Case %(code)s is fixed and closed. Please rate it: reply 1 satisfied, "
@@ -94,11 +100,14 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
             code=code,
         )
         if contact is not None:  # a signed link only this person can rate with
-            text += " " + _("Or rate it here: %(link)s", link=rating_links.url_for(case, contact))
-        return text
+            link = rating_links.url_for(case, contact)
+            return tagged("closed_link", text + " " + _("Or rate it here: %(link)s", link=link),
+                          code=code, link=link)
+        return tagged("closed", text, code=code)
     if action is Action.REOPEN:
-        return _("[roadchief] Case %(code)s has been reopened and will be handled again.",
-                 code=code)
+        return tagged("reopened", _(
+            "[roadchief] Case %(code)s has been reopened and will be handled again.",
+            code=code), code=code)
     return None
 
 
@@ -114,19 +123,26 @@ def sms_receipt(case: Case, opted_out: bool = False) -> str:
     code = display_code(case.code)
     category = category_words(case.category)
     if case.area_id is None:
+        kind = "receipt_sms_unplaced_muted" if opted_out else "receipt_sms_unplaced"
         if opted_out:
-            return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
+            text = _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
                      "place it. Progress texts are off; text START to resume.",
                      category=category, code=code)
-        return _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
-                 "place it. Text \"CX %(code)s\" for progress.", category=category, code=code)
+        else:
+            text = _("[roadchief] Received (%(category)s), code %(code)s. A dispatcher will "
+                     "place it. Text \"CX %(code)s\" for progress.", category=category,
+                     code=code)
+        return tagged(kind, text, code=code, category=category)
+    place = receipt_place(case)
     if opted_out:
-        return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Progress "
-                 "texts are off; text START to resume.", category=category,
-                 place=receipt_place(case), code=code)
-    return _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text \"CX "
-             "%(code)s\" for progress.", category=category, place=receipt_place(case),
-             code=code)
+        text = _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Progress "
+                 "texts are off; text START to resume.", category=category, place=place,
+                 code=code)
+    else:
+        text = _("[roadchief] Received (%(category)s, %(place)s), code %(code)s. Text \"CX "
+                 "%(code)s\" for progress.", category=category, place=place, code=code)
+    return tagged("receipt_sms_muted" if opted_out else "receipt_sms", text, code=code,
+                  category=category, place=place)
 
 
 def receipt_place(case: Case) -> str:
@@ -170,10 +186,11 @@ def _staff_text(case: Case, event: CaseEvent) -> str | None:
     action = Action(event.action)
     if action in (Action.DISPATCH, Action.REASSIGN):
         category = labels.name_in(case.category)
-        return _(
+        place, due = staff_place(case), _when(case.due_at)
+        return tagged("staff_new_case", _(
             "[roadchief] New case %(code)s: %(category)s at %(place)s. Fix by %(due)s.",
-            code=code, category=category, place=staff_place(case), due=_when(case.due_at),
-        )
+            code=code, category=category, place=place, due=due,
+        ), code=code, category=category, place=place, due=due)
     return None
 
 
@@ -192,8 +209,9 @@ def _add(key: str, phone: str, language: str, body: str, case: Case, event: Case
          contact: Contact | None = None, user: User | None = None,
          in_reply: bool = False) -> OutboxMessage:
     now = clock.now()
+    kind, params = kind_of(body)
     message = OutboxMessage(
-            dedupe_key=key, channel="sms", to_phone=phone,
+            dedupe_key=key, channel="sms", to_phone=phone, kind=kind, params=params,
             contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
             language=language, body=body, created_at=now,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import labels
 from app.extensions import db
 from app.models import Case, CaseEvent, OutboxMessage
+from app.services.message_kinds import KINDS
 from app.services.privacy import mask_phone
 from app.services.rating_links import redact
 from workflows.lifecycle import Action
@@ -56,6 +57,8 @@ def rows(messages: list[OutboxMessage]) -> list[OutboxRow]:
 
 def kind_of(message: OutboxMessage, action: str | None):
     key = message.dedupe_key or ""
+    if key.startswith("reply:") and message.kind in KINDS:  # a gateway's answer to a text
+        return KINDS[message.kind].title
     if key.startswith("ratelink:"):
         return KIND["rating_link"]
     if key.startswith("step:"):

@@ -48,6 +48,7 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, contacts, delivery, mms, reference_data
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
+from app.services.message_kinds import tagged
 from app.services.notifications import display_code, receipt_place, sms_receipt
 from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
@@ -211,7 +212,9 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
         contact = None if contact is None else db.session.get(Contact, contact.id)
         outcome = _Outcome(*_inbound(msg, contact, language, intent=inbound.intent))
         with force_locale(language):
-            outcome.reply = _("[roadchief] %(problem)s", problem=str(exc.message))
+            problem = str(exc.message)
+            outcome.reply = tagged("reply_refused", _("[roadchief] %(problem)s",
+                                                      problem=problem), problem=problem)
     if not outcome.committed:
         outcome.record()
         outcome.inbound.reply = outcome.reply
@@ -273,12 +276,14 @@ def _command(command: Command, outcome: _Outcome, contact: Contact | None) -> st
         if db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone == phone)) is None:
             db.session.add(SmsOptOut(phone=phone, message_sid=inbound.message_sid,
                                      at=inbound.received_at))
-        return _("[roadchief] You will get no more messages from us. Text START to resume.")
+        return tagged("reply_stopped", _(
+            "[roadchief] You will get no more messages from us. Text START to resume."))
     if command.kind is CommandKind.START:
         phone = contact.phone if contact else inbound.from_phone
         for row in db.session.scalars(select(SmsOptOut).where(SmsOptOut.phone == phone)):
             db.session.delete(row)
-        return _("[roadchief] Messages resumed. Text HELP for how to report.")
+        return tagged("reply_resumed",
+                      _("[roadchief] Messages resumed. Text HELP for how to report."))
     if command.kind is CommandKind.QUERY:
         return _query(command.code, contact)
     if command.kind is CommandKind.RATING:
@@ -287,8 +292,9 @@ def _command(command: Command, outcome: _Outcome, contact: Contact | None) -> st
 
 
 def help_text() -> str:
-    return _("[roadchief] To report a problem, text what and where, e.g. car on the pavement, "
-             "Zhongshan Ave. CX + code: progress. TD: stop messages.")
+    return tagged("reply_help", _(
+        "[roadchief] To report a problem, text what and where, e.g. car on the pavement, "
+        "Zhongshan Ave. CX + code: progress. TD: stop messages."))
 
 
 def _query(code: str | None, contact: Contact | None) -> str:
@@ -297,8 +303,10 @@ def _query(code: str | None, contact: Contact | None) -> str:
     if code:
         case = db.session.scalar(select(Case).where(Case.code == code))
         if case is None:
-            return _("[roadchief] No case has the code %(code)s. Please check it.",
-                     code=display_code(code) if len(code) == 8 else code)
+            shown = display_code(code) if len(code) == 8 else code
+            return tagged("reply_no_case", _(
+                "[roadchief] No case has the code %(code)s. Please check it.", code=shown),
+                code=shown)
     else:
         case = None
         if contact is not None:
@@ -307,8 +315,9 @@ def _query(code: str | None, contact: Contact | None) -> str:
                 .where(CaseFollower.contact_id == contact.id)
                 .order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
         if case is None:
-            return _("[roadchief] We have no report from this number. Text CX and the code "
-                     "of a case to ask about it.")
+            return tagged("reply_no_report", _(
+                "[roadchief] We have no report from this number. Text CX and the code of a "
+                "case to ask about it."))
     return status_text(case)
 
 
@@ -317,17 +326,26 @@ def status_text(case: Case) -> str:
     category = category_words(case.category)
     state = State(case.state)
     if state is State.MERGED and case.merged_into is not None:
-        return _("[roadchief] Case %(code)s (%(category)s) was merged into case %(other)s.",
-                 code=code, category=category, other=display_code(case.merged_into.code))
+        other = display_code(case.merged_into.code)
+        return tagged("reply_status_merged", _(
+            "[roadchief] Case %(code)s (%(category)s) was merged into case %(other)s.",
+            code=code, category=category, other=other), code=code, category=category,
+            other=other)
     if state is State.CLOSED:
-        return _("[roadchief] Case %(code)s (%(category)s): closed on %(date)s.", code=code,
-                 category=category, date=_when(case.closed_at))
+        date = _when(case.closed_at)
+        return tagged("reply_status_closed", _(
+            "[roadchief] Case %(code)s (%(category)s): closed on %(date)s.", code=code,
+            category=category, date=date), code=code, category=category, date=date)
+    name = str(labels.STATE[state])
     if state in (State.DISPATCHED, State.IN_PROGRESS) and case.work_due_at is not None:
-        return _("[roadchief] Case %(code)s (%(category)s): %(state)s, to be fixed by %(due)s.",
-                 code=code, category=category, state=labels.STATE[state],
-                 due=_when(case.work_due_at))
-    return _("[roadchief] Case %(code)s (%(category)s): %(state)s.", code=code,
-             category=category, state=labels.STATE[state])
+        due = _when(case.work_due_at)
+        return tagged("reply_status_due", _(
+            "[roadchief] Case %(code)s (%(category)s): %(state)s, to be fixed by %(due)s.",
+            code=code, category=category, state=name, due=due),
+            code=code, category=category, state=name, due=due)
+    return tagged("reply_status", _("[roadchief] Case %(code)s (%(category)s): %(state)s.",
+                                    code=code, category=category, state=name),
+                  code=code, category=category, state=name)
 
 
 def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
@@ -335,20 +353,24 @@ def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
     case = awaiting_rating(contact, command.code) if contact else None
     if case is None:
         if command.code:
-            return _("[roadchief] Case %(code)s is not waiting for your rating.",
-                     code=display_code(command.code) if len(command.code) == 8
-                     else command.code)
-        return _("[roadchief] No case of yours is waiting for a rating. To report a problem, "
-                 "text what and where.")
+            shown = display_code(command.code) if len(command.code) == 8 else command.code
+            return tagged("reply_not_awaiting_rating", _(
+                "[roadchief] Case %(code)s is not waiting for your rating.", code=shown),
+                code=shown)
+        return tagged("reply_no_rating_due", _(
+            "[roadchief] No case of yours is waiting for a rating. To report a problem, text "
+            "what and where."))
     inbound.case_id = case.id
     code = display_code(case.code)
     outcome.record()  # committed with the rating
     cases.rate(case, Actor.resident(contact), score=command.score, comment=command.comment,
                channel="sms")
     if command.score == 3:
-        return _("[roadchief] Thank you. We are sorry case %(code)s did not satisfy you: a "
-                 "supervisor will follow it up.", code=code)
-    return _("[roadchief] Thank you for rating case %(code)s.", code=code)
+        return tagged("reply_rated_unhappy", _(
+            "[roadchief] Thank you. We are sorry case %(code)s did not satisfy you: a "
+            "supervisor will follow it up.", code=code), code=code)
+    return tagged("reply_rated", _("[roadchief] Thank you for rating case %(code)s.",
+                                   code=code), code=code)
 
 
 def awaiting_rating(contact: Contact, code: str | None = None) -> Case | None:
@@ -409,8 +431,9 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         return
     if pending is None and contact is not None and over_limit(contact):
         # The message is kept (sms_inbound); no case is made from it.
-        outcome.reply = _("[roadchief] We have received many reports from this number "
-                          "recently. Please try again later; for an emergency call 12345.")
+        outcome.reply = tagged("reply_over_limit", _(
+            "[roadchief] We have received many reports from this number recently. Please try "
+            "again later; for an emergency call 12345."))
         return
     if contact is None:  # no number to talk back to: keep what was said, for a dispatcher
         step = Step(StepKind.CREATE, step.category, step.place, description=step.description)
@@ -480,9 +503,10 @@ def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str
     def link(moved: Case) -> None:
         outcome.record()
         with force_locale(language):
-            inbound.reply = outcome.reply = _(
+            code, where = display_code(moved.code), receipt_place(moved)
+            inbound.reply = outcome.reply = tagged("reply_moved", _(
                 "[roadchief] Case %(code)s moved to %(place)s. Text \"CX %(code)s\" for "
-                "progress.", code=display_code(moved.code), place=receipt_place(moved))
+                "progress.", code=code, place=where), code=code, place=where)
         outcome.committed = True
 
     cases.correct_place(case, Actor.resident(contact), area=db.session.get(Area, place.area_id),
@@ -560,8 +584,9 @@ def _earlier_areas(contact: Contact) -> list[int]:
 
 def section_question(place: Place, gazetteer: Gazetteer) -> str:
     road = place.road if _is_zh() else gazetteer.english(place.road)
-    return _("[roadchief] Which part of %(road)s? Please reply with a nearby crossing, house "
-             "number or landmark.", road=road)
+    return tagged("reply_ask_section", _(
+        "[roadchief] Which part of %(road)s? Please reply with a nearby crossing, house "
+        "number or landmark.", road=road), road=road)
 
 
 def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConversation:
@@ -585,13 +610,16 @@ def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConve
 
 def question(awaiting: Awaiting) -> str:
     if awaiting is Awaiting.CATEGORY:
-        return _("[roadchief] What is the problem? Reply in a few words, e.g. car on the "
-                 "pavement, flyers, broken manhole cover, street stall.")
+        return tagged("reply_ask_category", _(
+            "[roadchief] What is the problem? Reply in a few words, e.g. car on the pavement, "
+            "flyers, broken manhole cover, street stall."))
     if awaiting is Awaiting.PLACE:
-        return _("[roadchief] Where is it? Reply with the road, or two roads for a crossing, "
-                 "e.g. Zhongshan Ave and Jianghan Rd.")
-    return _("[roadchief] Please tell us what the problem is and on which road, e.g. car on "
-             "the pavement, Zhongshan Ave.")
+        return tagged("reply_ask_place", _(
+            "[roadchief] Where is it? Reply with the road, or two roads for a crossing, e.g. "
+            "Zhongshan Ave and Jianghan Rd."))
+    return tagged("reply_ask_both", _(
+        "[roadchief] Please tell us what the problem is and on which road, e.g. car on the "
+        "pavement, Zhongshan Ave."))
 
 
 def _open_conversation(contact: Contact) -> SmsConversation | None:
@@ -646,10 +674,11 @@ def _create(step: Step, contact: Contact | None, language: str,
                 row.case_id = same.id
             inbound.case_id, outcome.linked = same.id, True
             with force_locale(language):
-                outcome.reply = _(
+                code, words = display_code(same.code), category_words(same.category)
+                outcome.reply = tagged("reply_duplicate", _(
                     "[roadchief] You already reported this: case %(code)s (%(category)s). "
-                    "Text \"CX %(code)s\" for progress.", code=display_code(same.code),
-                    category=category_words(same.category))
+                    "Text \"CX %(code)s\" for progress.", code=code, category=words),
+                    code=code, category=words)
             return same
 
     def link(case: Case) -> None:

@@ -13,6 +13,7 @@ from app.models import Case, OutboxMessage, User
 from app.services import clock
 from app.services.calendar import working_calendar
 from app.services.i18n import gettext_in
+from app.services.message_kinds import tagged
 from app.services.notifications import display_code
 from app.services.sms_words import sms_time_in
 from workflows.deadlines import Unit
@@ -116,15 +117,18 @@ def step_text(case: Case, step: Step, language: str) -> str:
     """What a reminder or an escalation step says, in the recipient's language."""
     code = display_code(case.code)
     if step.kind == "escalate":
-        return gettext_in(
-            language, ESCALATION, level=step.level, code=code,
-            due=sms_time_in(language, case.work_due_at))
-    due = {"response": case.response_due_at, "verify": case.verify_due_at}.get(
-        step.clock, case.work_due_at)
+        due = sms_time_in(language, case.work_due_at)
+        return tagged("escalation", gettext_in(language, ESCALATION, level=step.level,
+                                               code=code, due=due),
+                      level=step.level, code=code, due=due)
+    due = sms_time_in(language, {"response": case.response_due_at,
+                                 "verify": case.verify_due_at}.get(step.clock,
+                                                                   case.work_due_at))
     what = gettext_in(language, _WHAT.get(step.clock, _WHAT["rectify"]))
-    return gettext_in(
-        language, REMINDER, pct=int(round((step.threshold or 0) * 100)), what=what,
-        code=code, due=sms_time_in(language, due))
+    pct = int(round((step.threshold or 0) * 100))
+    return tagged("reminder", gettext_in(language, REMINDER, pct=pct, what=what, code=code,
+                                         due=due),
+                  pct=pct, what=what, code=code, due=due)
 
 
 def write_messages(case: Case, step: Step, event_id: int | None = None,
@@ -143,7 +147,8 @@ def write_messages(case: Case, step: Step, event_id: int | None = None,
     for phone, language, user in people:
         key = f"step:{case.id}:{step.key}:{user.id if user else phone}"[:120]
         body = step_text(case, step, language)
-        row = dict(dedupe_key=key, channel="sms", to_phone=phone,
+        row = dict(dedupe_key=key, channel="sms", to_phone=phone, kind=body.kind,
+                   params=body.params,
                    user_id=user.id if user else None, case_id=case.id, event_id=event_id,
                    language=language, body=body, created_at=clock.now(), status="pending",
                    attempts=0)

@@ -161,3 +161,38 @@ def receive(from_phone: str, body: str) -> None:
     sid = "SMlocal" + secrets.token_hex(13)
     click.echo(sms_service.receive(sms_service.Inbound(sid=sid, from_phone=from_phone,
                                                        body=body)))
+
+
+@bp.cli.command("check-templates")
+def check_templates() -> None:
+    """Refuse (exit status 1) a template gateway (SMS_GATEWAY=tencent) whose settings are
+    incomplete or that lacks a template for some kind of message; list what is missing."""
+    from app.services import sms_gateways
+
+    found = sms_gateways.problems()
+    for problem in found:
+        click.echo(f"MISSING: {problem}", err=True)
+    if found:
+        raise SystemExit(1)
+    click.echo(f"SMS gateway {sms_gateways.name()}: ready")
+
+
+@bp.cli.command("import-templates")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_templates(path: str) -> None:
+    """Set the SMS template mapping from a CSV file (kind,template_id,params,param_max;
+    params quoted, comma-separated, in the order of the template's variables). All or
+    nothing: a bad line changes nothing (exit status 1)."""
+    from app.services import sms_templates
+    from app.services.admin import commit
+
+    with open(path, encoding="utf-8-sig") as fh:
+        done, bad = sms_templates.import_csv(fh.read(), f"import {path}"[:120])
+    if bad:
+        db.session.rollback()
+        for line, problem in sorted(bad.items()):
+            click.echo(f"line {line}: {problem}", err=True)
+        raise SystemExit(1)
+    commit()
+    click.echo(f"templates set: {done}; kinds still without one: "
+               f"{len(sms_templates.missing())}")

@@ -13,7 +13,7 @@ from tests.admin_helpers import collection, csrf, feature, post, sign_in, upload
 PAGES = ["/admin/", "/admin/places", "/admin/areas", "/admin/areas/new", "/admin/map",
          "/admin/staff", "/admin/staff/new", "/admin/agencies", "/admin/agencies/new",
          "/admin/catalogue", "/admin/catalogue/new", "/admin/calendar", "/admin/import",
-         "/admin/api-keys", "/admin/audit"]
+         "/admin/api-keys", "/admin/audit", "/admin/sms-templates"]
 
 
 @pytest.mark.parametrize("path", PAGES)

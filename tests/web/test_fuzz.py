@@ -35,9 +35,11 @@ agency anonymous api_key area area_id assignee before by categories category chi
 comment current date
 description district end end_date entity file filename from grp handler held id into
 jurisdiction_id key kind lang lat list lng media_url min month name name_en name_zh new
-new_due_at next note page password phone place polygon preset q radius rate_per_minute
+new_due_at next note page param_max params password phone place polygon preset q radius
+rate_per_minute
 reason rectify_normal_amount rectify_normal_unit remember repeat road_chief role score sent
-service_code service_request_id sort start start_date state status street support to token
+service_code service_request_id sort start start_date state status street support
+template_id to token
 urgency user username version viewport which year""")))
 #: Routes that end the tester's own session or need a provider's signature.
 SKIP = {"auth.logout", "static"}
