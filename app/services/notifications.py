@@ -67,7 +67,7 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
     category = labels.name_in(case.category)
     action = Action(event.action)
     base = current_app.config["PUBLIC_BASE_URL"]
-    if action is Action.SUBMIT and case.channel == "sms":
+    if action is Action.SUBMIT and case.channel in ("sms", "wechat"):
         return sms_receipt(case)
     if action is Action.SUBMIT:
         return _(

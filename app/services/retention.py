@@ -62,6 +62,7 @@ def _cases_of(contact_id: int):
 def _anonymise(contact: Contact, now: datetime) -> None:
     old = contact.phone
     contact.phone = placeholder(contact.id)
+    contact.wechat_openid = None  # the WeChat identity goes with the number
     contact.anonymised_at = now
     db.session.execute(update(OutboxMessage).where(OutboxMessage.contact_id == contact.id)
                        .values(to_phone=contact.phone))
@@ -146,7 +147,8 @@ def export(contact: Contact, admin: User) -> dict[str, Any]:
     """Everything kept about one resident, as a JSON-ready dict; the export is audited."""
     cases = db.session.scalars(_cases_of(contact.id).order_by(Case.id)).all()
     data = {
-        "phone": contact.phone, "language": contact.language,
+        "phone": contact.phone, "wechat_openid": contact.wechat_openid,
+        "language": contact.language,
         "first_seen": contact.created_at.isoformat(),
         "anonymised_at": contact.anonymised_at.isoformat() if contact.anonymised_at else None,
         "cases": [{"code": c.code, "reported_by_you": c.reporter_contact_id == contact.id,
