@@ -9,7 +9,10 @@ times, then marked failed. However many sweeps, jobs and gunicorn workers run, e
 is fetched and attached once: a worker first claims the row with one conditional UPDATE
 (``claimed_at`` set where it was empty or stale), which only one of them can win, and
 keeps the claim until the photo is attached, rejected or released for a retry. A photo
-that is rejected (not an image we accept) is told to the resident by SMS."""
+that is rejected (not an image we accept) is told to the resident by SMS.
+
+Photos sent to the WeChat official account take the same path: their row keeps the
+MediaId (``wechat-media:<id>``) and is fetched through WeChat's media API."""
 
 from __future__ import annotations
 
@@ -64,6 +67,11 @@ def schedule(media_ids: list[int]) -> None:
 
 def _download(url: str) -> bytes:
     import requests
+
+    from app.services import wechat
+
+    if url.startswith(wechat.MEDIA_PREFIX):  # a photo sent to the WeChat account
+        return wechat.download(url)
 
     cfg = current_app.config
     auth = None
@@ -145,7 +153,7 @@ def _tell_rejected(row: SmsMedia) -> None:
     contact = case.reporter if case is not None else None
     if contact is None or not contact.phone:
         return
-    from app.services.notifications import display_code, opted_out
+    from app.services.notifications import channel_of, display_code, opted_out
 
     if opted_out([contact.phone]):
         return
@@ -154,7 +162,7 @@ def _tell_rejected(row: SmsMedia) -> None:
                  "Please send a JPEG or PNG photo.", code=display_code(case.code),
                  reason=row.error or "")
     db.session.add(OutboxMessage(
-        dedupe_key=f"mms{row.id}:rejected", channel="sms", to_phone=contact.phone,
+        dedupe_key=f"mms{row.id}:rejected", channel=channel_of(contact), to_phone=contact.phone,
         contact_id=contact.id, case_id=case.id, language=contact.language, body=body,
         status="pending", created_at=clock.now()))
 
