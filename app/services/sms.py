@@ -441,7 +441,8 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         else:
             outcome.reply = question(step.awaiting)
         if msg.channel == "wechat" and step.awaiting in (Awaiting.PLACE, Awaiting.BOTH):
-            outcome.reply += _("You can also send your location (+ → Location).")
+            hint = _("You can also send your location (+ → Location).")
+            outcome.reply += hint if _is_zh() else " " + hint
         return
     _create(step, contact, language, conversation, outcome, channel=msg.channel,
             point=_point(msg, conversation))
