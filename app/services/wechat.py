@@ -124,11 +124,16 @@ def handle(xml: str) -> Answer:
         message = parse_message(xml)
     except Exception as exc:  # signed, yet not a message (WeChat never sends one)
         raise Refused(f"not a WeChat message: {type(exc).__name__}") from exc
-    if message is None or not message.source or not message.target:
-        raise Refused("a message without its sender")
-    if message.type == "event":
-        return _event(message)
-    inbound = inbound_of(message)
+    if message is None:
+        raise Refused("an empty message")
+    try:
+        if not message.source or not message.target or len(message.source) > 64:
+            raise Refused("a message without its sender")
+        if message.type == "event":
+            return _event(message)
+        inbound = inbound_of(message)
+    except (ValueError, TypeError, OverflowError) as exc:  # a field that is not its kind
+        raise Refused(f"a malformed message: {type(exc).__name__}") from exc
     if inbound is None:  # voice, video, a link ...: what we cannot read
         with force_locale(sms.DEFAULT_LANGUAGE):
             text = _("[roadchief] Please send text, a location or a photo. Text HELP for how "
@@ -142,7 +147,7 @@ def inbound_of(message) -> object | None:
     another kind of message."""
     from app.services import sms
 
-    if not message.id:
+    if not message.id or not 0 < message.id < 2**64:
         raise Refused("a message without its MsgId")
     common = {"sid": f"wx{message.id}"[:64], "from_phone": contacts.wechat_handle(message.source),
               "to_phone": (message.target or "")[:32], "channel": "wechat",

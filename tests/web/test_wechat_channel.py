@@ -400,3 +400,44 @@ def test_the_template_delivery_report_is_recorded(city, client, plain):
                                    MsgID=int(message.provider_id), Status="success"))
     db.session.refresh(message)
     assert message.delivery_status == "delivered"
+
+
+# -- hostile input -------------------------------------------------------------------------------
+
+
+HOSTILE = ["\x01", "99999999999999999999999", "-1", "1e309", "NaN", "abc", "", "x" * 5000,
+           "<![CDATA[", "]]>", "&#0;", "\u202e\U0001F600", "' OR 1=1--"]
+
+
+@pytest.mark.parametrize("mode", ["plain", "sealed"])
+def test_no_hostile_field_gives_a_server_error(city, client, fake_wechat, ctx, mode):
+    from xml.sax.saxutils import escape
+
+    from tests.wechat_helpers import message_xml
+
+    configure(ctx, fake_wechat, encrypted=mode == "sealed", templates=TEMPLATES)
+    send = post_plain if mode == "plain" else post_encrypted
+    try:
+        for value in HOSTILE:
+            for query in ({"signature": value, "timestamp": value, "nonce": value,
+                           "echostr": value, "msg_signature": value, "encrypt_type": value},):
+                assert client.get("/wechat/callback", query_string=query).status_code < 500
+                assert client.post("/wechat/callback", query_string=query,
+                                   data=value.encode()).status_code < 500
+            safe = escape(value)
+            bodies = [
+                message_xml("text", new_msg_id(), Content=value),
+                message_xml("location", new_msg_id(), Location_X=safe, Location_Y=safe,
+                            Label=value),
+                message_xml("image", new_msg_id(), MediaId=value, PicUrl=value),
+                message_xml("text", None, Content="中山大道乱停车").replace(
+                    "</xml>", f"<MsgId>{safe}</MsgId></xml>"),
+                message_xml(safe or "text", new_msg_id(), Content="x"),
+                message_xml("text", new_msg_id(), openid=safe, Content="中山大道乱停车"),
+                message_xml("event", None, Event=value, MsgID=safe, Status=value),
+            ]
+            for body in bodies:
+                status = send(client, body).response.status_code
+                assert status < 500, (value, body[:200])
+    finally:
+        unconfigure(ctx)
