@@ -244,9 +244,7 @@ def deliver(message_ids: list[int] | None = None) -> int:
             continue
         try:
             if msg.channel == "wechat":
-                from app.services import wechat
-
-                provider_id = wechat.Sender().send_message(msg)
+                provider_id = _send_wechat(msg)
             else:
                 the_sender = the_sender or sender()
                 provider_id = the_sender.send(msg.to_phone, msg.body)
@@ -266,6 +264,17 @@ def deliver(message_ids: list[int] | None = None) -> int:
                 sent_at=clock.now(), last_error=None, next_attempt_at=None)
         sent += 1
     return sent
+
+
+def _send_wechat(msg: OutboxMessage) -> str:
+    """A resident with a WeChat identity hears there (a template message); what WeChat
+    refuses for good fails the row, anything else is retried like an SMS."""
+    from app.services import wechat_api
+
+    try:
+        return wechat_api.send(msg)
+    except wechat_api.Undeliverable as exc:
+        raise PermanentError(str(exc)) from exc
 
 
 def release_abandoned() -> int:

@@ -68,10 +68,10 @@ def schedule(media_ids: list[int]) -> None:
 def _download(url: str) -> bytes:
     import requests
 
-    from app.services import wechat
+    from app.services import wechat_api
 
-    if url.startswith(wechat.MEDIA_PREFIX):  # a photo sent to the WeChat account
-        return wechat.download(url)
+    if url.startswith(wechat_api.MEDIA_PREFIX):  # a photo sent to the WeChat account
+        return wechat_api.download(url)
 
     cfg = current_app.config
     auth = None

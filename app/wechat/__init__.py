@@ -8,7 +8,7 @@ bp = Blueprint("wechat", __name__, url_prefix="/wechat")
 
 @bp.record_once
 def _check_config(state) -> None:
-    from app.services.wechat import check_templates
+    from app.services.wechat_api import check_templates
 
     check_templates(state.app.config.get("WECHAT_TEMPLATES") or {})
 

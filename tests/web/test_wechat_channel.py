@@ -330,9 +330,9 @@ def test_progress_goes_as_a_template_message_through_the_api(city, client, plain
 
 
 def test_a_long_value_is_shortened_for_its_field_never_refused(city, client, plain):
-    from app.services import wechat
+    from app.services import wechat_api
 
-    template_id, data = wechat.template_data(
+    template_id, data = wechat_api.template_data(
         TEMPLATES["rectify"], {"category": "机动车占用人行道、盲道或消防通道违法停车问题",
                                "code": "ABCD-EFGH", "message": "很" * 300, "time": "12月8日"})
     assert template_id == "TPL-RECTIFY-0002"
