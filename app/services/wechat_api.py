@@ -53,7 +53,10 @@ def _make_client(app_id: str, secret: str, base: str, redis_url: str | None):
         import redis
         from wechatpy.session.redisstorage import RedisStorage
 
-        session = RedisStorage(redis.Redis.from_url(redis_url), prefix="roadchief-wechat")
+        wait = current_app.config.get("REDIS_TIMEOUT_SECONDS", 1.0)
+        session = RedisStorage(redis.Redis.from_url(redis_url, socket_timeout=wait,
+                                                    socket_connect_timeout=wait),
+                               prefix="roadchief-wechat")
     base = base if base.endswith("/") else base + "/"
 
     class CityClient(WeChatClient):
