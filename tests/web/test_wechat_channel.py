@@ -441,3 +441,23 @@ def test_no_hostile_field_gives_a_server_error(city, client, fake_wechat, ctx, m
                 assert status < 500, (value, body[:200])
     finally:
         unconfigure(ctx)
+
+
+def test_a_template_without_an_id_stops_the_app_at_start_up(app):
+    from app import create_app
+
+    with pytest.raises(ValueError, match="dispatch"):
+        create_app({"TESTING": True, "REDIS_URL": None,
+                    "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "WECHAT_TEMPLATES": {"dispatch": {"fields": {"thing1": "code"}}}})
+
+
+def test_wechat_cases_are_a_channel_of_their_own_in_the_figures(city, client, plain):
+    from flask_babel import force_locale
+
+    from app.services.metrics_dashboard import member_names
+
+    with force_locale("zh_Hans_CN"):
+        assert member_names("channel", ["wechat", "sms"]) == {"wechat": "微信", "sms": "短信"}
+    with force_locale("en"):
+        assert member_names("channel", ["wechat"]) == {"wechat": "WeChat"}
