@@ -15,7 +15,6 @@ account's API."""
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections.abc import Mapping
@@ -29,7 +28,6 @@ from app.services import contacts
 from app.services.coordinates import gcj02_to_wgs84
 from app.services.wechat_api import MEDIA_PREFIX
 
-log = logging.getLogger(__name__)
 #: A callback body larger than this is no message of WeChat's (they are a few hundred bytes).
 BODY_LIMIT = 64 * 1024
 _MEDIA_ID = re.compile(r"[A-Za-z0-9_\-]{1,200}")

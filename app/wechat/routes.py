@@ -3,11 +3,15 @@ browser session); a request that is not WeChat's is refused before anything is s
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, abort, request
 
 from app.extensions import csrf
 from app.services import wechat
 from app.wechat import bp
+
+log = logging.getLogger(__name__)
 
 
 def _available() -> None:
@@ -20,7 +24,8 @@ def verify():
     _available()
     try:
         echo = wechat.verify(request.args)
-    except wechat.Refused:
+    except wechat.Refused as exc:
+        log.warning("WeChat server check refused: %s", exc)
         abort(403)
     return Response(echo, mimetype="text/plain")
 
@@ -36,7 +41,8 @@ def callback():
         abort(413)
     try:
         answer = wechat.handle(wechat.open_message(request.args, body))
-    except wechat.Refused:
+    except wechat.Refused as exc:
+        log.warning("WeChat callback refused: %s", exc)
         abort(403)
     except UnicodeDecodeError:
         abort(400)
