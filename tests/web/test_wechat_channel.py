@@ -461,3 +461,19 @@ def test_wechat_cases_are_a_channel_of_their_own_in_the_figures(city, client, pl
         assert member_names("channel", ["wechat", "sms"]) == {"wechat": "微信", "sms": "短信"}
     with force_locale("en"):
         assert member_names("channel", ["wechat"]) == {"wechat": "WeChat"}
+
+
+def test_the_whole_loop_on_wechat_ends_with_a_rating_sent_from_wechat(city, client, plain):
+    from app.models import Rating
+    from tests.resident_helpers import close_by_staff
+
+    case = _wechat_case(client, city)
+    close_by_staff(city, case)
+    kinds = [c["json"].get("template_id") or "text" for c in plain.calls if c["json"]]
+    # dispatch has a template; rectify has one with named fields; the others go as text.
+    assert "TPL-DISPATCH-0001" in kinds and "TPL-RECTIFY-0002" in kinds and "text" in kinds
+    closing = plain.of("message/custom/send")[-1]["json"]
+    assert closing["touser"] == OPENID and "1" in closing["text"]["content"]
+    thanks = post_plain(client, text_xml("1"))
+    rating = db.session.scalars(select(Rating)).one()
+    assert (rating.score, rating.channel) == (1, "wechat") and case.code[:4] in thanks.reply
