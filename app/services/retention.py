@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -137,8 +138,17 @@ def run(now: datetime | None = None) -> dict[str, int]:
 
 
 def find(phone: str) -> Contact | None:
+    """A resident by phone number, or by their WeChat OpenID (as the account's admin
+    page shows it)."""
     from app.services.contacts import normalize_phone
 
+    raw = (phone or "").strip()
+    if raw and len(raw) <= 64:
+        by_wechat = db.session.scalar(select(Contact).where(Contact.wechat_openid == raw))
+        if by_wechat is not None:
+            return by_wechat
+        if re.fullmatch(r"o[A-Za-z0-9_\-]{20,63}", raw):  # an OpenID nobody has (any more)
+            return None
     number = normalize_phone(phone)
     return db.session.scalar(select(Contact).where(Contact.phone == number)) if number else None
 

@@ -477,3 +477,19 @@ def test_the_whole_loop_on_wechat_ends_with_a_rating_sent_from_wechat(city, clie
     thanks = post_plain(client, text_xml("1"))
     rating = db.session.scalars(select(Rating)).one()
     assert (rating.score, rating.channel) == (1, "wechat") and case.code[:4] in thanks.reply
+
+
+def test_erasing_a_wechat_resident_forgets_the_openid(city, client, plain):
+    from app.services import retention
+
+    case = _wechat_case(client, city)
+    contact = retention.find(OPENID)  # the admin finds them by the OpenID
+    assert contact is not None and contact.id == case.reporter_contact_id
+    assert retention.export(contact, city.admin)["wechat_openid"] == OPENID
+    retention.erase(contact, city.admin, "本人申请")
+    db.session.refresh(contact)
+    assert contact.wechat_openid is None and not contact.phone.startswith("wx-")
+    assert retention.find(OPENID) is None
+    # Writing again later is a new contact: nothing links it to the erased one.
+    post_plain(client, text_xml("帮助"))
+    assert count(Contact) == 2
