@@ -5,7 +5,7 @@ A number that texted TD/退订/STOP gets no row. A resident who reported by SMS 
 "received" in the webhook's own reply; that row is written already sent ("twiml"), so
 the record is complete and nothing is sent twice. A resident who wrote to the city's WeChat
 account (a WeChat identity on their contact) hears on WeChat: their rows go on the
-``wechat`` channel (a template message, see ``app.services.wechat``), and a report made
+``wechat`` channel (a template message, see ``app.services.wechat_api``), and a report made
 there hears "received" in the passive reply."""
 
 from __future__ import annotations

@@ -493,3 +493,12 @@ def test_erasing_a_wechat_resident_forgets_the_openid(city, client, plain):
     # Writing again later is a new contact: nothing links it to the erased one.
     post_plain(client, text_xml("帮助"))
     assert count(Contact) == 2
+
+
+def test_td_on_wechat_stops_the_progress_messages(city, client, plain):
+    case = _wechat_case(client, city)
+    stopped = post_plain(client, text_xml("TD"))
+    assert "START" in stopped.reply or "恢复" in stopped.reply
+    cases.dispatch(case, city.actor(city.dispatcher))
+    delivery.deliver()
+    assert plain.of("message/template/send") == [] and plain.of("message/custom/send") == []
