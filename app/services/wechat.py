@@ -172,14 +172,46 @@ def _event(message) -> Answer:
     from app.services import delivery, sms
 
     if message.event in ("subscribe", "subscribe_scan"):
+        _following(message.source, True)
         with force_locale(sms.DEFAULT_LANGUAGE):
             return _answer(message, sms.help_text())
+    if message.event == "unsubscribe":
+        _following(message.source, False)
+        return Answer("", "")
     if message.event == "templatesendjobfinish" and message.id:
         # WeChat's delivery report for a template message.
         status = "delivered" if (message.status or "") == "success" else "failed"
         delivery.record_status(str(message.id), status, None if status == "delivered"
                                else (message.status or "")[:16])
     return Answer("", "")
+
+
+UNFOLLOWED = "wechat:unsubscribe"  # the opt-out's cause, so that following again lifts it
+
+
+def _following(openid: str, follows: bool) -> None:
+    """A resident who unfollows the account can no longer be sent anything there: their
+    progress messages stop as after TD (instead of failing one by one); following again
+    lifts that, but not a TD they sent."""
+    from sqlalchemy import delete, select
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+    from app.models import Contact, SmsOptOut
+    from app.services import clock
+
+    handle = db.session.scalar(select(Contact.phone).where(Contact.wechat_openid == openid))
+    if handle is None:
+        return
+    if follows:
+        db.session.execute(delete(SmsOptOut).where(SmsOptOut.phone == handle,
+                                                   SmsOptOut.message_sid == UNFOLLOWED))
+    elif db.session.scalar(select(SmsOptOut.id).where(SmsOptOut.phone == handle)) is None:
+        db.session.add(SmsOptOut(phone=handle, message_sid=UNFOLLOWED, at=clock.now()))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same event, redelivered at the same moment
+        db.session.rollback()
 
 
 def _answer(message, text: str) -> Answer:

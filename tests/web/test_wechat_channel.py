@@ -502,3 +502,20 @@ def test_td_on_wechat_stops_the_progress_messages(city, client, plain):
     cases.dispatch(case, city.actor(city.dispatcher))
     delivery.deliver()
     assert plain.of("message/template/send") == [] and plain.of("message/custom/send") == []
+
+
+def test_unfollowing_stops_the_messages_and_following_again_resumes_them(city, client, plain):
+    from app.models import SmsOptOut
+    from tests.wechat_helpers import message_xml
+
+    case = _wechat_case(client, city)
+    for _ in range(2):  # WeChat may deliver an event twice
+        post_plain(client, message_xml("event", Event="unsubscribe", EventKey=""))
+    assert count(SmsOptOut) == 1
+    cases.dispatch(case, city.actor(city.dispatcher))
+    assert plain.of("message/template/send") == []
+    post_plain(client, message_xml("event", Event="subscribe", EventKey=""))
+    assert count(SmsOptOut) == 0
+    post_plain(client, text_xml("TD"))
+    post_plain(client, message_xml("event", Event="subscribe", EventKey=""))
+    assert count(SmsOptOut) == 1  # following again does not undo a TD
