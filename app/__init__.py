@@ -62,10 +62,11 @@ def create_app(config: dict | None = None) -> Flask:
     from app.public import bp as public_bp
     from app.sms import bp as sms_bp
     from app.supervise import bp as supervise_bp
+    from app.wechat import bp as wechat_bp
     from app.work import bp as work_bp
 
     for blueprint in (public_bp, auth_bp, work_bp, sms_bp, admin_bp, supervise_bp, ops_bp,
-                      open311_bp, patrol_bp, hotline_bp):
+                      open311_bp, patrol_bp, hotline_bp, wechat_bp):
         app.register_blueprint(blueprint)
 
     from app import cli, cli_operations, guards, scheduler, web

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -116,6 +117,20 @@ class Config:
     # The longest value one template variable may carry (Tencent: 12 characters for an
     # individual's account; an enterprise template may allow more, set per template too).
     SMS_TEMPLATE_PARAM_MAX = int(os.environ.get("SMS_TEMPLATE_PARAM_MAX", 12))
+    # The WeChat official account (公众号): the callback's token, the account's AppID and
+    # AppSecret, and the EncodingAESKey for the encrypted (安全) mode; without an AES key the
+    # callback takes plaintext messages. Without a token the channel is off (404).
+    # WECHAT_TEMPLATES: the template id per message kind, as JSON, e.g.
+    # {"submit": "...", "dispatch": "...", "rectify": "...", "close": "..."}; a kind without
+    # one goes as a customer-service text message (within WeChat's 48 h reply window).
+    WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN") or None
+    WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID") or None
+    WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET") or None
+    WECHAT_ENCODING_AES_KEY = os.environ.get("WECHAT_ENCODING_AES_KEY") or None
+    WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES") or "{}")
+    WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL",
+                                         "https://api.weixin.qq.com/cgi-bin/")
+    WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", 4))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
     # The resident channel. The map works without tiles (and the form without JavaScript),

@@ -94,6 +94,7 @@ CHANNEL = {
     "demo": lazy_pgettext("channel", "Demo"),
     "patrol": lazy_pgettext("channel", "Patrol"),
     "hotline": lazy_pgettext("channel", "Hotline"),
+    "wechat": lazy_pgettext("channel", "WeChat"),
 }
 
 

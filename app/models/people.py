@@ -138,3 +138,6 @@ class Contact(Base):
     created_at: Mapped[datetime]
     #: Set when the number was replaced by a placeholder (retention, or erased on request).
     anonymised_at: Mapped[datetime | None]
+    #: The resident's OpenID with the city's WeChat official account, when they wrote to it
+    #: (their ``phone`` is then a handle, ``wx-...``, never a number to send an SMS to).
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -80,7 +80,7 @@ from workflows.routing import LimitKind, Urgency
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read aloud
 CODE_LENGTH = 8
 CODE_ATTEMPTS = 8  # codes drawn before giving up (one clash is already ~1 in 10^5)
-CHANNELS = ("web", "sms", "open311", "staff", "demo", "patrol", "hotline")
+CHANNELS = ("web", "sms", "open311", "staff", "demo", "patrol", "hotline", "wechat")
 
 CaseRef = Case | int | str
 

@@ -1,8 +1,9 @@
 """Residents' contacts: a phone number as the app keeps it, and the one find-or-create
-every channel uses (the web form, Open311, SMS)."""
+every channel uses (the web form, Open311, SMS; WeChat by the resident's OpenID)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -50,3 +51,31 @@ def find_or_create(phone: str | None, language: str = DEFAULT_LANGUAGE
     if made is not None:
         return made, True
     return db.session.scalar(select(Contact).where(Contact.phone == phone)), False
+
+
+WECHAT_PREFIX = "wx-"
+
+
+def wechat_handle(openid: str) -> str:
+    """What a WeChat resident's contact holds where others hold a number: derived from the
+    OpenID (so two first messages at once meet on the same unique key), never a number an
+    SMS could go to."""
+    return WECHAT_PREFIX + hashlib.sha256(openid.encode()).hexdigest()[:16]
+
+
+def is_wechat_handle(phone: str | None) -> bool:
+    return bool(phone) and phone.startswith(WECHAT_PREFIX)
+
+
+def find_or_create_wechat(openid: str, language: str = DEFAULT_LANGUAGE
+                          ) -> tuple[Contact, bool]:
+    """The contact of the resident with this OpenID, and whether it was made just now."""
+    if not openid or len(openid) > 64:
+        raise InvalidInput(_l("A WeChat message needs its sender."), field="FromUserName")
+    handle = wechat_handle(openid)
+    made = insert_or_skip(Contact, {"phone": handle, "wechat_openid": openid,
+                                    "language": language, "created_at": clock.now()},
+                          ["phone"])
+    if made is not None:
+        return made, True
+    return db.session.scalar(select(Contact).where(Contact.phone == handle)), False

@@ -303,6 +303,26 @@ def deliver(message_ids: list[int] | None = None) -> int:
     return sent
 
 
+class WeChatSender:
+    """A resident with a WeChat identity hears there (a template message); what WeChat
+    refuses for good fails the row, anything else is retried like an SMS."""
+
+    def send_message(self, msg: OutboxMessage) -> str:
+        from app.services import wechat_api
+
+        try:
+            return wechat_api.send(msg)
+        except wechat_api.Undeliverable as exc:
+            raise PermanentError(str(exc)) from exc
+
+    def lookup(self, msg: OutboxMessage) -> ProviderMessage | None:
+        """WeChat cannot be asked about a message: one cut off there is sent again."""
+        return None
+
+
+register_channel("wechat", WeChatSender)
+
+
 def release_abandoned() -> int:
     """Rows a dead worker left in 'sending': each resolved with the provider (see the
     module's text), never re-sent blind. Returns how many were resolved."""

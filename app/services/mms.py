@@ -9,7 +9,10 @@ times, then marked failed. However many sweeps, jobs and gunicorn workers run, e
 is fetched and attached once: a worker first claims the row with one conditional UPDATE
 (``claimed_at`` set where it was empty or stale), which only one of them can win, and
 keeps the claim until the photo is attached, rejected or released for a retry. A photo
-that is rejected (not an image we accept) is told to the resident by SMS."""
+that is rejected (not an image we accept) is told to the resident by SMS.
+
+Photos sent to the WeChat official account take the same path: their row keeps the
+MediaId (``wechat-media:<id>``) and is fetched through WeChat's media API."""
 
 from __future__ import annotations
 
@@ -64,6 +67,11 @@ def schedule(media_ids: list[int]) -> None:
 
 def _download(url: str) -> bytes:
     import requests
+
+    from app.services import wechat_api
+
+    if url.startswith(wechat_api.MEDIA_PREFIX):  # a photo sent to the WeChat account
+        return wechat_api.download(url)
 
     cfg = current_app.config
     auth = None
@@ -145,7 +153,7 @@ def _tell_rejected(row: SmsMedia) -> None:
     contact = case.reporter if case is not None else None
     if contact is None or not contact.phone:
         return
-    from app.services.notifications import display_code, opted_out
+    from app.services.notifications import channel_of, display_code, opted_out
 
     if opted_out([contact.phone]):
         return
@@ -154,8 +162,8 @@ def _tell_rejected(row: SmsMedia) -> None:
         body = _("[roadchief] Your photo for case %(code)s could not be added: %(reason)s "
                  "Please send a JPEG or PNG photo.", code=code, reason=reason)
     db.session.add(OutboxMessage(
-        dedupe_key=f"mms{row.id}:rejected", channel="sms", to_phone=contact.phone,
-        kind="photo_rejected", params={"code": code, "reason": reason},
+        dedupe_key=f"mms{row.id}:rejected", channel=channel_of(contact),
+        to_phone=contact.phone, kind="photo_rejected", params={"code": code, "reason": reason},
         contact_id=contact.id, case_id=case.id, language=contact.language, body=body,
         status="pending", created_at=clock.now()))
 

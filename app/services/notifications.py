@@ -3,7 +3,10 @@ outbox rows, rendered in each recipient's language; delivery happens after commi
 
 A number that texted TD/退订/STOP gets no row. A resident who reported by SMS hears
 "received" in the webhook's own reply; that row is written already sent ("twiml"), so
-the record is complete and nothing is sent twice."""
+the record is complete and nothing is sent twice. A resident who wrote to the city's WeChat
+account (a WeChat identity on their contact) hears on WeChat: their rows go on the
+``wechat`` channel (a template message, see ``app.services.wechat_api``), and a report made
+there hears "received" in the passive reply."""
 
 from __future__ import annotations
 
@@ -69,7 +72,7 @@ def _resident_text(case: Case, event: CaseEvent, contact: Contact | None = None)
     category = labels.name_in(case.category)
     action = Action(event.action)
     base = current_app.config["PUBLIC_BASE_URL"]
-    if action is Action.SUBMIT and case.channel == "sms":
+    if action is Action.SUBMIT and case.channel in ("sms", "wechat"):
         return sms_receipt(case)
     if action is Action.SUBMIT:
         link = f"{base}/track/{case.code}"
@@ -205,19 +208,27 @@ _OPTED_OUT = select(SmsOptOut.phone).where(SmsOptOut.phone.in_(bindparam("phones
                                                                          expanding=True)))
 
 
+def channel_of(contact: Contact | None) -> str:
+    """How a resident hears from us: WeChat when they have a WeChat identity, else SMS."""
+    return "wechat" if contact is not None and contact.wechat_openid else "sms"
+
+
 def _add(key: str, phone: str, language: str, body: str, case: Case, event: CaseEvent,
          contact: Contact | None = None, user: User | None = None,
          in_reply: bool = False) -> OutboxMessage:
     now = clock.now()
     kind, params = kind_of(body)
+    channel = channel_of(contact)
     message = OutboxMessage(
-            dedupe_key=key, channel="sms", to_phone=phone, kind=kind, params=params,
+            dedupe_key=key, channel=channel, to_phone=phone, kind=kind,
+            params=params,
             contact_id=contact.id if contact else None,
             user_id=user.id if user else None, case_id=case.id, event_id=event.id,
             language=language, body=body, created_at=now,
             # Delivered as the reply to the resident's own text (TwiML), not sent again.
             status="sent" if in_reply else "pending",
-            provider_id="twiml" if in_reply else None, sent_at=now if in_reply else None,
+            provider_id=("passive" if channel == "wechat" else "twiml") if in_reply else None,
+            sent_at=now if in_reply else None,
     )
     db.session.add(message)
     return message

@@ -18,6 +18,8 @@ def mask_phone(phone: str | None) -> str:
     digits. Empty for no number."""
     if not phone:
         return ""
+    if phone.startswith("wx-"):  # a WeChat identity, not a number
+        return f"wx-…{phone[-4:]}"
     digits = phone[3:] if phone.startswith("+86") else phone.lstrip("+")
     if len(digits) <= 7:
         return "*" * len(digits)

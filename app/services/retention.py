@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,7 @@ def _cases_of(contact_id: int):
 def _anonymise(contact: Contact, now: datetime) -> None:
     old = contact.phone
     contact.phone = placeholder(contact.id)
+    contact.wechat_openid = None  # the WeChat identity goes with the number
     contact.anonymised_at = now
     db.session.execute(update(OutboxMessage).where(OutboxMessage.contact_id == contact.id)
                        .values(to_phone=contact.phone))
@@ -136,8 +138,17 @@ def run(now: datetime | None = None) -> dict[str, int]:
 
 
 def find(phone: str) -> Contact | None:
+    """A resident by phone number, or by their WeChat OpenID (as the account's admin
+    page shows it)."""
     from app.services.contacts import normalize_phone
 
+    raw = (phone or "").strip()
+    if raw and len(raw) <= 64:
+        by_wechat = db.session.scalar(select(Contact).where(Contact.wechat_openid == raw))
+        if by_wechat is not None:
+            return by_wechat
+        if re.fullmatch(r"o[A-Za-z0-9_\-]{20,63}", raw):  # an OpenID nobody has (any more)
+            return None
     number = normalize_phone(phone)
     return db.session.scalar(select(Contact).where(Contact.phone == number)) if number else None
 
@@ -146,7 +157,8 @@ def export(contact: Contact, admin: User) -> dict[str, Any]:
     """Everything kept about one resident, as a JSON-ready dict; the export is audited."""
     cases = db.session.scalars(_cases_of(contact.id).order_by(Case.id)).all()
     data = {
-        "phone": contact.phone, "language": contact.language,
+        "phone": contact.phone, "wechat_openid": contact.wechat_openid,
+        "language": contact.language,
         "first_seen": contact.created_at.isoformat(),
         "anonymised_at": contact.anonymised_at.isoformat() if contact.anonymised_at else None,
         "cases": [{"code": c.code, "reported_by_you": c.reporter_contact_id == contact.id,

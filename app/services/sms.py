@@ -1,19 +1,23 @@
-"""The SMS channel: a resident's text message in, one short reply out.
+"""The residents' message channels: a text message (SMS, or WeChat) in, one short reply out.
 
-``receive`` handles one inbound message from Twilio's webhook:
+One conversation engine for both: ``receive`` takes an ``Inbound`` from Twilio's webhook
+or from the WeChat official account's callback (``app.services.wechat``), finds the
+resident's contact by their identity (a phone number, or the WeChat OpenID), and:
 
-1. a MessageSid seen before gets the reply it got the first time, and nothing else
-   happens (Twilio retries; the same message must not make two cases);
+1. a MessageSid (WeChat: MsgId) seen before gets the reply it got the first time, and
+   nothing else happens (both providers retry; the same message must not make two cases);
 2. a command (查询/CX <code>, 1/2/3, TD/退订/STOP, START, HELP) is answered;
 3. anything else is read as a report by ``workflows.sms``: with both the problem and the
    place the case is made at once; otherwise one short question is asked and the
-   conversation for that phone waits (``SMS_CONVERSATION_MINUTES``) for the answer, after
+   conversation for that contact waits (``SMS_CONVERSATION_MINUTES``) for the answer, after
    which the case is made whatever the answer (problem still unclear: "other"; place
    still unknown: unrouted, for a dispatcher).
 
 The message, the case and its "received" notification are committed together; the reply
-is that notification's text. Nothing here calls the network: MMS photos are fetched and
-outbox messages sent by jobs (or the sweep) after commit.
+is that notification's text. Nothing here calls the network: MMS and WeChat photos are
+fetched and outbox messages sent by jobs (or the sweep) after commit. A WeChat location
+arrives as a point (already converted to WGS-84): it places the report in the area that
+holds it, and the case keeps the point.
 """
 
 from __future__ import annotations
@@ -80,6 +84,9 @@ class Inbound:
     to_phone: str = ""
     body: str = ""
     media: tuple[tuple[str, str], ...] = ()
+    channel: str = "sms"  # or "wechat": then ``wechat_openid`` is who wrote
+    wechat_openid: str | None = None
+    point: tuple[float, float] | None = None  # (lng, lat), WGS-84: a shared location
 
     @classmethod
     def from_form(cls, form: Mapping) -> Inbound:
@@ -186,7 +193,7 @@ def _known_reply(sid: str) -> str | None:
 
 
 def _handle(msg: Inbound) -> tuple[str, list[int]]:
-    contact, new_contact = _contact(msg.from_phone)
+    contact, new_contact = _contact(msg)
     command = parse_command(msg.body)
     known = contact.language if contact else DEFAULT_LANGUAGE
     if contact is None or new_contact:
@@ -203,7 +210,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
     try:
         with force_locale(language):
             if command is not None:
-                outcome.reply = _command(command, outcome, contact)
+                outcome.reply = _command(command, outcome, contact, msg.channel)
             else:
                 _report(msg, outcome, contact, language, new_contact)
     except ServiceError as exc:
@@ -257,10 +264,13 @@ def _inbound(msg: Inbound, contact: Contact | None, language: str,
     return inbound, media
 
 
-def _contact(phone: str) -> tuple[Contact | None, bool]:
-    """The resident's contact by phone (made on first contact), and whether it is new."""
+def _contact(msg: Inbound) -> tuple[Contact | None, bool]:
+    """The resident's contact by their identity on the channel (made on first contact),
+    and whether it is new."""
     try:
-        return contacts.find_or_create(phone, DEFAULT_LANGUAGE)
+        if msg.channel == "wechat":
+            return contacts.find_or_create_wechat(msg.wechat_openid or "", DEFAULT_LANGUAGE)
+        return contacts.find_or_create(msg.from_phone, DEFAULT_LANGUAGE)
     except InvalidInput:
         return None, False
 
@@ -268,7 +278,8 @@ def _contact(phone: str) -> tuple[Contact | None, bool]:
 # -- commands ---------------------------------------------------------------------------------
 
 
-def _command(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
+def _command(command: Command, outcome: _Outcome, contact: Contact | None,
+             channel: str = "sms") -> str:
     inbound = outcome.inbound
     inbound.intent = command.kind.value
     if command.kind is CommandKind.STOP:
@@ -287,7 +298,7 @@ def _command(command: Command, outcome: _Outcome, contact: Contact | None) -> st
     if command.kind is CommandKind.QUERY:
         return _query(command.code, contact)
     if command.kind is CommandKind.RATING:
-        return _rate(command, outcome, contact)
+        return _rate(command, outcome, contact, channel)
     return help_text()
 
 
@@ -348,7 +359,8 @@ def status_text(case: Case) -> str:
                   code=code, category=category, state=name)
 
 
-def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
+def _rate(command: Command, outcome: _Outcome, contact: Contact | None,
+          channel: str = "sms") -> str:
     inbound = outcome.inbound
     case = awaiting_rating(contact, command.code) if contact else None
     if case is None:
@@ -364,7 +376,7 @@ def _rate(command: Command, outcome: _Outcome, contact: Contact | None) -> str:
     code = display_code(case.code)
     outcome.record()  # committed with the rating
     cases.rate(case, Actor.resident(contact), score=command.score, comment=command.comment,
-               channel="sms")
+               channel=channel)
     if command.score == 3:
         return tagged("reply_rated_unhappy", _(
             "[roadchief] Thank you. We are sorry case %(code)s did not satisfy you: a "
@@ -402,7 +414,8 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
     seen = understanding()
     category = seen.classifier.classify(msg.body)
     prefer = _earlier_areas(contact) if contact is not None and not new_contact else []
-    place = seen.gazetteer.locate(msg.body, prefer)
+    place = seen.gazetteer.locate(msg.body, prefer) if msg.point is None \
+        else _place_at(msg.point, msg.body)
     pending = _pending(conversation) if conversation else None
     if pending is not None and _new_problem(pending, category, place):
         # Not the answer but a report of its own: the pending one is kept (a case with
@@ -412,7 +425,8 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
     if pending is None and contact is not None and not new_contact \
             and _correction(msg, outcome, contact, language, category, seen):
         return
-    if pending is not None and pending.place is not None and pending.place.ambiguous:
+    if pending is not None and pending.place is not None and pending.place.ambiguous \
+            and msg.point is None:
         # The answer to "which stretch?": read it with the road it is about.
         place = seen.gazetteer.locate(" ".join((*pending.place.roads, msg.body)), prefer)
     if pending is not None and dont_know(msg.body):
@@ -429,7 +443,7 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         inbound.intent = "help"
         outcome.reply = help_text()
         return
-    if pending is None and contact is not None and over_limit(contact):
+    if pending is None and contact is not None and over_limit(contact, msg.channel):
         # The message is kept (sms_inbound); no case is made from it.
         outcome.reply = tagged("reply_over_limit", _(
             "[roadchief] We have received many reports from this number recently. Please try "
@@ -442,17 +456,42 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         words = step.place.describe() if step.place is not None else ""
         step = Step(StepKind.CREATE, step.category, None, description=step.description,
                     unrouted=True)
-        _create(step, contact, language, conversation, outcome, address=words)
+        _create(step, contact, language, conversation, outcome, address=words,
+                channel=msg.channel, point=_point(msg, conversation))
         return
     if step.kind is StepKind.ASK:
-        conversation = _ask(step, contact, language, now)
+        conversation = _ask(step, contact, language, now, msg.point)
         inbound.conversation_id = conversation.id  # its photos join the case later
         if step.place is not None and step.place.ambiguous and step.category:
             outcome.reply = section_question(step.place, seen.gazetteer)
         else:
             outcome.reply = question(step.awaiting)
+        if msg.channel == "wechat" and step.awaiting in (Awaiting.PLACE, Awaiting.BOTH):
+            hint = _("You can also send your location (+ → Location).")
+            outcome.reply += hint if _is_zh() else " " + hint
         return
-    _create(step, contact, language, conversation, outcome)
+    _create(step, contact, language, conversation, outcome, channel=msg.channel,
+            point=_point(msg, conversation))
+
+
+def _place_at(point: tuple[float, float], label: str) -> Place | None:
+    """The area that holds a shared location, as a place the conversation understands
+    (the label WeChat gives the spot is kept as its words); None outside every area."""
+    from app.services import routing as routing_service
+
+    area = routing_service.locate(*point)
+    if area is None:
+        return None
+    return Place(area.id, area.code, landmark=(label or "").strip()[:ADDRESS_MAX] or None)
+
+
+def _point(msg: Inbound, conversation: SmsConversation | None) -> tuple[float, float] | None:
+    """The position a report is made with: this message's, else one the conversation
+    was given earlier."""
+    if msg.point is not None:
+        return msg.point
+    point = ((conversation.found or {}).get("point") if conversation is not None else None)
+    return (float(point[0]), float(point[1])) if point else None
 
 
 def _new_problem(pending: Pending, category, place: Place | None) -> bool:
@@ -478,7 +517,8 @@ def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str
     dispatcher has triaged it yet."""
     minutes = current_app.config.get("SMS_CONVERSATION_MINUTES", 30)
     case = db.session.scalar(
-        select(Case).where(Case.reporter_contact_id == contact.id, Case.channel == "sms",
+        select(Case).where(Case.reporter_contact_id == contact.id,
+                           Case.channel.in_(MESSAGE_CHANNELS),
                            Case.created_at >= outcome.inbound.received_at
                            - timedelta(minutes=minutes))
         .order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
@@ -514,9 +554,12 @@ def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str
     return True
 
 
-def over_limit(contact: Contact) -> bool:
+MESSAGE_CHANNELS = ("sms", "wechat")
+
+
+def over_limit(contact: Contact, channel: str = "sms") -> bool:
     """The web form's per-phone report limit (REPORT_LIMIT_PER_PHONE), counted in the
-    reports this number made by SMS."""
+    reports this contact made by message (SMS, or WeChat for a WeChat identity)."""
     from limits import parse_many
 
     if not current_app.config.get("RATELIMIT_ENABLED", True):
@@ -524,7 +567,7 @@ def over_limit(contact: Contact) -> bool:
     now = clock.now()
     for item in parse_many(current_app.config.get("REPORT_LIMIT_PER_PHONE") or ""):
         made = db.session.scalar(select(func.count()).select_from(Case).where(
-            Case.reporter_contact_id == contact.id, Case.channel == "sms",
+            Case.reporter_contact_id == contact.id, Case.channel == channel,
             Case.created_at >= now - timedelta(seconds=item.get_expiry())))
         if made >= item.amount:
             return True
@@ -589,7 +632,8 @@ def section_question(place: Place, gazetteer: Gazetteer) -> str:
         "number or landmark.", road=road), road=road)
 
 
-def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConversation:
+def _ask(step: Step, contact: Contact, language: str, now: datetime,
+         point: tuple[float, float] | None = None) -> SmsConversation:
     minutes = current_app.config.get("SMS_CONVERSATION_MINUTES", 30)
     place = step.place
     conversation = SmsConversation(
@@ -603,6 +647,8 @@ def _ask(step: Step, contact: Contact, language: str, now: datetime) -> SmsConve
                "candidates": list(place.candidates), "landmark": place.landmark,
                "number": place.number} if place else {},
         started_at=now, expires_at=now + timedelta(minutes=minutes))
+    if point is not None:  # a shared location: the case is made with it
+        conversation.found = {**conversation.found, "point": list(point)}
     db.session.add(conversation)
     db.session.flush()
     return conversation
@@ -651,7 +697,8 @@ def fallback_category() -> str:
 
 def _create(step: Step, contact: Contact | None, language: str,
             conversation: SmsConversation | None, outcome: _Outcome | None,
-            address: str = "") -> Case:
+            address: str = "", channel: str = "sms",
+            point: tuple[float, float] | None = None) -> Case:
     """Make the case through the door. With ``outcome`` (the webhook), the message, its
     reply (the "received" text) and the photos' link to the case are written in the
     door's own transaction: one commit, and a replay finds everything or nothing."""
@@ -696,11 +743,12 @@ def _create(step: Step, contact: Contact | None, language: str,
             outcome.media = rows
             outcome.committed = True
 
+    lng, lat = point if point is not None else (None, None)
     return cases.submit(
         Actor.resident(contact), category_code=category,
         description=description[:DESCRIPTION_MAX], address=address[:ADDRESS_MAX],
-        area_id=place.area_id if place else None, language=language, channel="sms",
-        link=link, receipt_in_reply=outcome is not None and contact is not None)
+        area_id=place.area_id if place else None, lat=lat, lng=lng, language=language,
+        channel=channel, link=link, receipt_in_reply=outcome is not None and contact is not None)
 
 
 def _media_of(conversation: SmsConversation | None) -> list[SmsMedia]:
@@ -746,7 +794,9 @@ def _expire(conversation: SmsConversation) -> Case | None:
     place = pending.place if pending.place is not None and not pending.place.ambiguous else None
     step = Step(StepKind.CREATE, pending.category, place,
                 description=pending.description, unrouted=place is None)
-    return _create(step, contact, conversation.language, conversation, None)
+    channel = "wechat" if contact is not None and contact.wechat_openid else "sms"
+    return _create(step, contact, conversation.language, conversation, None, channel=channel,
+                   point=_point(Inbound("", ""), conversation))
 
 
 # -- small helpers ----------------------------------------------------------------------------
