@@ -10,6 +10,7 @@ tiles, the x/y/z in each tile's URL), not from the app's JavaScript."""
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ import pytest
 from PIL import Image
 
 from app.services.coordinates import wgs84_to_gcj02
+from tests.browser.admin_browser import admin_page
 from tests.browser.conftest import shot
 from tests.resident_helpers import the_case
 
@@ -69,9 +71,9 @@ def _tile_of(src: str, provider) -> tuple[int, int, int]:
     return TILES[provider][1](query)
 
 
-def on_tiles(page, provider, lng: float, lat: float) -> tuple[float, float]:
+def on_tiles(page, provider, lng: float, lat: float, within: str = "#map"):
     """The screen pixel where the loaded tiles draw (lng, lat) of the tiles' own system."""
-    for tile in page.locator("#map img.leaflet-tile-loaded").all():
+    for tile in page.locator(f"{within} img.leaflet-tile-loaded").all():
         x, y, z = _tile_of(tile.get_attribute("src"), provider)
         n = 2 ** z
         fx = (lng + 180) / 360 * n
@@ -82,11 +84,11 @@ def on_tiles(page, provider, lng: float, lat: float) -> tuple[float, float]:
     raise AssertionError(f"no loaded tile draws {lng}, {lat}")
 
 
-def outline_corners(page) -> list[tuple[float, float]]:
+def outline_corners(page, within: str = "#map") -> list[tuple[float, float]]:
     """Every corner of every outline Leaflet drew, in screen pixels."""
-    return [tuple(p) for p in page.evaluate("""() => {
+    return [tuple(p) for p in page.evaluate("""(within) => {
         const out = [];
-        document.querySelectorAll('#map .leaflet-overlay-pane path').forEach((path) => {
+        document.querySelectorAll(within + ' .leaflet-overlay-pane path').forEach((path) => {
             const m = path.getScreenCTM();
             const d = path.getAttribute('d') || '';
             for (const [, x, y] of d.matchAll(/[ML](-?[\\d.]+) (-?[\\d.]+)/g)) {
@@ -94,7 +96,7 @@ def outline_corners(page) -> list[tuple[float, float]]:
             }
         });
         return out;
-    }""")]
+    }""", within)]
 
 
 def open_report_map(page, live_server, provider, near):
@@ -174,3 +176,33 @@ def test_on_openstreetmap_a_tap_stores_the_place_as_drawn(live_server, page, cit
         assert "OpenStreetMap" in page.locator("#map .leaflet-control-attribution").inner_text()
         srcs = [t.get_attribute("src") for t in page.locator("#map img.leaflet-tile").all()]
         assert srcs and all(s.startswith("https://tile.openstreetmap.org/") for s in srcs)
+
+
+@pytest.mark.browser
+def test_an_area_drawn_on_a_gcj02_map_is_stored_where_its_corners_were_seen(
+        live_server, new_page, city, app):
+    corners = [(114.300, 30.600), (114.304, 30.600), (114.304, 30.604), (114.300, 30.604)]
+    with map_settings(app, MAP_PROVIDER="amap"):
+        page = new_page("en-US")
+        tile = _blank_tile()
+        page.context.route(TILES["amap"][0],
+                           lambda route: route.fulfill(body=tile, content_type="image/png"))
+        page = admin_page(lambda locale: page, app, live_server, city.admin)
+        page.goto(f"{live_server}/admin/areas/{city.area.id}")
+        drawing = page.locator(".draw .draw-map")
+        drawing.scroll_into_view_if_needed()
+        page.wait_for_function("""() => document.querySelectorAll(
+            '.draw-map img.leaflet-tile-loaded').length > 0
+            && document.querySelectorAll('.draw-map path.other').length > 0""")
+        page.wait_for_timeout(300)
+        # the neighbour's outline lies on the tiles where its corner is drawn
+        seen = on_tiles(page, "amap", *wgs84_to_gcj02(*CROSSING), within=".draw-map")
+        assert min(math.dist(seen, c) for c in outline_corners(page, ".draw-map")) < 2.0
+        page.click("[data-draw-clear]")
+        for corner in corners:
+            page.mouse.click(*on_tiles(page, "amap", *wgs84_to_gcj02(*corner), within=".draw-map"))
+        shot(page, "base-map-admin-draw-amap")
+        drawn = json.loads(page.input_value("textarea[name=polygon]"))["coordinates"][0]
+    assert len(drawn) == 5 and drawn[0] == drawn[-1]
+    for got, meant in zip(drawn, corners, strict=False):
+        assert metres(tuple(got), meant) < 10, f"{metres(tuple(got), meant):.1f} m off"
