@@ -22,6 +22,7 @@ from app.services.coordinates import wgs84_to_gcj02
 from tests.browser.admin_browser import admin_page
 from tests.browser.conftest import shot
 from tests.resident_helpers import the_case
+from tests.work_helpers import report
 
 # Where the areas 解放大道沿线 (JA01-01) and 黄浦路沿线 (JA01-02) meet 中山大道's stretch: the
 # fixture city's crossing, a corner of both outlines.
@@ -199,10 +200,47 @@ def test_an_area_drawn_on_a_gcj02_map_is_stored_where_its_corners_were_seen(
         seen = on_tiles(page, "amap", *wgs84_to_gcj02(*CROSSING), within=".draw-map")
         assert min(math.dist(seen, c) for c in outline_corners(page, ".draw-map")) < 2.0
         page.click("[data-draw-clear]")
-        for corner in corners:
-            page.mouse.click(*on_tiles(page, "amap", *wgs84_to_gcj02(*corner), within=".draw-map"))
+        clicked = [on_tiles(page, "amap", *wgs84_to_gcj02(*c), within=".draw-map")
+                   for c in corners]
+        for x, y in clicked:
+            page.mouse.click(x, y)
         shot(page, "base-map-admin-draw-amap")
+        # the drawn boundary is shown where it was clicked
+        mine = page.locator(".draw-map path.mine").bounding_box()
+        xs, ys = [x for x, _ in clicked], [y for _, y in clicked]
+        assert abs(mine["x"] - min(xs)) < 2.5 and abs(mine["y"] - min(ys)) < 2.5
+        assert abs(mine["x"] + mine["width"] - max(xs)) < 2.5
+        assert abs(mine["y"] + mine["height"] - max(ys)) < 2.5
         drawn = json.loads(page.input_value("textarea[name=polygon]"))["coordinates"][0]
     assert len(drawn) == 5 and drawn[0] == drawn[-1]
     for got, meant in zip(drawn, corners, strict=False):
         assert metres(tuple(got), meant) < 10, f"{metres(tuple(got), meant):.1f} m off"
+
+
+@pytest.mark.browser
+def test_the_hotspots_lie_on_a_gcj02_map_where_their_places_are_drawn(
+        live_server, new_page, city, app, t0):
+    for _ in range(3):  # one problem reported three times at one place
+        report(city, t0, code="LD09", point=ON_JIEFANG)
+    with map_settings(app, MAP_PROVIDER="amap"):
+        page = new_page("en-US")
+        tile = _blank_tile()
+        page.context.route(TILES["amap"][0],
+                           lambda route: route.fulfill(body=tile, content_type="image/png"))
+        page = admin_page(lambda locale: page, app, live_server, city.city_supervisor)
+        page.goto(f"{live_server}/supervise/hotspots?month=2026-11&radius=50&min=2")
+        page.locator("#hotspot-map").scroll_into_view_if_needed()
+        page.wait_for_function("""() => document.querySelectorAll(
+            '#hotspot-map img.leaflet-tile-loaded').length > 0
+            && document.querySelectorAll('#hotspot-map path.spot').length === 1""")
+        page.wait_for_timeout(300)
+        assert not page.locator("#hotspot-chart").is_visible()  # the map replaces the sketch
+        spot = json.loads(page.locator("#hotspot-map").get_attribute("data-spots"))[0]
+        seen = on_tiles(page, "amap", *wgs84_to_gcj02(spot["lng"], spot["lat"]),
+                        within="#hotspot-map")
+        circle = page.locator("#hotspot-map path.spot").bounding_box()
+        centre = (circle["x"] + circle["width"] / 2, circle["y"] + circle["height"] / 2)
+        assert math.dist(seen, centre) < 2.0
+        crossing = on_tiles(page, "amap", *wgs84_to_gcj02(*CROSSING), within="#hotspot-map")
+        assert min(math.dist(crossing, c) for c in outline_corners(page, "#hotspot-map")) < 2.0
+        shot(page, "base-map-hotspots-amap")
