@@ -72,10 +72,12 @@ def _tile_of(src: str, provider) -> tuple[int, int, int]:
     return TILES[provider][1](query)
 
 
-def on_tiles(page, provider, lng: float, lat: float, within: str = "#map"):
+def on_tiles(page, provider, lng: float, lat: float, within: str = "#map", zoom=None):
     """The screen pixel where the loaded tiles draw (lng, lat) of the tiles' own system."""
     for tile in page.locator(f"{within} img.leaflet-tile-loaded").all():
         x, y, z = _tile_of(tile.get_attribute("src"), provider)
+        if zoom is not None and z != zoom:
+            continue
         n = 2 ** z
         fx = (lng + 180) / 360 * n
         fy = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
@@ -244,3 +246,52 @@ def test_the_hotspots_lie_on_a_gcj02_map_where_their_places_are_drawn(
         crossing = on_tiles(page, "amap", *wgs84_to_gcj02(*CROSSING), within="#hotspot-map")
         assert min(math.dist(crossing, c) for c in outline_corners(page, "#hotspot-map")) < 2.0
         shot(page, "base-map-hotspots-amap")
+
+
+def _on_amap(page, app, live_server, user, path, within):
+    tile = _blank_tile()
+    page.context.route(TILES["amap"][0],
+                       lambda route: route.fulfill(body=tile, content_type="image/png"))
+    if user is not None:
+        page = admin_page(lambda locale: page, app, live_server, user)
+    page.goto(live_server + path)
+    page.locator(within).first.scroll_into_view_if_needed()
+    page.wait_for_function(f"""() => document.querySelectorAll(
+        '{within} img.leaflet-tile-loaded').length > 0""")
+    page.wait_for_timeout(300)
+    return page
+
+
+@pytest.mark.browser
+def test_a_case_on_the_staff_page_is_pinned_where_a_gcj02_map_draws_its_place(
+        live_server, new_page, city, app, t0):
+    case = report(city, t0, point=ON_JIEFANG)
+    with map_settings(app, MAP_PROVIDER="amap"):
+        page = _on_amap(new_page("en-US"), app, live_server, city.dispatcher,
+                        f"/work/cases/{case.id}", "figure.map")
+        seen = on_tiles(page, "amap", *wgs84_to_gcj02(*ON_JIEFANG), within="figure.map")
+        pin = page.locator("figure.map .leaflet-marker-icon").bounding_box()
+        assert math.dist(seen, (pin["x"] + pin["width"] / 2, pin["y"] + pin["height"])) < 2.0
+
+
+@pytest.mark.browser
+def test_a_public_case_is_marked_where_a_gcj02_map_draws_its_place(
+        live_server, new_page, city, app, t0):
+    report(city, t0, point=ON_JIEFANG)
+    with map_settings(app, MAP_PROVIDER="amap"):
+        page = _on_amap(new_page("en-US"), app, live_server, None, "/cases", "#map")
+        place = wgs84_to_gcj02(*ON_JIEFANG)
+        zoom = _tile_of(page.locator("#map img.leaflet-tile-loaded").first
+                        .get_attribute("src"), "amap")[2]
+        seen = on_tiles(page, "amap", *place, zoom=zoom)
+        for _ in range(3):  # closer, around the case: a double click keeps it under the mouse
+            page.mouse.dblclick(*seen)
+            zoom += 1
+            page.wait_for_function(f"""() => [...document.querySelectorAll(
+                '#map img.leaflet-tile-loaded')].some((t) => /[?&]z={zoom}(&|$)/.test(t.src))""")
+            page.wait_for_timeout(500)
+            seen = on_tiles(page, "amap", *place, zoom=zoom)
+        boxes = [p.bounding_box() for p in page.locator("#map .leaflet-overlay-pane path").all()]
+        marks = [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2) for b in boxes
+                 if b and b["width"] < 20]  # the case's circle, not an area's outline
+        assert marks and min(math.dist(seen, m) for m in marks) < 2.0
