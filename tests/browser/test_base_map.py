@@ -295,3 +295,30 @@ def test_a_public_case_is_marked_where_a_gcj02_map_draws_its_place(
         marks = [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2) for b in boxes
                  if b and b["width"] < 20]  # the case's circle, not an area's outline
         assert marks and min(math.dist(seen, m) for m in marks) < 2.0
+
+
+@pytest.mark.browser
+def test_under_the_csp_tianditu_draws_both_its_layers_and_nothing_else_loads(
+        live_server, new_page, city, app):
+    page = new_page(csp=True)  # the app's Content-Security-Policy enforced
+    tile = _blank_tile()
+    asked = []
+
+    def answer(route):
+        asked.append(route.request.url)
+        route.fulfill(body=tile, content_type="image/png")
+
+    page.context.route("https://*.tianditu.gov.cn/**", answer)
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    with map_settings(app, MAP_PROVIDER="tianditu", MAP_KEY="k-123",
+                      MAP_APPROVAL="审图号：GS(2024)0650号"):
+        page.goto(live_server + "/report")
+        page.wait_for_selector("#map img.leaflet-tile-loaded")
+        page.wait_for_timeout(500)
+        layers = {re.search(r"LAYER=(\w+)", url).group(1) for url in asked}
+        assert layers == {"vec", "cva"}
+        assert all("tk=k-123" in url for url in asked)
+        assert refused == []
+        assert "审图号：GS(2024)0650号" in page.locator(
+            "#map .leaflet-control-attribution").inner_text()
