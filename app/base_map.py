@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote, urlsplit
 
@@ -89,7 +89,6 @@ class BaseMap:
     attribution: str  # HTML, as Leaflet shows it
     approval: str  # plain text, e.g. "审图号：GS(2024)0650号"
     open_url: str
-    extra: dict = field(default_factory=dict)
 
     def for_browser(self) -> dict:
         """What static/js/basemap.js reads from the data-basemap attribute."""
