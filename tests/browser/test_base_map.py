@@ -322,3 +322,25 @@ def test_under_the_csp_tianditu_draws_both_its_layers_and_nothing_else_loads(
         assert refused == []
         assert "审图号：GS(2024)0650号" in page.locator(
             "#map .leaflet-control-attribution").inner_text()
+
+
+@pytest.mark.browser
+def test_a_tap_on_the_patrol_map_over_gcj02_tiles_fills_the_wgs84_place(
+        live_server, new_page, city, app):
+    with map_settings(app, MAP_PROVIDER="amap"):
+        page = _on_amap(new_page("en-US"), app, live_server, city.inspector, "/patrol/", "#map")
+        place = wgs84_to_gcj02(*ON_JIEFANG)
+        zoom = _tile_of(page.locator("#map img.leaflet-tile-loaded").first
+                        .get_attribute("src"), "amap")[2]
+        seen = on_tiles(page, "amap", *place, zoom=zoom)
+        while zoom < 17:  # to street level around the place, which stays under the mouse
+            page.mouse.dblclick(*seen)
+            zoom += 1
+            page.wait_for_function(f"""() => [...document.querySelectorAll(
+                '#map img.leaflet-tile-loaded')].some((t) => /[?&]z={zoom}(&|$)/.test(t.src))""")
+            page.wait_for_timeout(500)
+            seen = on_tiles(page, "amap", *place, zoom=zoom)
+        page.mouse.click(*seen)
+        page.wait_for_timeout(300)
+        sent = (float(page.input_value("#lng")), float(page.input_value("#lat")))
+        assert metres(sent, ON_JIEFANG) < 10, f"{metres(sent, ON_JIEFANG):.1f} m off"
