@@ -133,21 +133,22 @@ class Config:
     WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", 4))
     MIGRATIONS = ROOT / "migrations"
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "roadchief")
-    # The resident channel. The map works without tiles (and the form without JavaScript),
-    # so a city can point MAP_TILE_URL at its own tile server or leave it empty.
+    # The base map under every map (app/base_map.py). MAP_PROVIDER names a preset (osm,
+    # tianditu, tianditu-img, amap, amap-img, tencent); unset, the one layer MAP_TILE_URL
+    # (OpenStreetMap; empty: no tiles, the maps show area outlines). MAP_LAYERS (a JSON list
+    # of {url, subdomains, max_zoom}) replaces the preset's layers and MAP_CRS (WGS84 or
+    # GCJ02) its coordinate system; MAP_KEY fills "{key}" (Tianditu's tk). Unset, the
+    # attribution and the "open in a map" link ({lat}, {lng} in the map's own system) are
+    # the provider's; MAP_APPROVAL is the 审图号 text shown on every map.
+    MAP_PROVIDER = os.environ.get("MAP_PROVIDER", "").strip()
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL",
                                   "https://tile.openstreetmap.org/{z}/{x}/{y}.png").strip()
-    MAP_ATTRIBUTION = os.environ.get(
-        "MAP_ATTRIBUTION",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-    )
-    # "Open in a map" beside a case's place: follows the tile provider (OpenStreetMap's
-    # page for OpenStreetMap tiles); a city on another provider sets its own, with {lat}
-    # and {lng}, or leaves it empty for no link.
-    MAP_OPEN_URL = os.environ.get(
-        "MAP_OPEN_URL",
-        "https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}"
-        if "openstreetmap.org" in MAP_TILE_URL else "").strip()
+    MAP_LAYERS = os.environ.get("MAP_LAYERS", "").strip()
+    MAP_CRS = os.environ.get("MAP_CRS", "").strip()
+    MAP_KEY = os.environ.get("MAP_KEY", "").strip()
+    MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION")
+    MAP_APPROVAL = os.environ.get("MAP_APPROVAL", "").strip()
+    MAP_OPEN_URL = os.environ.get("MAP_OPEN_URL")
     # The zoom the report map opens at around the resident (street level), and the city
     # centre it opens on when the position is refused ("lat,lng"; empty: the areas' middle).
     MAP_STREET_ZOOM = int(os.environ.get("MAP_STREET_ZOOM", 17))

@@ -8,12 +8,13 @@ referrer policy, HSTS when served over HTTPS)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+
+from app.base_map import base_map
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
         app.register_error_handler(outage, database_down)
     for unfit in (OverflowError, sa_exc.DataError):
         app.register_error_handler(unfit, value_out_of_range)
+    base_map(app.config)  # a map setting that cannot work stops the app here, not a page
     app.after_request(defences)
     # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(end_session)
@@ -150,19 +152,12 @@ def internal_error(exc: InternalServerError):
 # -- browser-side defences ---------------------------------------------------------------------
 
 
-def _tile_origin(url: str) -> str | None:
-    parts = urlsplit(url or "")
-    if not parts.scheme or not parts.netloc:
-        return None
-    host = parts.netloc.replace("{s}.", "*.")  # Leaflet's subdomains
-    return f"{parts.scheme}://{host}"
+MAP_SETTINGS = ("MAP_PROVIDER", "MAP_TILE_URL", "MAP_LAYERS", "MAP_KEY")
 
 
 def content_security_policy(config) -> str:
-    images = ["'self'", "data:", "blob:"]
-    tiles = _tile_origin(config.get("MAP_TILE_URL", ""))
-    if tiles:
-        images.append(tiles)
+    # Map tiles from the configured base map's hosts only (each subdomain by name).
+    images = ["'self'", "data:", "blob:", *base_map(config).image_origins()]
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
@@ -182,8 +177,9 @@ def defences(response):
     config = current_app.config
     headers = response.headers
     kept = current_app.extensions.get("roadchief.csp")
-    if kept is None or kept[0] != config.get("MAP_TILE_URL"):
-        kept = current_app.extensions["roadchief.csp"] = (config.get("MAP_TILE_URL"),
+    settings = tuple(config.get(name) for name in MAP_SETTINGS)
+    if kept is None or kept[0] != settings:
+        kept = current_app.extensions["roadchief.csp"] = (settings,
                                                           content_security_policy(config))
     policy = kept[1]
     headers.setdefault("Content-Security-Policy", policy)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 
-from app import labels
+from app import base_map, labels
 from app.extensions import login_manager
 from app.services.errors import ServiceError
 from app.services.i18n import datetime_in
@@ -39,6 +39,10 @@ def register(app: Flask) -> None:
             "is_zh": locale.startswith("zh"),
             "display_code": display_code,
             "when": lambda d: datetime_in(locale, d),
+            # the base map for a map's data-basemap attribute, and "open in a map" links
+            "base_map": lambda: base_map.base_map(current_app.config).for_browser(),
+            "open_in_map": lambda lat, lng: base_map.base_map(current_app.config)
+            .open_link(lat, lng),
         }
 
     @app.errorhandler(ServiceError)

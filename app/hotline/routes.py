@@ -59,8 +59,7 @@ def _console(form: dict, errors: dict | None = None, status: int = 200):
         "hotline/console.html", form=form, errors=errors, history=history,
         categories=intake.categories(hotline.CHANNEL), urgencies=list(Urgency),
         choices=places.choices(), locale=locale, labels=labels,
-        bounds=places.city_bounds(), tile_url=current_app.config["MAP_TILE_URL"],
-        attribution=current_app.config["MAP_ATTRIBUTION"]), status
+        bounds=places.city_bounds()), status
 
 
 @bp.get("/")

@@ -66,8 +66,7 @@ def _render(form: dict, errors: dict | None = None, status: int = 200, held=(), 
         held=[(t, preview(p)) for t, p in ((t, load(t)) for t in held) if p],
         after_held=[(t, preview(p)) for t, p in ((t, load(t)) for t in after) if p],
         today=patrol.today(user), locale=str(get_locale()), bounds=places.city_bounds(),
-        tile_url=current_app.config["MAP_TILE_URL"],
-        attribution=current_app.config["MAP_ATTRIBUTION"], labels=labels,
+        labels=labels,
         max_photos=media.MAX_PHOTOS), status
 
 

@@ -3,7 +3,7 @@ so residents see that reports are handled. No personal data: no description, no 
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
@@ -41,6 +41,4 @@ def browse():
         states=public_view.PUBLIC_STATES, chosen={"category": category, "state": state,
                                                  "district": district},
         place_of=public_view.place_words, bounds=public_view.places_bounds(),
-        tile_url=current_app.config["MAP_TILE_URL"],
-        attribution=current_app.config["MAP_ATTRIBUTION"],
     )

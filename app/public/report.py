@@ -207,8 +207,6 @@ def _render(form: ReportForm, draft: Draft | None = None, status: int = 200,
         categories=_categories(), choices=choices, q=q, area=draft_area, locale=locale,
         held=held, candidates=candidates, notice=notice, bounds=bounds,
         radius=current_app.config["NEARBY_RADIUS_M"],
-        tile_url=current_app.config["MAP_TILE_URL"],
-        attribution=current_app.config["MAP_ATTRIBUTION"],
         support_count=cases.support_count, max_photos=media.MAX_PHOTOS,
     ), status
 

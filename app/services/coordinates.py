@@ -1,12 +1,15 @@
 """WGS-84 ⇄ GCJ-02: the one place the server converts a position between the two systems.
 
 Storage is WGS-84 everywhere. A position that arrives already shifted into GCJ-02 (a WeChat
-location message, a phone app on AMap's or Tencent's SDK) is converted on the way in.
+location message, a phone app on AMap's or Tencent's SDK) is converted on the way in; the
+browser converts for display with the vendored gcoord (static/js/coords.js), whose formula is
+the same, so both sides agree to the millimetre.
 
-The formula comes from `prcoords` (CC0); its iterated inverse stays within millimetres (the
-one-step inverse most libraries offer is off by metres). Outside China's bounding box GCJ-02
-is WGS-84 itself, so positions there pass through unchanged, and so does anything not a
-finite number, for the caller's own validation to refuse.
+The formula comes from `prcoords` (CC0). Its inverse is a fixed-point iteration on the forward
+transform (a round trip stays within 5 mm anywhere in China); the one-step inverse most
+libraries offer is off by up to 5 m. Outside China's bounding box GCJ-02 is WGS-84 itself, so
+positions there pass through unchanged (as gcoord does), and so does anything not a finite
+number, for the caller's own validation to refuse.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import math
 
 import prcoords
 
-# The bounding box prcoords treats as "China" (the shift applies inside it).
+# The bounding box both prcoords and gcoord treat as "China" (the shift applies inside it).
 _LNG_MIN, _LNG_MAX = 72.004, 137.8347
 _LAT_MIN, _LAT_MAX = 0.8293, 55.8271
 

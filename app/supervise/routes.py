@@ -167,12 +167,17 @@ def hotspots():
     view = read_view(require_supervisor())
     radius, least = tables.hotspot_params(request.args)
     spots = metrics.hotspots(view.where, view.period.first, view.period.last, radius, least)
+    polygons = _polygons(view)
+    # the same outlines and spots for the base map (static/js/hotspots-map.js)
+    on_map = [{"lat": s.lat, "lng": s.lng, "count": s.count, "rank": s.rank, "label": s.name}
+              for s in spots]
     return render_template("supervise/hotspots.html", **_context(
-        view, spots=spots, radius=radius, least=least,
-        map=_map(view, spots, _("Hotspots"))))
+        view, spots=spots, radius=radius, least=least, polygons=polygons, on_map=on_map,
+        map=_map(view, spots, _("Hotspots"), polygons)))
 
 
-def _map(view: View, spots, title: str):
+def _polygons(view: View) -> list[dict]:
+    """The outlines of the areas in the view's place."""
     stmt = select(Area.polygon).join(Street, Street.id == Area.street_id)
     if view.area is not None:
         stmt = stmt.where(Area.id == view.area.id)
@@ -180,7 +185,11 @@ def _map(view: View, spots, title: str):
         stmt = stmt.where(Area.street_id == view.street.id)
     elif view.district is not None:
         stmt = stmt.where(Street.district_id == view.district.id)
-    polygons = list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt))
+
+
+def _map(view: View, spots, title: str, polygons: list[dict] | None = None):
+    polygons = _polygons(view) if polygons is None else polygons
     return charts.hotspot_map(polygons, [charts.Spot(s.lng, s.lat, s.count, s.rank, s.name)
                                          for s in spots], title)
 

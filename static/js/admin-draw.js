@@ -1,11 +1,13 @@
-// Draw an area's boundary on a sketch of the neighbouring areas: each click adds a corner,
-// and the polygon is written as GeoJSON into the form's text box. Works without a map
-// library; coordinates are longitude/latitude.
+// Draw an area's boundary over the neighbouring areas: each click adds a corner, and the
+// polygon is written as GeoJSON (WGS-84 longitude/latitude) into the form's text box. On the
+// configured base map where Leaflet is there (static/js/basemap.js converts a GCJ-02 map's
+// clicks back), else on a plain sketch.
 (function () {
   "use strict";
   var box = document.querySelector("[data-draw]");
   var field = document.querySelector("[data-polygon]");
   if (!box || !field) return;
+  if (window.L && window.baseMap && box.dataset.basemap) { onBaseMap(box, field); return; }
   var svg = box.querySelector("svg");
   var NS = "http://www.w3.org/2000/svg";
   var others = JSON.parse(box.getAttribute("data-others") || "[]");
@@ -83,4 +85,61 @@
     corners = []; current = null; field.value = ""; render();
   });
   render();
+
+  function onBaseMap(box, field) {
+    var sketch = box.querySelector("svg"), el = document.createElement("div");
+    el.className = "draw-map";
+    box.insertBefore(el, sketch);
+    box.removeChild(sketch);
+    var base = window.baseMap(el, JSON.parse(box.dataset.basemap));
+    var map = base.map, others = JSON.parse(box.getAttribute("data-others") || "[]");
+    var corners = [], drawn = L.layerGroup().addTo(map), current = null;
+    try { current = field.value.trim() ? JSON.parse(field.value) : null; } catch (e) { current = null; }
+    var outlines = L.featureGroup().addTo(map);
+    others.forEach(function (o) {
+      var shape = L.geoJSON(base.geojson(JSON.parse(JSON.stringify(o[1]))), {
+        style: { className: "other", color: "#64748b", weight: 1, fillOpacity: 0.15 }
+      });
+      shape.bindTooltip(document.createTextNode(o[0] || ""));
+      outlines.addLayer(shape);
+    });
+    function show(geometry, cls) {
+      return L.geoJSON(base.geojson(JSON.parse(JSON.stringify(geometry))), {
+        style: { className: cls, color: "#0b6e4f", weight: 2, fillOpacity: 0.3 }
+      });
+    }
+    function render() {
+      drawn.clearLayers();
+      if (corners.length) {
+        drawn.addLayer(L.polygon(corners.map(function (p) { return base.shown(p[1], p[0]); }),
+                                 { className: "mine", color: "#0b6e4f", weight: 2, fillOpacity: 0.3 }));
+        corners.forEach(function (p) {
+          drawn.addLayer(L.circleMarker(base.shown(p[1], p[0]),
+                                        { className: "corner", radius: 4, color: "#0b6e4f", fillOpacity: 1 }));
+        });
+      } else if (current) {
+        drawn.addLayer(show(current, "mine"));
+      }
+    }
+    function write() {
+      if (corners.length >= 3) {
+        field.value = JSON.stringify({ type: "Polygon", coordinates: [corners.concat([corners[0]])] });
+      }
+    }
+    var framed = current ? show(current, "mine").getBounds() : outlines.getBounds();
+    if (framed.isValid()) map.fitBounds(framed.pad(current ? 1.0 : 0.05));
+    else map.setView(base.shown(30.6, 114.3), 13);  // Wuhan, when nothing is drawn
+    map.on("click", function (ev) {
+      var p = base.stored(ev.latlng);
+      corners.push([+p.lng.toFixed(6), +p.lat.toFixed(6)]);
+      write(); render();
+    });
+    box.querySelector("[data-draw-undo]").addEventListener("click", function () {
+      corners.pop(); write(); render();
+    });
+    box.querySelector("[data-draw-clear]").addEventListener("click", function () {
+      corners = []; current = null; field.value = ""; render();
+    });
+    render();
+  }
 })();

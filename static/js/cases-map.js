@@ -2,21 +2,18 @@
 (function () {
   "use strict";
   var el = document.getElementById("map");
-  if (!el || !window.L) return;
+  if (!el || !window.L || !window.baseMap) return;
   el.hidden = false;
-  var map = L.map(el);
+  var base = window.baseMap(el), map = base.map;
   var b = JSON.parse(el.dataset.bounds || "null");
-  if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24] });
-  else map.setView([30.593, 114.305], 12);
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
-  }
+  if (b) map.fitBounds(base.bounds(b), { padding: [24, 24] });
+  else map.setView(base.shown(30.593, 114.305), 12);
   // The areas' outlines: something to see even when no map tiles load.
   if (el.dataset.areas) {
     fetch(el.dataset.areas, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (gj) {
-        L.geoJSON(gj, {
+        L.geoJSON(base.geojson(gj), {
           style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.05 },
           // A text node: Leaflet puts a string in as HTML, and a name is text.
           onEachFeature: function (f, layer) { layer.bindTooltip(document.createTextNode(f.properties.name || "")); }
@@ -29,7 +26,7 @@
     var link = document.createElement("a");
     link.href = p.url;
     link.textContent = p.code + " · " + p.label;
-    L.circleMarker([p.lat, p.lng], {
+    L.circleMarker(base.shown(p.lat, p.lng), {
       radius: 7, weight: 2, color: colours[p.state] || "#1d4ed8", fillOpacity: 0.5
     }).bindPopup(link).addTo(map);
   });

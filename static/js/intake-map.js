@@ -4,21 +4,23 @@
 (function () {
   "use strict";
   window.intakeMap = function (mapEl, lat, lng, moved) {
-    var map = null, marker = null;
+    var base = null, map = null, marker = null;
+    // (a, o): a stored WGS-84 position; the map shows it where its tiles have that place.
     function place(a, o, zoom) {
       lat.value = (+a).toFixed(6);
       lng.value = (+o).toFixed(6);
       if (map) {
+        var here = base.shown(a, o);
         if (!marker) {
-          marker = L.marker([a, o], { draggable: true, keyboard: true }).addTo(map);
+          marker = L.marker(here, { draggable: true, keyboard: true }).addTo(map);
           marker.on("dragend", function (ev) {
-            var p = ev.target.getLatLng();
+            var p = base.stored(ev.target.getLatLng());
             place(p.lat, p.lng);
           });
         } else {
-          marker.setLatLng([a, o]);
+          marker.setLatLng(here);
         }
-        if (zoom) map.setView([a, o], Math.max(map.getZoom(), 16));
+        if (zoom) map.setView(here, Math.max(map.getZoom(), 16));
       }
       if (moved) moved(+lat.value, +lng.value);
     }
@@ -26,24 +28,22 @@
       lat.value = ""; lng.value = "";
       if (marker && map) { map.removeLayer(marker); marker = null; }
     }
-    if (mapEl && window.L) {
+    if (mapEl && window.L && window.baseMap) {
       mapEl.hidden = false;
-      map = L.map(mapEl);
+      base = window.baseMap(mapEl);
+      map = base.map;
       var b = JSON.parse(mapEl.dataset.bounds || "null");
-      if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [16, 16] });
-      else map.setView([30.593, 114.305], 12);
-      if (mapEl.dataset.tiles) {
-        L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: mapEl.dataset.attribution }).addTo(map);
-      }
+      if (b) map.fitBounds(base.bounds(b), { padding: [16, 16] });
+      else map.setView(base.shown(30.593, 114.305), 12);
       fetch(mapEl.dataset.areas, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (gj) {
-          L.geoJSON(gj, { style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.06 } })
+          L.geoJSON(base.geojson(gj), { style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.06 } })
             .addTo(map).eachLayer(function (layer) {
-              layer.on("click", function (ev) { place(ev.latlng.lat, ev.latlng.lng); });
+              layer.on("click", function (ev) { var p = base.stored(ev.latlng); place(p.lat, p.lng); });
             });
         }).catch(function () {});
-      map.on("click", function (ev) { place(ev.latlng.lat, ev.latlng.lng); });
+      map.on("click", function (ev) { var p = base.stored(ev.latlng); place(p.lat, p.lng); });
       if (lat.value && lng.value) place(+lat.value, +lng.value, true);
     }
     return { place: place, clear: clear };

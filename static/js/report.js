@@ -11,31 +11,34 @@
   var words = document.getElementById("place-words");
   var live = document.getElementById("nearby-live");
   var mapEl = document.getElementById("map");
-  var map = null, marker = null, timer = null;
+  var base = null, map = null, marker = null, timer = null;
 
+  // (a, o): a stored WGS-84 position; the map shows it where its tiles have that place.
   function setPoint(a, o, zoom) {
     lat.value = a.toFixed(6);
     lng.value = o.toFixed(6);
     if (map) {
+      var here = base.shown(a, o);
       if (!marker) {
-        marker = L.marker([a, o], { draggable: true, keyboard: true }).addTo(map);
+        marker = L.marker(here, { draggable: true, keyboard: true }).addTo(map);
         marker.on("dragend", function (ev) {
-          var p = ev.target.getLatLng();
+          var p = base.stored(ev.target.getLatLng());
           setPoint(p.lat, p.lng);
         });
       } else {
-        marker.setLatLng([a, o]);
+        marker.setLatLng(here);
       }
-      if (zoom) map.setView([a, o], Math.max(map.getZoom(), 16));
+      if (zoom) map.setView(here, Math.max(map.getZoom(), 16));
     }
     areaSelect.value = "";
     check();
   }
 
-  if (mapEl && window.L) {
+  if (mapEl && window.L && window.baseMap) {
     mapEl.hidden = false;
     document.getElementById("map-hint").hidden = false;
-    map = L.map(mapEl);
+    base = window.baseMap(mapEl);
+    map = base.map;
     // Street level from the start: around the resident when the browser may tell where
     // they are, else around the city centre (a whole-city view is too far out to tap).
     var b = JSON.parse(mapEl.dataset.bounds || "null");
@@ -45,36 +48,34 @@
       centre = b ? [(b[1] + b[3]) / 2, (b[0] + b[2]) / 2] : [30.593, 114.305];
     }
     map.on("zoomend", function () { mapEl.dataset.zoomLevel = map.getZoom(); });
-    map.setView(centre, streetZoom - 1);
+    map.setView(base.shown(centre[0], centre[1]), streetZoom - 1);
     mapEl.dataset.zoomLevel = map.getZoom();
     mapEl.dataset.view = "centre";
     if (navigator.geolocation && !(lat.value && lng.value)) {
       navigator.geolocation.getCurrentPosition(function (pos) {
         if (marker) return;  // the resident has already put a pin
-        map.setView([pos.coords.latitude, pos.coords.longitude], streetZoom);
+        map.setView(base.shown(pos.coords.latitude, pos.coords.longitude), streetZoom);
         mapEl.dataset.view = "position";
       }, function () {}, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
-    }
-    if (mapEl.dataset.tiles) {
-      L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: mapEl.dataset.attribution }).addTo(map);
     }
     fetch(mapEl.dataset.areas, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (gj) {
-        L.geoJSON(gj, {
+        L.geoJSON(base.geojson(gj), {
           style: { color: "#0b6e4f", weight: 1, fillOpacity: 0.06 },
           // A text node: Leaflet puts a string in as HTML, and a name is text.
           onEachFeature: function (f, layer) { layer.bindTooltip(document.createTextNode(f.properties.name || "")); }
         }).addTo(map).eachLayer(function (layer) {
-          layer.on("click", function (ev) { setPoint(ev.latlng.lat, ev.latlng.lng); });
+          layer.on("click", function (ev) { var p = base.stored(ev.latlng); setPoint(p.lat, p.lng); });
         });
       })
       .catch(function () {});
-    map.on("click", function (ev) { setPoint(ev.latlng.lat, ev.latlng.lng); });
+    map.on("click", function (ev) { var p = base.stored(ev.latlng); setPoint(p.lat, p.lng); });
     if (lat.value && lng.value) {
-      marker = L.marker([+lat.value, +lng.value], { draggable: true }).addTo(map);
-      marker.on("dragend", function (ev) { var p = ev.target.getLatLng(); setPoint(p.lat, p.lng); });
-      map.setView([+lat.value, +lng.value], 16);
+      var kept = base.shown(+lat.value, +lng.value);
+      marker = L.marker(kept, { draggable: true }).addTo(map);
+      marker.on("dragend", function (ev) { var p = base.stored(ev.target.getLatLng()); setPoint(p.lat, p.lng); });
+      map.setView(kept, 16);
     }
   }
 

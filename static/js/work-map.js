@@ -1,16 +1,18 @@
 // Case maps: where Leaflet is vendored (static/vendor/leaflet/), each
-// <figure class="map" data-lat data-lng> gains a map above its text fallback.
+// <figure class="map" data-lat data-lng> gains a map above its text fallback, on the
+// configured base map (static/js/basemap.js).
 (function () {
-  if (!window.L) return;
-  var script = document.currentScript || document.querySelector("script[data-tiles]");
-  var tiles = script && script.dataset.tiles;
+  if (!window.L || !window.baseMap) return;
+  var script = document.currentScript || document.querySelector("script[data-basemap]");
+  var settings = null;
+  try { settings = JSON.parse((script && script.dataset.basemap) || "null"); } catch (e) { settings = null; }
   document.querySelectorAll("figure.map[data-lat]").forEach(function (fig) {
     var lat = parseFloat(fig.dataset.lat), lng = parseFloat(fig.dataset.lng);
     var box = document.createElement("div");
     box.className = "leaflet";
     fig.insertBefore(box, fig.firstChild);
-    var map = L.map(box).setView([lat, lng], 17);
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: script.dataset.attribution || "" }).addTo(map);
-    L.marker([lat, lng]).addTo(map);
+    var base = window.baseMap(box, settings), here = base.shown(lat, lng);
+    base.map.setView(here, 17);
+    L.marker(here).addTo(base.map);
   });
 })();

@@ -72,10 +72,10 @@ def test_an_area_is_drawn_by_clicking_corners(live_server, new_page, app, city):
     page.goto(live_server + "/admin/areas/new")
     page.fill("input[name=code]", "JA01-09")
     page.fill("input[name=name_zh]", "手绘区域")
-    svg = page.locator(".draw svg")
-    svg.scroll_into_view_if_needed()
-    b = svg.bounding_box()
-    for fx, fy in ((0.05, 0.05), (0.2, 0.05), (0.2, 0.15), (0.05, 0.15)):
+    sketch = page.locator(".draw .draw-map")  # the base map (Leaflet is vendored)
+    sketch.scroll_into_view_if_needed()
+    b = sketch.bounding_box()
+    for fx, fy in ((0.3, 0.3), (0.6, 0.3), (0.6, 0.6), (0.3, 0.6)):  # clear of the zoom buttons
         page.mouse.click(b["x"] + b["width"] * fx, b["y"] + b["height"] * fy)
     drawn = json.loads(page.input_value("textarea[name=polygon]"))
     assert drawn["type"] == "Polygon" and len(drawn["coordinates"][0]) == 5

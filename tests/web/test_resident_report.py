@@ -73,7 +73,7 @@ def test_the_map_is_configurable_and_leaflet_is_vendored_with_its_licence(city, 
         page = client.get("/report").get_data(as_text=True)
     finally:
         app.config["MAP_TILE_URL"] = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    assert 'data-tiles="https://tiles.example.cn/{z}/{x}/{y}.png"' in page
+    assert "https://tiles.example.cn/{z}/{x}/{y}.png" in page  # in the map's data-basemap
     assert "/static/vendor/leaflet/leaflet.js" in page
     root = Path(app.static_folder) / "vendor" / "leaflet"
     assert "Volodymyr Agafonkin" in (root / "LICENSE").read_text()
