@@ -274,7 +274,12 @@ def test_a_reopened_case_leaves_the_month_it_closed_in_and_counts_again_when_clo
     rectify(city, case, "2026-12-01 15:00")
     verify(city, case, "2026-12-01 16:00")
     dec = figures(DECEMBER, now="2027-01-02 09:00")
-    assert (dec.due, dec.on_time, dec.closed, dec.ratings, dec.r3) == (1, 1, 1, 1, 1)
+    # The new closure is rated on its own (DOMAIN.md: the latest closure's rating counts);
+    # the first closure's 不满意 went with the closure it rated.
+    assert (dec.due, dec.on_time, dec.closed, dec.ratings) == (1, 1, 1, 0)
+    rate(case, "2026-12-01 17:00", 2)
+    dec = figures(DECEMBER, now="2027-01-02 09:00")
+    assert (dec.ratings, dec.r2, dec.r3) == (1, 1, 0)
 
 
 # -- where a case counts -----------------------------------------------------------------------
