@@ -128,8 +128,8 @@ def _categories() -> list[Category]:
 
 
 def _category(code: str) -> Category:
-    category = db.session.scalar(select(Category).where(
-        Category.code == (code or "").strip().upper(), Category.active.is_(True)))
+    """The active category with this code, from the kept catalogue (no query)."""
+    category = catalogue_cache.active_category(code)
     if category is None:
         raise Open311Error(404, _l("service_code not found."))
     return category
