@@ -571,8 +571,8 @@ def ending_words(state: State, ending: CaseEvent | None) -> str:
 def records(found: list) -> list[dict[str, Any]]:
     """Service requests as GeoReport records, in the specification's element order.
     Nothing personal: no reporter, no staff name. A fixed number of queries whatever the
-    number of records; words shared by many records (state, unit, place, time-limit
-    notice) are worked out once per answer."""
+    number of records; words shared by many records (state, unit, place, time limit) are
+    worked out once per answer, and each time-limit sentence is translated once."""
     media, photos = _submitted_media(found), _photo_urls(found)
     changed, endings = _status_changes(found), _endings(found)
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
@@ -587,13 +587,9 @@ def records(found: list) -> list[dict[str, Any]]:
         return seen[key]
 
     out = []
+    notices = public_view.DeadlineWords(reader, now)
     for case in found:
         state = State(case.state)
-        notice_key = ("notice", case.category_id, case.urgency, case.limit_rule_id, state,
-                      case.due_at, case.rectified_at is None,
-                      case.rectified_at is not None and case.due_at is not None
-                      and case.rectified_at <= case.due_at,
-                      case.due_at is not None and now > case.due_at)
         ending = endings.get(case.id)
         notes = ending_words(state, ending) if state in (State.REJECTED, State.MERGED) \
             else states[state]
@@ -608,11 +604,9 @@ def records(found: list) -> list[dict[str, Any]]:
             "agency_responsible": once(("unit", case.assignee_user_id, case.assignee_agency_id,
                                         case.district_id, case.area_id),
                                        lambda c=case: _agency(c)),
-            "service_notice": once(notice_key,
-                                   lambda c=case: public_view.deadline(c, once(
-                                       ("limit", c.limit_rule_id, c.category_id, c.urgency),
-                                       lambda: public_view.rectify_limit(c, reader)),
-                                   ).text or None),
+            "service_notice": notices.of(case, once(
+                ("limit", case.limit_rule_id, case.category_id, case.urgency),
+                lambda c=case: public_view.rectify_limit(c, reader))).text or None,
             "requested_datetime": w3c(case.created_at, zone),
             "updated_datetime": w3c(changed.get(case.id) or case.created_at, zone),
             "expected_datetime": w3c(case.due_at, zone),
