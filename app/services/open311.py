@@ -375,6 +375,7 @@ LINE_COLUMNS = (Case.id, Case.code, Case.category_id, Case.state, Case.urgency, 
                 Case.limit_rule_id, Case.due_at, Case.rectified_at, Case.created_at,
                 Case.updated_at, Case.assignee_user_id, Case.assignee_agency_id,
                 Case.district_id, Case.area_id, Case.lat, Case.lng)
+LINE_NAMES = tuple(column.key for column in LINE_COLUMNS)
 
 
 class CaseLine:
@@ -382,7 +383,7 @@ class CaseLine:
     kept catalogue (a thousand full ORM objects per answer were most of a GET's cost)."""
 
     def __init__(self, row, categories: dict):
-        self.__dict__.update(row._mapping)
+        self.__dict__.update(zip(LINE_NAMES, row, strict=True))
         if self.category_id not in categories:  # one copy per category per answer
             categories[self.category_id] = catalogue_cache.kept_category(self.category_id)
         self.category = categories[self.category_id]
@@ -579,41 +580,53 @@ def records(found: list) -> list[dict[str, Any]]:
     zh, now, zone = _zh(), clock.now(), clock.zone()
     reader = str(get_locale())
     states = {s: str(labels.STATE[s]) for s in State}
-    seen: dict[tuple, Any] = {}
+    states_by_value = {s.value: s for s in State}
+    # Worked out once per answer: a unit's words, a time limit, a place's words and code.
+    units: dict[tuple, str] = {}
+    limits: dict[tuple, str] = {}
+    places: dict[int | None, tuple[str, str | None]] = {}
+    notices = public_view.DeadlineWords(reader, now)
 
-    def once(key: tuple, make):
-        if key not in seen:
-            seen[key] = make()
-        return seen[key]
+    def when(moment: datetime | None) -> str | None:  # w3c() with the zone read once
+        return None if moment is None else moment.astimezone(zone).isoformat(
+            timespec="seconds")
 
     out = []
-    notices = public_view.DeadlineWords(reader, now)
     for case in found:
-        state = State(case.state)
+        state = states_by_value[case.state]
         ending = endings.get(case.id)
         notes = ending_words(state, ending) if state in (State.REJECTED, State.MERGED) \
             else states[state]
         merged_into = (ending.data or {}).get("into") if ending is not None else None
+        category = case.category
+        unit_key = (case.assignee_user_id, case.assignee_agency_id, case.district_id,
+                    case.area_id)
+        unit = units.get(unit_key)
+        if unit is None:
+            unit = units[unit_key] = _agency(case)
+        limit_key = (case.limit_rule_id, case.category_id, case.urgency)
+        limit = limits.get(limit_key)
+        if limit is None:
+            limit = limits[limit_key] = public_view.rectify_limit(case, reader)
+        area_id = case.area_id
+        if area_id not in places:
+            places[area_id] = (public_view.place_words(case), _area_code(case))
+        place, area_code = places[area_id]
         out.append({
-            "service_request_id": display_code(case.code),
+            "service_request_id": f"{case.code[:4]}-{case.code[4:]}",  # display_code
             "status": "closed" if state in CLOSED_STATES else "open",
             "status_notes": notes,
-            "service_name": case.category.name_zh if zh else case.category.name_en,
-            "service_code": case.category.code,
+            "service_name": category.name_zh if zh else category.name_en,
+            "service_code": category.code,
             "description": None,  # the reporter's own words: only they see them
-            "agency_responsible": once(("unit", case.assignee_user_id, case.assignee_agency_id,
-                                        case.district_id, case.area_id),
-                                       lambda c=case: _agency(c)),
-            "service_notice": notices.of(case, once(
-                ("limit", case.limit_rule_id, case.category_id, case.urgency),
-                lambda c=case: public_view.rectify_limit(c, reader))).text or None,
-            "requested_datetime": w3c(case.created_at, zone),
-            "updated_datetime": w3c(changed.get(case.id) or case.created_at, zone),
-            "expected_datetime": w3c(case.due_at, zone),
+            "agency_responsible": unit,
+            "service_notice": notices.of(case, limit).text or None,
+            "requested_datetime": when(case.created_at),
+            "updated_datetime": when(changed.get(case.id) or case.created_at),
+            "expected_datetime": when(case.due_at),
             # the place as the public sees it, never the reporter's own words
-            "address": once(("place", case.area_id),
-                            lambda c=case: public_view.place_words(c)),
-            "address_id": once(("area", case.area_id), lambda c=case: _area_code(c)),
+            "address": place,
+            "address_id": area_code,
             "zipcode": None,
             "lat": case.lat,
             "long": case.lng,

@@ -209,6 +209,7 @@ class DeadlineWords:
     def __init__(self, language: str | None = None, now: datetime | None = None):
         self.language = language or str(get_locale())
         self.now = now
+        self.zone = clock.zone()
         self._sentences: dict[str, str] = {}
 
     def _sentence(self, status: str, translate) -> str:
@@ -225,7 +226,7 @@ class DeadlineWords:
             return Deadline(None, limit, "pending", self._sentence(
                 "pending", lambda: _("Time limit: %(limit)s once dispatched.")
             ) % {"limit": limit})
-        due = datetime_in(self.language, case.due_at)
+        due = datetime_in(self.language, case.due_at, self.zone)
         if case.rectified_at is not None:
             if case.rectified_at <= case.due_at:
                 return Deadline(case.due_at, limit, "met", self._sentence(
