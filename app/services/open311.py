@@ -35,7 +35,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, Integer, any_, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, any_, cast, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import labels
@@ -439,7 +439,9 @@ def among(column, ids: list[int]):
     """``column IN ids`` as one bound array on PostgreSQL (a thousand ids are one
     parameter, not a thousand), a plain IN elsewhere."""
     if db.engine.dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
+        # as the array's text form: the driver sends one string, not a list to dump
+        return column == any_(cast(literal("{" + ",".join(map(str, ids)) + "}"),
+                                   ARRAY(Integer)))
     return column.in_(ids)
 
 
@@ -579,7 +581,7 @@ def records(found: list) -> list[dict[str, Any]]:
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
     zh, now, zone = _zh(), clock.now(), clock.zone()
     reader = str(get_locale())
-    states = {s: str(labels.STATE[s]) for s in State}
+    states: dict[State, str] = {}  # each state's name, translated when first needed
     states_by_value = {s.value: s for s in State}
     # Worked out once per answer: a unit's words, a time limit, a place's words and code.
     units: dict[tuple, str] = {}
@@ -594,6 +596,8 @@ def records(found: list) -> list[dict[str, Any]]:
     out = []
     for case in found:
         state = states_by_value[case.state]
+        if state not in states:
+            states[state] = str(labels.STATE[state])
         ending = endings.get(case.id)
         notes = ending_words(state, ending) if state in (State.REJECTED, State.MERGED) \
             else states[state]
