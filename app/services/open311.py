@@ -370,11 +370,23 @@ def query_from(args) -> Query:
                  _whole(args, "page_size", 1, PAGE_SIZE_MAX, DEFAULT_LIMIT))
 
 
-#: What a GeoReport record needs of a case: a list reads these columns only.
+#: When the case last changed state (its report, else its last move): a rating, a note or
+#: an escalation is not a change of status.
+STATUS_CHANGED_AT = select(func.max(CaseEvent.at)).where(
+    CaseEvent.case_id == Case.id,
+    or_(CaseEvent.from_state.is_(None), CaseEvent.from_state != CaseEvent.to_state),
+).scalar_subquery().label("status_changed_at")
+#: The case's first public photo (before or after, not hidden, once a dispatcher accepted it).
+PHOTO_KEY = select(Attachment.storage_key).where(
+    Attachment.case_id == Case.id, Case.dispatched_at.is_not(None),
+    Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS), Attachment.hidden_at.is_(None),
+).order_by(Attachment.id).limit(1).scalar_subquery().label("photo_key")
+#: What a GeoReport record needs of a case, in one statement: a list reads these only.
 LINE_COLUMNS = (Case.id, Case.code, Case.category_id, Case.state, Case.urgency, Case.channel,
                 Case.limit_rule_id, Case.due_at, Case.rectified_at, Case.created_at,
                 Case.updated_at, Case.assignee_user_id, Case.assignee_agency_id,
-                Case.district_id, Case.area_id, Case.lat, Case.lng)
+                Case.district_id, Case.area_id, Case.lat, Case.lng, STATUS_CHANGED_AT,
+                PHOTO_KEY)
 LINE_NAMES = tuple(column.key for column in LINE_COLUMNS)
 
 
@@ -453,38 +465,6 @@ def _submitted_media(found: list) -> dict[int, str]:
     rows = db.session.execute(select(CaseEvent.case_id, CaseEvent.data).where(
         among(CaseEvent.case_id, ids), CaseEvent.action == Action.SUBMIT.value))
     return {cid: data["media_url"] for cid, data in rows if data and data.get("media_url")}
-
-
-def _photo_urls(found: list) -> dict[int, str]:
-    """Each case's first public photo, as a link (one query for the whole answer)."""
-    if not found:
-        return {}
-    rows = db.session.execute(
-        select(Attachment.case_id, Attachment.storage_key)
-        .join(Case, Case.id == Attachment.case_id)
-        .where(among(Attachment.case_id, [c.id for c in found]),
-               Case.dispatched_at.is_not(None),
-               Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS),
-               Attachment.hidden_at.is_(None))
-        .order_by(Attachment.case_id, Attachment.id))
-    base, first = current_app.config["PUBLIC_BASE_URL"], {}
-    for case_id, key in rows:
-        if case_id not in first:
-            first[case_id] = base + url_for("public.photo", key=key)
-    return first
-
-
-def _status_changes(found: list) -> dict[int, datetime]:
-    """When each case last changed state (its report, else its last move): a rating, a
-    note or an escalation is not a change of status."""
-    if not found:
-        return {}
-    rows = db.session.execute(
-        select(CaseEvent.case_id, func.max(CaseEvent.at))
-        .where(among(CaseEvent.case_id, [c.id for c in found]),
-               or_(CaseEvent.from_state.is_(None), CaseEvent.from_state != CaseEvent.to_state))
-        .group_by(CaseEvent.case_id))
-    return {case_id: _aware(at) for case_id, at in rows}
 
 
 def _aware(moment: datetime) -> datetime:
@@ -576,8 +556,8 @@ def records(found: list) -> list[dict[str, Any]]:
     Nothing personal: no reporter, no staff name. A fixed number of queries whatever the
     number of records; words shared by many records (state, unit, place, time limit) are
     worked out once per answer, and each time-limit sentence is translated once."""
-    media, photos = _submitted_media(found), _photo_urls(found)
-    changed, endings = _status_changes(found), _endings(found)
+    media, endings = _submitted_media(found), _endings(found)
+    base = current_app.config["PUBLIC_BASE_URL"]
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
     zh, now, zone = _zh(), clock.now(), clock.zone()
     reader = str(get_locale())
@@ -626,7 +606,8 @@ def records(found: list) -> list[dict[str, Any]]:
             "agency_responsible": unit,
             "service_notice": notices.of(case, limit).text or None,
             "requested_datetime": when(case.created_at),
-            "updated_datetime": when(changed.get(case.id) or case.created_at),
+            "updated_datetime": when(_aware(case.status_changed_at)
+                                     if case.status_changed_at else case.created_at),
             "expected_datetime": when(case.due_at),
             # the place as the public sees it, never the reporter's own words
             "address": place,
@@ -634,7 +615,8 @@ def records(found: list) -> list[dict[str, Any]]:
             "zipcode": None,
             "lat": case.lat,
             "long": case.lng,
-            "media_url": photos.get(case.id) or media.get(case.id),
+            "media_url": base + url_for("public.photo", key=case.photo_key)
+            if case.photo_key else media.get(case.id),
             "extended_attributes": {
                 "state": state.value, "state_name": states[state],
                 "merged_into": display_code(merged_into) if merged_into else None,
