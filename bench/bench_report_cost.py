@@ -38,6 +38,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--limits", choices=["on", "off"], default="on")
     ap.add_argument("--profile", default=None)
+    ap.add_argument("--only", choices=["resident", "open311"], default=None)
+    ap.add_argument("--callgrind", action="store_true",
+                    help="run under valgrind --tool=callgrind --instr-atstart=no: counts "
+                         "the instructions of the measured reports only (repeatable under "
+                         "load), printed per report")
     args = ap.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
         sys.exit("set DATABASE_URL to a PostgreSQL database filled by make_million.py")
@@ -106,9 +111,17 @@ def main() -> None:
 
     kinds = {"resident report (POST /report)": report,
              "Open311 POST requests.json": open311_post}
+    if args.only:
+        kinds = {k: v for k, v in kinds.items() if args.only in ("resident" if v is report
+                                                                  else "open311")}
     for fn in kinds.values():  # warm: caches, prepared statements, connections
         for _ in range(5):
             fn()
+    if args.callgrind:
+        for name, fn in kinds.items():
+            print(f"{name:34} {instructions(fn, args.n):,.0f} instructions per report "
+                  f"(callgrind)")
+        return
     figures = {name: [] for name in kinds}
     for _ in range(args.rounds):
         for name, fn in kinds.items():
@@ -133,6 +146,30 @@ def main() -> None:
         db.session.execute(text("UPDATE api_key SET revoked_at = now() WHERE id = :id"),
                            {"id": key_id})
         db.session.commit()
+
+
+def instructions(fn, n: int) -> float:
+    """Instructions per call of ``fn``, counted by callgrind (this process must run under
+    ``valgrind --tool=callgrind --instr-atstart=no``): switched on around the calls only."""
+    import glob
+    import subprocess
+
+    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True,
+                   capture_output=True)
+    for _ in range(n):
+        fn()
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True,
+                   capture_output=True)
+    subprocess.run(["callgrind_control", "--dump", str(os.getpid())], check=True,
+                   capture_output=True)
+    total = 0
+    for path in glob.glob(f"callgrind.out.{os.getpid()}*"):
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith(("summary:", "totals:")):
+                    total = max(total, int(line.split()[1]))
+        os.unlink(path)
+    return total / n
 
 
 if __name__ == "__main__":
