@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.extensions import db
 
@@ -27,10 +28,27 @@ def insert_or_skip(model: type[M], values: dict[str, Any], unique: list[str]) ->
     """INSERT a row, or nothing when another row already holds its ``unique`` columns
     (``ON CONFLICT DO NOTHING``): the new row as a session object, or None. A
     concurrent transaction inserting the same key makes this one wait for it rather than
-    fail, so two first reports from one number share one contact."""
-    statement = (upsert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-                 .returning(model))
-    return db.session.scalars(statement).one_or_none()
+    fail, so two first reports from one number share one contact.
+
+    The row is inserted as a table statement (built once per model and columns) and its
+    returned columns become the session's object as if loaded by a query: the ORM's own
+    INSERT … RETURNING of an entity costs about half as much CPU again."""
+    table = model.__table__  # type: ignore[attr-defined]
+    key = (db.engine.dialect.name, table.name, tuple(values), tuple(unique))
+    statement = _INSERTS.get(key)
+    if statement is None:
+        statement = _INSERTS[key] = (upsert(table).on_conflict_do_nothing(
+            index_elements=unique).returning(*table.columns))
+    row = db.session.execute(statement, values).one_or_none()
+    if row is None:
+        return None
+    made = model(**row._asdict())
+    make_transient_to_detached(made)  # its columns as loaded: nothing left to write
+    db.session.add(made)
+    return made
+
+
+_INSERTS: dict[tuple, Any] = {}
 
 
 def ping_after_idle(engine, seconds: float) -> None:

@@ -7,7 +7,10 @@ statements each answer takes (constant, whatever the number of records).
 
 The database must hold the bulk cases first (``bench/make_million.py N``). Each answer is
 asked for once to warm the caches, then ``--repeat`` times; the figures are the medians.
-PostgreSQL's own CPU is not in them (see bench_resident.py for a whole-server run)."""
+PostgreSQL's own CPU is not in the CPU column; the wall column (one answer at a time)
+holds it and every wait, so on a shared machine it says less (see bench_resident.py for
+a whole-server run). SQL: the most statements any measured answer took (the reference
+data each process keeps is loaded by the warming answer)."""
 
 from __future__ import annotations
 
@@ -60,23 +63,26 @@ def main() -> None:
               "week_ago": (now - timedelta(days=7)).isoformat().replace("+", "%2B")}
     client = app.test_client()
     print(f"{total:,} cases in the database; median of {args.repeat} answers each")
-    print(f"{'answer':38} {'records':>8} {'SQL':>5} {'CPU ms':>8} {'ms/record':>10}")
+    print(f"{'answer':38} {'records':>8} {'SQL':>5} {'CPU ms':>8} {'ms/record':>10} "
+          f"{'wall ms':>8}")
     for name, url in SCENARIOS:
         url = url.format(**values)
         response = client.get(url)  # warm: caches, prepared statements
         assert response.status_code == 200, (url, response.data[:300])
-        cpu, sql = [], []
+        cpu, sql, wall = [], [], []
         for _ in range(args.repeat):
             statements[0] = 0
-            started = time.process_time()
+            started, clock_started = time.process_time(), time.perf_counter()
             response = client.get(url)
             cpu.append((time.process_time() - started) * 1000)
+            wall.append((time.perf_counter() - clock_started) * 1000)
             sql.append(statements[0])
         records = len(response.get_json()) if url.split("?")[0].endswith(".json") \
             else response.data.count(b"<request>")
         median = statistics.median(cpu)
         per = median / records if records else float("nan")
-        print(f"{name:38} {records:8} {max(sql):5} {median:8.1f} {per:10.3f}")
+        print(f"{name:38} {records:8} {max(sql):5} {median:8.1f} {per:10.3f} "
+              f"{statistics.median(wall):8.1f}")
 
 
 if __name__ == "__main__":

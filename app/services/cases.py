@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -458,13 +458,17 @@ def support_count(case: Case) -> int:
         CaseEvent.case_id == case.id, CaseEvent.action == Action.SUPPORT.value)) or 0
 
 
+#: Built once: a plain table query, as each report asks it (no ORM entity to load).
+_CODE_TAKEN = select(Case.__table__.c.id).where(Case.__table__.c.code == bindparam("code"))
+
+
 def _free_code() -> str:
     """A fresh random tracking code that no case holds yet. Two reports drawing the same
     new code at the same instant (about one chance in 10^12 each) would meet the unique
     key: the second is refused, nothing half-written."""
     for _ in range(CODE_ATTEMPTS):
         code = new_code()
-        if db.session.scalar(select(Case.id).where(Case.code == code)) is None:
+        if db.session.execute(_CODE_TAKEN, {"code": code}).first() is None:
             return code
     raise RuntimeError(f"no free case code after {CODE_ATTEMPTS} attempts")
 

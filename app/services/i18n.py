@@ -18,11 +18,13 @@ def gettext_in(language: str, message: str, **params) -> str:
         return gettext(message, **params)
 
 
-def datetime_in(language: str, moment: datetime | None) -> str:
-    """A time in the city's zone, in Babel's short date-time format for the language."""
+def datetime_in(language: str, moment: datetime | None, zone=None) -> str:
+    """A time in the city's zone, in Babel's short date-time format for the language
+    (``zone``: the city's, when the caller words many times and has it already)."""
     if moment is None:
         return ""
-    local = moment.astimezone(clock.zone()).replace(second=0, microsecond=0, tzinfo=None)
+    local = moment.astimezone(zone or clock.zone()).replace(second=0, microsecond=0,
+                                                            tzinfo=None)
     return _short(language, local)
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, Integer, any_, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, any_, cast, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import labels
@@ -128,8 +128,8 @@ def _categories() -> list[Category]:
 
 
 def _category(code: str) -> Category:
-    category = db.session.scalar(select(Category).where(
-        Category.code == (code or "").strip().upper(), Category.active.is_(True)))
+    """The active category with this code, from the kept catalogue (no query)."""
+    category = catalogue_cache.active_category(code)
     if category is None:
         raise Open311Error(404, _l("service_code not found."))
     return category
@@ -370,11 +370,24 @@ def query_from(args) -> Query:
                  _whole(args, "page_size", 1, PAGE_SIZE_MAX, DEFAULT_LIMIT))
 
 
-#: What a GeoReport record needs of a case: a list reads these columns only.
+#: When the case last changed state (its report, else its last move): a rating, a note or
+#: an escalation is not a change of status.
+STATUS_CHANGED_AT = select(func.max(CaseEvent.at)).where(
+    CaseEvent.case_id == Case.id,
+    or_(CaseEvent.from_state.is_(None), CaseEvent.from_state != CaseEvent.to_state),
+).scalar_subquery().label("status_changed_at")
+#: The case's first public photo (before or after, not hidden, once a dispatcher accepted it).
+PHOTO_KEY = select(Attachment.storage_key).where(
+    Attachment.case_id == Case.id, Case.dispatched_at.is_not(None),
+    Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS), Attachment.hidden_at.is_(None),
+).order_by(Attachment.id).limit(1).scalar_subquery().label("photo_key")
+#: What a GeoReport record needs of a case, in one statement: a list reads these only.
 LINE_COLUMNS = (Case.id, Case.code, Case.category_id, Case.state, Case.urgency, Case.channel,
                 Case.limit_rule_id, Case.due_at, Case.rectified_at, Case.created_at,
                 Case.updated_at, Case.assignee_user_id, Case.assignee_agency_id,
-                Case.district_id, Case.area_id, Case.lat, Case.lng)
+                Case.district_id, Case.area_id, Case.lat, Case.lng, STATUS_CHANGED_AT,
+                PHOTO_KEY)
+LINE_NAMES = tuple(column.key for column in LINE_COLUMNS)
 
 
 class CaseLine:
@@ -382,7 +395,7 @@ class CaseLine:
     kept catalogue (a thousand full ORM objects per answer were most of a GET's cost)."""
 
     def __init__(self, row, categories: dict):
-        self.__dict__.update(row._mapping)
+        self.__dict__.update(zip(LINE_NAMES, row, strict=True))
         if self.category_id not in categories:  # one copy per category per answer
             categories[self.category_id] = catalogue_cache.kept_category(self.category_id)
         self.category = categories[self.category_id]
@@ -438,7 +451,9 @@ def among(column, ids: list[int]):
     """``column IN ids`` as one bound array on PostgreSQL (a thousand ids are one
     parameter, not a thousand), a plain IN elsewhere."""
     if db.engine.dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
+        # as the array's text form: the driver sends one string, not a list to dump
+        return column == any_(cast(literal("{" + ",".join(map(str, ids)) + "}"),
+                                   ARRAY(Integer)))
     return column.in_(ids)
 
 
@@ -450,38 +465,6 @@ def _submitted_media(found: list) -> dict[int, str]:
     rows = db.session.execute(select(CaseEvent.case_id, CaseEvent.data).where(
         among(CaseEvent.case_id, ids), CaseEvent.action == Action.SUBMIT.value))
     return {cid: data["media_url"] for cid, data in rows if data and data.get("media_url")}
-
-
-def _photo_urls(found: list) -> dict[int, str]:
-    """Each case's first public photo, as a link (one query for the whole answer)."""
-    if not found:
-        return {}
-    rows = db.session.execute(
-        select(Attachment.case_id, Attachment.storage_key)
-        .join(Case, Case.id == Attachment.case_id)
-        .where(among(Attachment.case_id, [c.id for c in found]),
-               Case.dispatched_at.is_not(None),
-               Attachment.kind.in_(public_view.PUBLIC_PHOTO_KINDS),
-               Attachment.hidden_at.is_(None))
-        .order_by(Attachment.case_id, Attachment.id))
-    base, first = current_app.config["PUBLIC_BASE_URL"], {}
-    for case_id, key in rows:
-        if case_id not in first:
-            first[case_id] = base + url_for("public.photo", key=key)
-    return first
-
-
-def _status_changes(found: list) -> dict[int, datetime]:
-    """When each case last changed state (its report, else its last move): a rating, a
-    note or an escalation is not a change of status."""
-    if not found:
-        return {}
-    rows = db.session.execute(
-        select(CaseEvent.case_id, func.max(CaseEvent.at))
-        .where(among(CaseEvent.case_id, [c.id for c in found]),
-               or_(CaseEvent.from_state.is_(None), CaseEvent.from_state != CaseEvent.to_state))
-        .group_by(CaseEvent.case_id))
-    return {case_id: _aware(at) for case_id, at in rows}
 
 
 def _aware(moment: datetime) -> datetime:
@@ -571,59 +554,69 @@ def ending_words(state: State, ending: CaseEvent | None) -> str:
 def records(found: list) -> list[dict[str, Any]]:
     """Service requests as GeoReport records, in the specification's element order.
     Nothing personal: no reporter, no staff name. A fixed number of queries whatever the
-    number of records; words shared by many records (state, unit, place, time-limit
-    notice) are worked out once per answer."""
-    media, photos = _submitted_media(found), _photo_urls(found)
-    changed, endings = _status_changes(found), _endings(found)
+    number of records; words shared by many records (state, unit, place, time limit) are
+    worked out once per answer, and each time-limit sentence is translated once."""
+    media, endings = _submitted_media(found), _endings(found)
+    base = current_app.config["PUBLIC_BASE_URL"]
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
     zh, now, zone = _zh(), clock.now(), clock.zone()
     reader = str(get_locale())
-    states = {s: str(labels.STATE[s]) for s in State}
-    seen: dict[tuple, Any] = {}
+    states: dict[State, str] = {}  # each state's name, translated when first needed
+    states_by_value = {s.value: s for s in State}
+    # Worked out once per answer: a unit's words, a time limit, a place's words and code.
+    units: dict[tuple, str] = {}
+    limits: dict[tuple, str] = {}
+    places: dict[int | None, tuple[str, str | None]] = {}
+    notices = public_view.DeadlineWords(reader, now)
 
-    def once(key: tuple, make):
-        if key not in seen:
-            seen[key] = make()
-        return seen[key]
+    def when(moment: datetime | None) -> str | None:  # w3c() with the zone read once
+        return None if moment is None else moment.astimezone(zone).isoformat(
+            timespec="seconds")
 
     out = []
     for case in found:
-        state = State(case.state)
-        notice_key = ("notice", case.category_id, case.urgency, case.limit_rule_id, state,
-                      case.due_at, case.rectified_at is None,
-                      case.rectified_at is not None and case.due_at is not None
-                      and case.rectified_at <= case.due_at,
-                      case.due_at is not None and now > case.due_at)
+        state = states_by_value[case.state]
+        if state not in states:
+            states[state] = str(labels.STATE[state])
         ending = endings.get(case.id)
         notes = ending_words(state, ending) if state in (State.REJECTED, State.MERGED) \
             else states[state]
         merged_into = (ending.data or {}).get("into") if ending is not None else None
+        category = case.category
+        unit_key = (case.assignee_user_id, case.assignee_agency_id, case.district_id,
+                    case.area_id)
+        unit = units.get(unit_key)
+        if unit is None:
+            unit = units[unit_key] = _agency(case)
+        limit_key = (case.limit_rule_id, case.category_id, case.urgency)
+        limit = limits.get(limit_key)
+        if limit is None:
+            limit = limits[limit_key] = public_view.rectify_limit(case, reader)
+        area_id = case.area_id
+        if area_id not in places:
+            places[area_id] = (public_view.place_words(case), _area_code(case))
+        place, area_code = places[area_id]
         out.append({
-            "service_request_id": display_code(case.code),
+            "service_request_id": f"{case.code[:4]}-{case.code[4:]}",  # display_code
             "status": "closed" if state in CLOSED_STATES else "open",
             "status_notes": notes,
-            "service_name": case.category.name_zh if zh else case.category.name_en,
-            "service_code": case.category.code,
+            "service_name": category.name_zh if zh else category.name_en,
+            "service_code": category.code,
             "description": None,  # the reporter's own words: only they see them
-            "agency_responsible": once(("unit", case.assignee_user_id, case.assignee_agency_id,
-                                        case.district_id, case.area_id),
-                                       lambda c=case: _agency(c)),
-            "service_notice": once(notice_key,
-                                   lambda c=case: public_view.deadline(c, once(
-                                       ("limit", c.limit_rule_id, c.category_id, c.urgency),
-                                       lambda: public_view.rectify_limit(c, reader)),
-                                   ).text or None),
-            "requested_datetime": w3c(case.created_at, zone),
-            "updated_datetime": w3c(changed.get(case.id) or case.created_at, zone),
-            "expected_datetime": w3c(case.due_at, zone),
+            "agency_responsible": unit,
+            "service_notice": notices.of(case, limit).text or None,
+            "requested_datetime": when(case.created_at),
+            "updated_datetime": when(_aware(case.status_changed_at)
+                                     if case.status_changed_at else case.created_at),
+            "expected_datetime": when(case.due_at),
             # the place as the public sees it, never the reporter's own words
-            "address": once(("place", case.area_id),
-                            lambda c=case: public_view.place_words(c)),
-            "address_id": once(("area", case.area_id), lambda c=case: _area_code(c)),
+            "address": place,
+            "address_id": area_code,
             "zipcode": None,
             "lat": case.lat,
             "long": case.lng,
-            "media_url": photos.get(case.id) or media.get(case.id),
+            "media_url": base + url_for("public.photo", key=case.photo_key)
+            if case.photo_key else media.get(case.id),
             "extended_attributes": {
                 "state": state.value, "state_name": states[state],
                 "merged_into": display_code(merged_into) if merged_into else None,

@@ -198,29 +198,52 @@ def timeline(case: Case) -> list[Step]:
 def deadline(case: Case, limit: str | None = None) -> Deadline:
     """The time limit and whether it was (or is being) met. ``limit`` (``rectify_limit`` of
     the case) is given by a caller that words many cases for one answer, once for all."""
-    language = str(get_locale())
-    limit = rectify_limit(case, language) if limit is None else limit
-    state = State(case.state)
-    if state in (State.REJECTED, State.MERGED):
-        return Deadline(None, limit, "none", "")
-    if case.due_at is None:
-        return Deadline(None, limit, "pending",
-                        _("Time limit: %(limit)s once dispatched.", limit=limit))
-    due = datetime_in(language, case.due_at)
-    if case.rectified_at is not None:
-        if case.rectified_at <= case.due_at:
-            return Deadline(case.due_at, limit, "met",
-                            _("Fixed within the time limit (due %(due)s).", due=due))
-        return Deadline(case.due_at, limit, "missed",
-                        _("Fixed after the time limit (due %(due)s).", due=due))
-    if state is State.ON_HOLD:
-        return Deadline(case.due_at, limit, "held",
-                        _("On hold: the clock is stopped."))
-    if clock.now() > case.due_at:
-        return Deadline(case.due_at, limit, "overdue",
-                        _("Overdue: it was due %(due)s.", due=due))
-    return Deadline(case.due_at, limit, "running",
-                    _("To be fixed by %(due)s (%(limit)s).", due=due, limit=limit))
+    return DeadlineWords().of(case, limit)
+
+
+class DeadlineWords:
+    """The time-limit notices in one language at one moment, each sentence looked up in
+    the catalogue once: an answer that words a thousand cases formats a date per case and
+    nothing more (the due date makes nearly every notice different)."""
+
+    def __init__(self, language: str | None = None, now: datetime | None = None):
+        self.language = language or str(get_locale())
+        self.now = now
+        self.zone = clock.zone()
+        self._sentences: dict[str, str] = {}
+
+    def _sentence(self, status: str, translate) -> str:
+        if status not in self._sentences:
+            self._sentences[status] = translate()  # the template: formatted by the caller
+        return self._sentences[status]
+
+    def of(self, case, limit: str | None = None) -> Deadline:
+        limit = rectify_limit(case, self.language) if limit is None else limit
+        state = State(case.state)
+        if state in (State.REJECTED, State.MERGED):
+            return Deadline(None, limit, "none", "")
+        if case.due_at is None:
+            return Deadline(None, limit, "pending", self._sentence(
+                "pending", lambda: _("Time limit: %(limit)s once dispatched.")
+            ) % {"limit": limit})
+        due = datetime_in(self.language, case.due_at, self.zone)
+        if case.rectified_at is not None:
+            if case.rectified_at <= case.due_at:
+                return Deadline(case.due_at, limit, "met", self._sentence(
+                    "met", lambda: _("Fixed within the time limit (due %(due)s).")
+                ) % {"due": due})
+            return Deadline(case.due_at, limit, "missed", self._sentence(
+                "missed", lambda: _("Fixed after the time limit (due %(due)s).")
+            ) % {"due": due})
+        if state is State.ON_HOLD:
+            return Deadline(case.due_at, limit, "held", self._sentence(
+                "held", lambda: _("On hold: the clock is stopped.")))
+        if (self.now or clock.now()) > case.due_at:
+            return Deadline(case.due_at, limit, "overdue", self._sentence(
+                "overdue", lambda: _("Overdue: it was due %(due)s.")) % {"due": due})
+        return Deadline(case.due_at, limit, "running", self._sentence(
+            "running", lambda: _("To be fixed by %(due)s (%(limit)s).")
+        ) % {"due": due, "limit": limit})
 
 
 def is_public(photo, case) -> bool:

@@ -32,7 +32,7 @@ import logging
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_, exists, or_, select, update
@@ -40,7 +40,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Case, CaseEvent, WebhookDelivery, WebhookSubscriber
-from app.services import clock
+from app.services import clock, reference_data
 from app.services.notifications import display_code
 from workflows.lifecycle import State
 
@@ -77,9 +77,25 @@ def encode(body: dict[str, Any]) -> bytes:
 # -- written by the door ---------------------------------------------------------------------
 
 
-def _subscribers() -> list[WebhookSubscriber]:
-    return list(db.session.scalars(select(WebhookSubscriber).where(
-        WebhookSubscriber.active.is_(True)).order_by(WebhookSubscriber.id)))
+class Listener(NamedTuple):
+    """What the door needs of an active subscriber to write its deliveries."""
+
+    id: int
+    event_kinds: tuple[str, ...]
+    district_id: int | None
+
+
+def _subscribers() -> list[Listener]:
+    """The active subscribers, kept with the reference data (``reference_data``: a minute,
+    or until an administrator's change is committed through ``services.admin.commit``), so
+    that a case event costs no query for them."""
+
+    def load():
+        return [Listener(s.id, tuple(s.event_kinds or ()), s.district_id)
+                for s in db.session.scalars(select(WebhookSubscriber).where(
+                    WebhookSubscriber.active.is_(True)).order_by(WebhookSubscriber.id))]
+
+    return reference_data.kept("webhook_subscribers", load)
 
 
 def any_active() -> bool:
@@ -87,7 +103,7 @@ def any_active() -> bool:
         WebhookSubscriber.active.is_(True)).limit(1)) is not None
 
 
-def wanted(subscriber: WebhookSubscriber, case: Case, kind: str) -> bool:
+def wanted(subscriber: Listener | WebhookSubscriber, case: Case, kind: str) -> bool:
     if subscriber.event_kinds and kind not in subscriber.event_kinds:
         return False
     return subscriber.district_id is None or subscriber.district_id == case.district_id

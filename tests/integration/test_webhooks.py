@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import WebhookDelivery
-from app.services import cases, clock, webhooks
+from app.services import admin, cases, clock, webhooks
 from app.services.actors import Actor
 from app.services.admin import webhooks as subscribers
 from tests.factories import photo
@@ -37,7 +37,7 @@ def receiver():
 def subscribe(city, url, **more):
     subscriber, _secret = subscribers.create(city.admin, Form(
         name="city operation platform", url=url, secret=SECRET, **more))
-    db.session.commit()
+    admin.commit()  # as the admin page does: every process's kept subscribers are dropped
     return subscriber
 
 

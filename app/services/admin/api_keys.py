@@ -10,7 +10,7 @@ import hmac
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import ApiKey, User
@@ -75,12 +75,16 @@ def set_partner(admin: User, key: ApiKey, username: str | None) -> None:
     audit.record(admin, "api_key", key.prefix, "update", before, audit.snapshot(key, FIELDS))
 
 
+#: Built once: every Open311 request with a key asks it.
+_BY_PREFIX = select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
+
+
 def authenticate(token: str | None) -> ApiKey | None:
     """The active key for a presented token, or None. Constant-time on the secret."""
     parts = (token or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != "rc":
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    key = db.session.scalar(_BY_PREFIX, {"prefix": parts[1]})
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.secret_hash, _digest(token.strip())):
