@@ -58,7 +58,7 @@ def point_new():
     view = read_view(user)
     categories = list(db.session.scalars(select(Category).order_by(Category.sort,
                                                                     Category.id)))
-    chosen = [c[:16] for c in request.values.getlist("category")][:len(categories)]
+    chosen = [c[:16] for c in request.values.getlist("categories")][:len(categories)]
     draft = problem_points.Draft(
         name=_form_value("name"), lat=_form_value("lat"), lng=_form_value("lng"),
         radius_m=_form_value("radius", "50"), polygon=_form_value("polygon"),
