@@ -93,8 +93,9 @@ def test_a_polygon_reaching_outside_the_city_is_refused(city):
 
 def test_a_small_polygon_inside_the_city_is_a_point(city):
     lng, lat = city.POINT
-    ring = [[lng - 0.0003, lat - 0.0003], [lng + 0.0003, lat - 0.0003],
-            [lng + 0.0003, lat + 0.0003], [lng - 0.0003, lat + 0.0003], [lng - 0.0003, lat - 0.0003]]
+    d = 0.0003
+    ring = [[lng - d, lat - d], [lng + d, lat - d], [lng + d, lat + d], [lng - d, lat + d],
+            [lng - d, lat - d]]
     point = make(city, polygon={"type": "Polygon", "coordinates": [ring]}, radius_m=None)
     assert point.polygon is not None and point.radius_m is None
     dispatched(city, "2026-10-06 10:00")

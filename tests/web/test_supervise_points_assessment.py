@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Agency, AssessmentMonth, AssessmentScheme, ProblemPoint, TeamMembership
+from app.models import Agency, AssessmentMonth, AssessmentScheme, ProblemPoint
 from app.services import clock
 from tests.metrics_helpers import at, closed, dispatched, rate
 from tests.resident_helpers import fresh_limits  # noqa: F401 - an autouse fixture
@@ -192,7 +192,8 @@ def test_a_bad_scheme_is_refused_with_a_message_and_not_saved(app, city, bad):
 
 def test_weights_that_do_not_add_up_are_refused_in_chinese(app, city):
     client = client_for(app, city.admin, lang="zh_Hans_CN")
-    response = post(client, "/admin/assessment/scheme", scheme_form(**{"weight-on_time_rate": "50"}))
+    response = post(client, "/admin/assessment/scheme",
+                    scheme_form(**{"weight-on_time_rate": "50"}))
     assert "各项指标权重之和必须为100" in response.get_data(as_text=True)
 
 
