@@ -59,13 +59,25 @@ def rules_from_form() -> dict:
     }
 
 
+def field_label(field: str) -> str:
+    """The name a person reads for a problem's field (``indicators.on_time_rate.weight``)."""
+    parts = field.split(".")
+    names = {**indicator_labels(), **event_labels(), "weights": _("Weight"),
+             "max_deduction": _("Largest deduction in all"), "red": _("Red list"),
+             "black": _("Black list"), "name": _("Name"), "indicators": _("Indicator"),
+             "deductions": _("Deduction for"), "rules": _("Assessment scheme")}
+    if len(parts) > 1 and parts[0] in ("indicators", "deductions"):
+        return names.get(parts[1], parts[1])
+    return names.get(parts[0], parts[0])
+
+
 def _page(rules: dict, name: str, problems: dict, status: int = 200):
     scheme = assessment.current_scheme()
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
     return render_template(
         "admin/assessment.html", rules=rules, name=name, problems=problems,
         scheme=scheme, versions=assessment.schemes(), agencies=agencies,
-        indicators=indicator_labels(), events=event_labels()), status
+        indicators=indicator_labels(), events=event_labels(), field_label=field_label), status
 
 
 @bp.get("/assessment")
