@@ -78,7 +78,7 @@ def test_a_point_outside_the_city_is_refused_and_nothing_is_written(city):
     lng, lat = city.NOWHERE
     with pytest.raises(Invalid) as caught:
         make(city, lat=lat, lng=lng)
-    assert "outside the city" in str(caught.value.problems["lat"])
+    assert "城市范围之外" in str(caught.value.problems["lat"])  # Chinese first
     db.session.rollback()
     assert db.session.query(ProblemPoint).count() == 0
 
