@@ -98,6 +98,9 @@ def main() -> None:
                         help="publish the month (once per database) and time the pages")
     parser.add_argument("--check", action="store_true",
                         help="also run the reproducibility check (replay of the records)")
+    parser.add_argument("--points", type=int, default=0,
+                        help="make this many problem points (once) at the busiest hotspots "
+                             "and time the city list of points")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("set DATABASE_URL to the PostgreSQL database filled by bench/make_cases.py")
@@ -193,6 +196,42 @@ def main() -> None:
             print(f"  reproducibility check (frozen figures and a replay of the records): "
                   f"{len(differences)} differences, {time.perf_counter() - started:.1f} s "
                   f"(SQL {sql.seconds:.1f} s)")
+
+    if args.points:
+        bench_points(args.points, user, first, last, page, sql)
+
+
+def bench_points(count: int, user, first, last, page, sql) -> None:
+    """Problem points at the busiest hotspots of the three months up to ``last``, made
+    eight weeks before the month's end (so each list reads two months of cases)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import ProblemPoint
+    from app.services import clock, metrics_dashboard, problem_points
+
+    have = db.session.scalar(select(func.count()).select_from(ProblemPoint))
+    if have < count:
+        spots = metrics_dashboard.hotspots(metrics_dashboard.Slice(),
+                                           metrics_dashboard.add_months(first, -2), last, 50,
+                                           3, limit=count - have)
+        made = metrics_dashboard.day_start(last) - timedelta(weeks=8)
+        with clock.travel(made):
+            for s in spots:
+                try:
+                    problem_points.create(user, problem_points.Draft(
+                        name=f"{s.category_code} {s.rank}", lat=s.lat, lng=s.lng, radius_m=50,
+                        categories=(s.category_code,), source="hotspot"))
+                except Exception as exc:  # a spot on an area's edge: skip it
+                    db.session.rollback()
+                    print(f"  (skipped a hotspot: {exc})")
+    n = db.session.scalar(select(func.count()).select_from(ProblemPoint))
+    print(f"problem points ({n}, each reading the cases since it was made):")
+    rows = measure("city list of points (statuses)",
+                   lambda: problem_points.listing(user), sql)
+    print(f"    statuses: {problem_points.counts(rows)}; cases read "
+          f"{sum(r.cases for r in rows):,}")
+    measure("points page (full request)", page("/supervise/points"), sql)
 
 
 if __name__ == "__main__":
