@@ -3,11 +3,12 @@ street, agency and market contractor scored for a month with its breakdown, and 
 a month, which freezes it.
 
 Scores are computed from the daily counters (``metric_day_street`` for districts and
-streets, ``metric_day`` for agencies), so the cost follows the number of units and days,
-not of cases. Publishing is one transaction: it freezes the month's SLA figures
+streets, ``metric_day_agency`` for agencies; a published month from its frozen copy), so
+the cost follows the number of units and days, not of cases. Publishing is one
+transaction: it freezes the month's SLA figures
 (``metrics_published``) if they are not yet, computes every score from that frozen copy by
 the current scheme and stores them with the scheme's version; if anything fails, nothing is
-written. ``flask assessment check`` recomputes a published month from the frozen copy and
+written. ``flask metrics assessment-check`` recomputes a published month from the frozen copy and
 from a replay of the case records as they stood at publication, and compares."""
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.models import (
     AssessmentScheme,
     AssessmentScore,
     District,
-    MetricDay,
+    MetricDayAgency,
     MetricDayStreet,
     PublishedDay,
     Street,
@@ -123,7 +124,7 @@ def unit_totals(first: date, until: date, publication_id: int | None = None
         place_t = agency_t = t
         extra = [t.c.publication_id == publication_id]
     else:
-        place_t, agency_t, extra = MetricDayStreet.__table__, MetricDay.__table__, []
+        place_t, agency_t, extra = MetricDayStreet.__table__, MetricDayAgency.__table__, []
     for dim, t, column in (("district", place_t, "district_id"),
                            ("street", place_t, "street_id"),
                            ("agency", agency_t, "assignee_agency_id")):
@@ -187,13 +188,12 @@ def score_units(totals: dict[tuple[str, int], Totals], rules: dict[str, Any],
 
 
 def draft(first: date) -> tuple[dict[str, list[UnitScore]], Period, AssessmentScheme | None]:
-    """A month not yet published, by the current scheme, as the counters stand (a month's
-    frozen SLA figures when they are published)."""
+    """A month not yet published, by the current scheme, as the counters stand now
+    (publishing scores the month's frozen SLA figures, which equal these unless a
+    published bulletin has been revised since)."""
     period = Period.of(first, month_end(first))
     rules, scheme = scheme_or_default()
-    publication = metrics_published.latest(period.first, period.last)
-    totals = unit_totals(period.first, period.until, publication.id if publication else None)
-    return score_units(totals, rules), period, scheme
+    return score_units(unit_totals(period.first, period.until), rules), period, scheme
 
 
 # -- published months ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""problem points, assessment schemes and months, market contractors
+"""problem points, assessment schemes and months, market contractors, daily counters by
+agency
 
 Revision ID: i24b_assessment
 Revises: i23a_privacy
@@ -87,6 +88,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['month_id'], ['assessment_month.id'], name=op.f('fk_assessment_score_month_id_assessment_month')),
     sa.PrimaryKeyConstraint('month_id', 'kind', 'unit_id', name=op.f('pk_assessment_score'))
     )
+    counters = ('due', 'on_time', 'extended', 'signed', 'response_s', 'handled', 'handling_s',
+                'closed', 'reworked', 'with_contact', 'r1', 'r2', 'r3')
+    big = ('response_s', 'handling_s')
+    op.create_table('metric_day_agency',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('assignee_agency_id', sa.Integer(), autoincrement=False, nullable=False),
+    *[sa.Column(c, sa.BigInteger() if c in big else sa.Integer(), nullable=False)
+      for c in counters],
+    sa.PrimaryKeyConstraint('day', 'assignee_agency_id', name=op.f('pk_metric_day_agency'))
+    )
+    sums = ', '.join(f'coalesce(sum({c}), 0)' for c in counters)
+    op.execute(f"INSERT INTO metric_day_agency (day, assignee_agency_id, {', '.join(counters)}) "
+               f"SELECT day, assignee_agency_id, {sums} FROM metric_day "
+               f"GROUP BY day, assignee_agency_id")
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.add_column(sa.Column('market_contractor', sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -98,6 +113,7 @@ def downgrade():
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.drop_column('market_contractor')
 
+    op.drop_table('metric_day_agency')
     op.drop_table('assessment_score')
     op.drop_table('assessment_month')
     with op.batch_alter_table('problem_point', schema=None) as batch_op:

@@ -221,3 +221,26 @@ def test_the_weights_message_is_in_chinese(city, app):
             save({**SCHEME, "indicators": {"on_time_rate": {"weight": 50, "full": 1,
                                                             "zero": 0}}})
         assert str(caught.value.problems["weights"]) == "各项指标权重之和必须为100。"
+
+
+def test_the_agency_counters_are_the_daily_counters_added_up_and_rebuilt_alike(city):
+    from sqlalchemy import func
+
+    from app.models import MetricDay, MetricDayAgency
+    from app.services import metrics_rebuild
+    from workflows.metrics import COUNTERS
+
+    november(city)
+
+    def by_agency(model):
+        return {tuple(r) for r in db.session.execute(
+            select(model.day, model.assignee_agency_id,
+                   *[func.sum(getattr(model, c)) for c in COUNTERS])
+            .group_by(model.day, model.assignee_agency_id))}
+
+    booked = by_agency(MetricDayAgency)
+    assert booked == by_agency(MetricDay) and len(booked) >= 2
+    with clock.travel(at(NOW)):
+        metrics_rebuild.rebuild()
+        db.session.commit()
+    assert by_agency(MetricDayAgency) == booked
