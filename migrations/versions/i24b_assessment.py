@@ -102,6 +102,8 @@ def upgrade():
     op.execute(f"INSERT INTO metric_day_agency (day, assignee_agency_id, {', '.join(counters)}) "
                f"SELECT day, assignee_agency_id, {sums} FROM metric_day "
                f"GROUP BY day, assignee_agency_id")
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.create_index('ix_case_lat_lng', ['lat', 'lng'], unique=False)
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.add_column(sa.Column('market_contractor', sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -113,6 +115,8 @@ def downgrade():
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.drop_column('market_contractor')
 
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_lat_lng')
     op.drop_table('metric_day_agency')
     op.drop_table('assessment_score')
     op.drop_table('assessment_month')
