@@ -103,7 +103,7 @@ def upgrade():
                f"SELECT day, assignee_agency_id, {sums} FROM metric_day "
                f"GROUP BY day, assignee_agency_id")
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.create_index('ix_case_lat_lng', ['lat', 'lng'], unique=False)
+        batch_op.create_index('ix_case_lat_lng', ['lat', 'lng', 'created_at'], unique=False)
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.add_column(sa.Column('market_contractor', sa.Boolean(), server_default=sa.false(), nullable=False))
 
