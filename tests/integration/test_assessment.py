@@ -244,3 +244,23 @@ def test_the_agency_counters_are_the_daily_counters_added_up_and_rebuilt_alike(c
         metrics_rebuild.rebuild()
         db.session.commit()
     assert by_agency(MetricDayAgency) == booked
+
+
+def test_the_check_command_reproduces_a_published_month_and_says_when_none_was(city, app):
+    november(city)
+    save()
+    runner = app.test_cli_runner()
+    with clock.travel(at(NOW)):
+        missing = runner.invoke(args=["metrics", "assessment-check", "--month", "2026-11"])
+        assert missing.exit_code == 2, missing.output
+        assessment.publish(city.city_supervisor, NOVEMBER)
+        done = runner.invoke(args=["metrics", "assessment-check", "--month", "2026-11"])
+    assert done.exit_code == 0, done.output
+    assert "0 differences" in done.output
+    # A score changed behind the service's back is found.
+    row = db.session.scalar(select(AssessmentScore).where(AssessmentScore.score.is_not(None)))
+    row.score = row.score + 1
+    db.session.commit()
+    with clock.travel(at(NOW)):
+        changed = runner.invoke(args=["metrics", "assessment-check", "--month", "2026-11"])
+    assert changed.exit_code == 1 and "differs" in changed.output
