@@ -8,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # The blueprint's hooks and front page, then one module per section.
 from app.admin import (  # noqa: E402,F401
     api_keys,
+    assessment,
     audit,
     calendar,
     catalogue,

@@ -96,6 +96,9 @@ def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125,
     demo_intake.seed_rules()
     if history:
         demo_intake.seed_cases()
+    from app.demo import assessment_demo
+
+    assessment_demo.seed()
     return {
         "districts": db.session.scalar(select(func.count()).select_from(District)),
         "streets": db.session.scalar(select(func.count()).select_from(Street)),

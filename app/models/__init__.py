@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
 from app.models.admin import ApiKey, AuditEntry
+from app.models.assessment import AssessmentMonth, AssessmentScheme, AssessmentScore  # noqa: F401
 from app.models.base import Base
 from app.models.calendar import CalendarDay, CalendarYear, OfficeHours
 from app.models.case import Attachment, Case, CaseEvent, CaseFollower, CaseRequest, Rating
@@ -11,6 +12,7 @@ from app.models.metrics import (
     MetricBreach,
     MetricCase,
     MetricDay,
+    MetricDayAgency,
     MetricDayStreet,
     PublishedDay,
     PublishedMonth,
@@ -18,6 +20,7 @@ from app.models.metrics import (
 from app.models.outbox import OutboxMessage
 from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMembership, User
 from app.models.places import Area, District, Road, Street
+from app.models.problem_points import ProblemPoint  # noqa: F401
 from app.models.security import SignInAttempt, StaffSession
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
 from app.models.sms_template import SmsTemplate
@@ -30,7 +33,8 @@ __all__ = [
     "Case", "CaseEvent", "CaseFollower", "CaseRequest", "CaseStep", "Category", "Contact",
     "District", "FollowUpCall",
     "InboundMessage", "IntakeRule", "JobHeartbeat", "Landmark",
-    "MetricBreach", "MetricCase", "MetricDay", "MetricDayStreet", "PublishedDay", "PublishedMonth",
+    "MetricBreach", "MetricCase", "MetricDay", "MetricDayAgency", "MetricDayStreet",
+    "PublishedDay", "PublishedMonth",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",
     "SmsOptOut", "SmsTemplate", "StaffSession", "Street",

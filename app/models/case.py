@@ -78,6 +78,9 @@ class Case(Base):
               sqlite_where=text("state = 'rectified'")),
         # Open311's change feed: the cases changed since a partner's last poll.
         Index("ix_case_updated", "updated_at", "id"),
+        # Problem points: the cases in a small place since a moment, whatever their state
+        # (a strip of latitude; longitude and the moment are checked in the index).
+        Index("ix_case_lat_lng", "lat", "lng", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,8 @@
 """Derived data for the SLA figures: what each case contributes (``metric_case``), the
 deadlines it missed (``metric_breach``, booked once, never taken back) and the same added
 up per local day (``metric_day`` by area, category, assignee and channel;
-``metric_day_street`` by street and channel, for city-wide trends). A published month's
+``metric_day_street`` by street and channel, for city-wide trends; ``metric_day_agency``
+by agency, for the monthly assessment). A published month's
 daily figures are kept as they were published (``published_month``, ``published_day``).
 
 These tables are kept in the same transaction as the case's events by
@@ -133,6 +134,18 @@ class MetricDayStreet(_Counters, Base):
     district_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     street_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     channel: Mapped[str] = mapped_column(String(12), primary_key=True, default="")
+
+
+class MetricDayAgency(_Counters, Base):
+    """The same counters per local day and agency (0: a person holds the case): what the
+    monthly assessment of agencies and contractors reads, a few rows a day whatever the
+    number of cases."""
+
+    __tablename__ = "metric_day_agency"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    assignee_agency_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                    autoincrement=False)
 
 
 class PublishedMonth(Base):

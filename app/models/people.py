@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -34,6 +34,9 @@ class Agency(Base):
     name_zh: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(128))
     duty_phone: Mapped[str | None] = mapped_column(String(20))
+    #: A market contractor (e.g. a sanitation company, 环卫企业): assessed as a contractor.
+    market_contractor: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
 
     district: Mapped[District | None] = relationship()
     categories: Mapped[list[Category]] = relationship(secondary="agency_category")

@@ -23,6 +23,7 @@ from app.models import (
     MetricBreach,
     MetricCase,
     MetricDay,
+    MetricDayAgency,
     MetricDayStreet,
     Rating,
 )
@@ -36,6 +37,7 @@ BREACH_COLUMNS = tuple(c.name for c in MetricBreach.__table__.columns)
 DAY_KEYS = ("day", "district_id", "street_id", "area_id", "category_id", "assignee_user_id",
             "assignee_agency_id", "channel")
 STREET_KEYS = ("day", "district_id", "street_id", "channel")
+AGENCY_KEYS = ("day", "assignee_agency_id")
 
 
 def breaches_of(case_id: int) -> tuple[Breach, ...]:
@@ -147,13 +149,17 @@ def day_key(day, f: CaseFacts) -> tuple:
 
 
 def add_to_days(deltas: dict[tuple, Totals]) -> None:
-    """Add counters to the daily tables (keys as :data:`DAY_KEYS`) and their street sums."""
+    """Add counters to the daily tables (keys as :data:`DAY_KEYS`) and their street and
+    agency sums."""
     streets: dict[tuple, Totals] = defaultdict(Totals)
+    agencies: dict[tuple, Totals] = defaultdict(Totals)
     for key, totals in deltas.items():
         streets[(*key[:3], key[7])].add(totals)
+        agencies[(key[0], key[6])].add(totals)
     # Sorted keys: two transactions touching the same rows lock them in the same order.
     add_rows(MetricDay.__table__, DAY_KEYS, sorted(deltas.items()))
     add_rows(MetricDayStreet.__table__, STREET_KEYS, sorted(streets.items()))
+    add_rows(MetricDayAgency.__table__, AGENCY_KEYS, sorted(agencies.items()))
 
 
 def add_rows(table, keys: tuple[str, ...], items: Iterable[tuple[tuple, Totals]]) -> None:

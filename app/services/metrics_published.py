@@ -31,9 +31,10 @@ def latest(first: date, last: date) -> PublishedMonth | None:
         .order_by(PublishedMonth.published_at.desc(), PublishedMonth.id.desc()).limit(1))
 
 
-def publish(period: Period, user_id: int | None) -> PublishedMonth:
+def publish(period: Period, user_id: int | None, commit: bool = True) -> PublishedMonth:
     """Freeze the period's figures as they stand now. Only a period whose every day is over
-    can be published (a figure of a day still running would change by itself)."""
+    can be published (a figure of a day still running would change by itself).
+    ``commit=False``: the caller commits, with more of its own (the monthly assessment)."""
     now = clock.now()
     if policy.counted_until(period.last, now, clock.zone()) < period.last:
         raise InvalidInput(_l("A period can be published once its last day is over."),
@@ -46,7 +47,8 @@ def publish(period: Period, user_id: int | None) -> PublishedMonth:
     source = select(db.literal(publication.id), *[getattr(MetricDay, c) for c in columns]) \
         .where(MetricDay.day.between(period.first, period.last))
     db.session.execute(insert(PublishedDay).from_select(["publication_id", *columns], source))
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return publication
 
 

@@ -26,6 +26,7 @@ from app.models import (
     MetricBreach,
     MetricCase,
     MetricDay,
+    MetricDayAgency,
     MetricDayStreet,
     PublishedDay,
     PublishedMonth,
@@ -33,6 +34,7 @@ from app.models import (
 )
 from app.services import clock
 from app.services.metrics_booking import (
+    AGENCY_KEYS,
     DAY_KEYS,
     FACT_COLUMNS,
     STREET_KEYS,
@@ -91,7 +93,7 @@ def rebuild(batch: int = 20000, echo=None) -> int:
     its events) and the daily tables from the facts, replacing what was there. Returns the
     number of cases that count."""
     zone = clock.zone()
-    for model in (MetricDay, MetricDayStreet, MetricCase, MetricBreach):
+    for model in (MetricDay, MetricDayStreet, MetricDayAgency, MetricCase, MetricBreach):
         db.session.execute(delete(model))
     missed = _missed_deadlines()
     breach_rows = []
@@ -181,6 +183,12 @@ def _roll_up() -> None:
     ).group_by(MetricDay.day, MetricDay.district_id, MetricDay.street_id, MetricDay.channel)
     db.session.execute(insert(MetricDayStreet).from_select([*STREET_KEYS, *COUNTERS],
                                                            street_sel))
+    agency_sel = select(
+        MetricDay.day, MetricDay.assignee_agency_id,
+        *[func.sum(getattr(MetricDay, c)).label(c) for c in COUNTERS],
+    ).group_by(MetricDay.day, MetricDay.assignee_agency_id)
+    db.session.execute(insert(MetricDayAgency).from_select([*AGENCY_KEYS, *COUNTERS],
+                                                           agency_sel))
 
 
 def _add_select(table, keys, names, sel) -> None:

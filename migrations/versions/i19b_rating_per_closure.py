@@ -1,7 +1,7 @@
 """a rating belongs to one closure of its case: a resident may rate again after a reopen
 
 Revision ID: i19b_rating_per_closure
-Revises: i23a_privacy
+Revises: i24b_assessment
 Create Date: 2026-12-07 21:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'i19b_rating_per_closure'
-down_revision = 'i23a_privacy'
+down_revision = 'i24b_assessment'
 branch_labels = None
 depends_on = None
 

@@ -40,7 +40,8 @@ rate_per_minute
 reason rectify_normal_amount rectify_normal_unit remember repeat road_chief role score sent
 service_code service_request_id sort start start_date state status street support
 template_id to token
-urgency user username version viewport which year""")))
+urgency user username version viewport which year weeks max_deduction weight-on_time_rate
+red-size black-below points-late cap-late contractor""")))
 #: Routes that end the tester's own session or need a provider's signature.
 SKIP = {"auth.logout", "static"}
 
@@ -60,7 +61,7 @@ def scene(city, app, t0):
     ids = {"case_id": live.id, "agency_id": city.traffic.id, "area_id": city.area2.id,
            "user_id": city.chief2.id, "category_id": 1, "member_id": city.member.id,
            "message_id": 1, "attachment_id": 1, "key_id": 1, "contact_id": 1,
-           "delivery_id": 1, "landmark_id": 1, "subscriber_id": 1}
+           "delivery_id": 1, "landmark_id": 1, "subscriber_id": 1, "point_id": 1}
     strings = {"code": done.code, "token": "x", "key": "x", "kind": "staff", "fmt": "csv",
                "table": "cases", "day": "2026-10-01", "action_name": "add_note",
                "service_code": "LD09", "service_request_id": done.code, "anything": "x",

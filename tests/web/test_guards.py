@@ -23,7 +23,11 @@ def test_every_page_carries_the_defences_and_no_inline_script(city, app, t0):
     staff = {f"/work/cases/{case.id}": city.dispatcher,
              "/supervise/bulletin": city.city_supervisor,
              f"/admin/areas/{city.area.id}": city.admin, "/sms/outbox": city.dispatcher,
-             "/supervise/rating-origins": city.city_supervisor}
+             "/supervise/rating-origins": city.city_supervisor,
+             "/supervise/points": city.city_supervisor,
+             "/supervise/points/new": city.city_supervisor,
+             "/supervise/assessment": city.city_supervisor,
+             "/supervise/coverage": city.city_supervisor, "/admin/assessment": city.admin}
     pages = {"/": None, "/report": None, "/cases": None, f"/track/{case.code}": None,
              "/auth/login": None, **staff}
     for path, user in pages.items():
