@@ -110,7 +110,9 @@ class BaseMap:
         """Every scheme://host the tiles come from (one per subdomain): the CSP's img-src."""
         origins: list[str] = []
         for layer in self.layers:
-            hosts = [layer.url.replace("{s}", s) for s in layer.subdomains] or [layer.url]
+            # Leaflet fills {s} from "abc" when a layer names no subdomains.
+            subdomains = layer.subdomains or ("abc" if "{s}" in layer.url else "")
+            hosts = [layer.url.replace("{s}", s) for s in subdomains] or [layer.url]
             for url in hosts:
                 parts = urlsplit(url)
                 if parts.scheme in ("http", "https") and parts.netloc and "{" not in parts.netloc:

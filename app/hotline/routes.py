@@ -18,6 +18,7 @@ from app.hotline import bp
 from app.services import follow_up, hotline, intake, places
 from app.services.errors import InvalidInput, NotFound, ServiceError
 from app.services.notifications import display_code
+from app.services.privacy import mask_phone
 from workflows.lifecycle import Role
 from workflows.routing import Urgency
 
@@ -148,7 +149,7 @@ def note(code: str):
 def follow_ups():
     return render_template("hotline/follow_ups.html", due=follow_up.due(_me()),
                            days=current_app.config.get("FOLLOW_UP_AFTER_DAYS", 3),
-                           locale=str(get_locale()), labels=labels)
+                           locale=str(get_locale()), labels=labels, mask_phone=mask_phone)
 
 
 @bp.post("/follow-ups/<int:case_id>")

@@ -34,14 +34,21 @@ def photo(key: str, thumb: bool = False):
     attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == key))
     if attachment is None or not public_view.is_public(attachment, attachment.case):
         abort(404)
+    # Kept a short while only: staff may hide a photo later (a face, a number plate), and
+    # retention deletes old ones; a long-lived or shared cache would keep showing it.
     response = media.respond(attachment.storage_key, attachment.content_type, thumb=thumb,
-                             max_age=365 * 24 * 3600)
+                             max_age=PHOTO_CACHE_SECONDS)
     if response is None:
         abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if response.status_code == 200:  # a redirect to a signed URL expires with the URL
-        response.cache_control.immutable = True
+    if response.status_code == 200:
+        response.cache_control.public = False
+        response.cache_control.private = True
     return response
+
+
+#: How long a browser may keep a public photo without asking again.
+PHOTO_CACHE_SECONDS = 600
 
 
 @bp.errorhandler(RateLimitExceeded)

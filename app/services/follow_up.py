@@ -56,6 +56,10 @@ def due(user: User, limit: int = PAGE) -> list[Due]:
         .join(CaseFollower, and_(CaseFollower.case_id == Case.id,
                                  CaseFollower.kind == "reporter"))
         .join(Contact, Contact.id == CaseFollower.contact_id)
+        # The call needs the reporter's own number: not an anonymous report, not a number
+        # anonymised by retention, not a WeChat-only resident.
+        .where(~Case.anonymous, Contact.anonymised_at.is_(None),
+               Contact.wechat_openid.is_(None))
         .where(Case.state == State.CLOSED.value, Case.closed_at.is_not(None),
                or_(exists(unhappy), and_(~exists(rated), Case.closed_at <= cutoff)),
                ~exists(called), visible_clause(user))

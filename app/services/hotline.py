@@ -41,13 +41,13 @@ def caller_number(raw: str | None) -> str:
 
 def caller_cases(user: User, phone: str, limit: int = HISTORY) -> list[Case]:
     """The caller's earlier cases (as reporter or supporter) that this operator may see,
-    newest first."""
+    newest first. Anonymous reports are left out: a number must not name their reporter."""
     contact = db.session.scalar(select(Contact).where(Contact.phone == phone))
     if contact is None:
         return []
     return list(db.session.scalars(
         select(Case).join(CaseFollower, CaseFollower.case_id == Case.id)
-        .where(CaseFollower.contact_id == contact.id, visible_clause(user))
+        .where(CaseFollower.contact_id == contact.id, ~Case.anonymous, visible_clause(user))
         .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
 
 

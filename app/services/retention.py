@@ -25,8 +25,10 @@ from app.models import (
     Attachment,
     AuditEntry,
     Case,
+    CaseEvent,
     CaseFollower,
     Contact,
+    FollowUpCall,
     OutboxMessage,
     Rating,
     User,
@@ -183,8 +185,9 @@ def export(contact: Contact, admin: User) -> dict[str, Any]:
 
 
 def erase(contact: Contact, admin: User, reason: str) -> None:
-    """At the resident's request: the number, their texts and rating comments go now; the
-    cases stay (they are the city's record of a street problem), without the number."""
+    """At the resident's request: the number, their texts, rating comments and what they
+    said on follow-up calls go now; the cases stay (they are the city's record of a street
+    problem), without the number."""
     now = clock.now()
     _audit(admin, "erase", contact, f"on request: {reason}"[:120],
            before={"phone": mask_phone(contact.phone)})
@@ -193,6 +196,14 @@ def erase(contact: Contact, admin: User, reason: str) -> None:
     db.session.execute(update(InboundMessage).where(InboundMessage.contact_id == contact.id)
                        .values(body="", reply=None))
     db.session.execute(update(Rating).where(Rating.contact_id == contact.id).values(comment=""))
+    # The comment also stands as the note of their rating in the case history, and what
+    # they said on a follow-up call in its record.
+    db.session.execute(update(CaseEvent).where(CaseEvent.actor_contact_id == contact.id,
+                                               CaseEvent.action == "rate").values(note=None))
+    db.session.execute(update(FollowUpCall).where(FollowUpCall.case_id.in_(
+        select(Case.id).where(Case.reporter_contact_id == contact.id))).values(words=""))
+    # Kept: an opt-out (TD) of the number, so that it is never texted again — the one
+    # purpose the number still serves (a suppression list).
     db.session.execute(update(OutboxMessage).where(OutboxMessage.contact_id == contact.id,
                                                    OutboxMessage.status != "pending")
                        .values(body=""))

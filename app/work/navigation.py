@@ -93,12 +93,13 @@ def search():
 
 def _callers_cases(phone: str, actor: Actor) -> list[Case]:
     """The cases a number reported or follows, newest first, as far as the searcher may
-    see them."""
+    see them. Anonymous reports never: a search by number must not name their reporter."""
     contact_id = db.session.scalar(select(Contact.id).where(Contact.phone == phone))
     if contact_id is None:
         return []
     followed = select(CaseFollower.case_id).where(CaseFollower.contact_id == contact_id)
     rows = db.session.scalars(
-        select(Case).where(or_(Case.reporter_contact_id == contact_id, Case.id.in_(followed)))
+        select(Case).where(or_(Case.reporter_contact_id == contact_id, Case.id.in_(followed)),
+                           ~Case.anonymous)
         .order_by(Case.id.desc()).limit(PHONE_RESULTS * 2))
     return [c for c in rows if can_see(actor, c)][:PHONE_RESULTS]

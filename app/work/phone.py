@@ -13,7 +13,7 @@ from app.work import bp
 from app.work.routes import _actor, _visible_case
 from workflows.lifecycle import Role as R
 
-MAY_CALL = (R.DISPATCHER, R.SUPERVISOR, R.ADMIN)
+MAY_CALL = (R.DISPATCHER, R.SUPERVISOR, R.OPERATOR, R.ADMIN)  # operators make 回访 calls
 
 
 @bp.post("/cases/<int:case_id>/reporter-phone")
@@ -21,7 +21,8 @@ MAY_CALL = (R.DISPATCHER, R.SUPERVISOR, R.ADMIN)
 def reporter_phone(case_id: int):
     case = _visible_case(case_id, _actor())
     contact = case.reporter
-    if case.anonymous or contact is None or contact.anonymised_at is not None:
+    if (case.anonymous or contact is None or contact.anonymised_at is not None
+            or contact.wechat_openid is not None):  # a WeChat-only resident has no number
         abort(404)
     retention.record_view(current_user, contact, case)
     return render_template("work/reporter_phone.html", case=case, phone=contact.phone)

@@ -121,3 +121,25 @@ def test_no_call_is_recorded_on_a_case_that_is_open_again(city, t0):
         cases.reopen(case.id, city.actor(city.street_supervisor), reason="复查发现问题")
     with clock.travel(t0), pytest.raises(Conflict):
         follow_up.record(op, case.id, reached=False, score=None, words="")
+
+
+def test_the_call_list_leaves_out_anonymous_reports_and_masks_numbers_until_shown(city, t0, app):
+    from app.models import AuditEntry
+    from tests.work_helpers import client_for
+
+    op = operator(city)
+    named = closed(city, t0 - timedelta(days=5), phone="13900006666")
+    secret = closed(city, t0 - timedelta(days=5), phone="13900007777", anonymous=True)
+    with clock.travel(t0):
+        assert named.id in _due_ids(op) and secret.id not in _due_ids(op)
+    db.session.commit()
+    client = client_for(app, op)
+    with clock.travel(t0):
+        page = client.get("/hotline/follow-ups").get_data(as_text=True)
+    assert "13900006666" not in page and "139****6666" in page
+    assert "13900007777" not in page and "7777" not in page
+    views = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    shown = client.post(f"/work/cases/{named.id}/reporter-phone", data={"csrf_token": token})
+    assert shown.status_code == 200 and "13900006666" in shown.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == views + 1

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attachment, AuditEntry, Case, Contact, OutboxMessage
-from app.services import retention, storage
+from app.models import Attachment, AuditEntry, Case, CaseEvent, Contact, OutboxMessage
+from app.services import cases, clock, retention, storage
+from app.services.actors import Actor
 from tests.work_helpers import client_for, closed, fresh, in_progress, report, token_from
 
 PHONE = "+8613900001111"
@@ -122,6 +123,8 @@ def test_an_administrator_exports_one_residents_data_and_it_is_audited(city, t0,
 def test_an_administrator_erases_one_residents_data_on_request(city, t0, app):
     case = closed(city, t0, phone="13900001111")
     contact_id = _contact().id
+    with clock.travel(t0 + timedelta(hours=3)):
+        cases.rate(case, Actor.resident(_contact()), score=3, comment="我住三楼，还是很吵")
     admin = client_for(app, city.admin)
     page = _admin_finds(admin, "13900001111").get_data(as_text=True)
     refused = admin.post(f"/admin/privacy/{contact_id}/erase",
@@ -136,6 +139,8 @@ def test_an_administrator_erases_one_residents_data_on_request(city, t0, app):
     bodies = db.session.scalars(select(OutboxMessage.body).where(
         OutboxMessage.contact_id == contact_id, OutboxMessage.status != "pending")).all()
     assert bodies and all(b == "" for b in bodies)
+    notes = db.session.scalars(select(CaseEvent.note).where(CaseEvent.case_id == case.id))
+    assert not any("三楼" in (n or "") for n in notes)  # the comment left the history too
     (entry,) = _audit("erase")
     assert entry.username == city.admin.username and "本人来电申请删除" in entry.source
     assert _admin_finds(admin, "13900001111").status_code == 404

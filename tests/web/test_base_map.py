@@ -191,3 +191,9 @@ def test_a_map_setting_that_cannot_work_stops_the_app_at_start(app, settings):
         create_app({"TESTING": True, "SCHEDULER_IN_PROCESS": "off",
                     "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                     **settings})
+
+
+def test_a_tile_url_with_leaflets_subdomain_placeholder_allows_each_subdomain(app, client):
+    with map_settings(app, MAP_TILE_URL="https://{s}.tile.example.cn/{z}/{x}/{y}.png"):
+        sources = img_src(client.get("/"))
+    assert [f"https://{s}.tile.example.cn" for s in "abc"] == sources[3:]

@@ -84,3 +84,13 @@ def test_a_stale_version_hides_nothing(app, city, t0):
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.get(Attachment, case.attachments[0].id).hidden_at is None
+
+
+def test_a_public_photo_is_not_kept_in_shared_caches_so_hiding_it_takes_effect(client, city,
+                                                                             t0):
+    photo = dispatched(city, t0).attachments[0]
+    response = client.get(f"/photos/{photo.storage_key}")
+    assert response.status_code == 200
+    cache = response.cache_control
+    assert cache.private and not cache.public and not cache.immutable
+    assert cache.max_age is not None and cache.max_age <= 3600

@@ -90,3 +90,12 @@ def test_tracking_codes_in_staff_lists_link_to_their_case(app, city, t0):
     case = dispatched(city, t0)
     page = client_for(app, city.chief).get("/work/queue").get_data(as_text=True)
     assert f'href="/work/cases/{case.id}" class="code"' in page
+
+
+def test_a_search_by_number_never_names_the_reporter_of_an_anonymous_report(app, city, t0):
+    named = report(city, t0, phone="13900001111")
+    hidden = report(city, t0, phone="13900001111", code="LD03", anonymous=True)
+    page = client_for(app, city.dispatcher).get(
+        "/work/search", query_string={"q": "13900001111"}).get_data(as_text=True)
+    assert f'data-case="{named.id}"' in page
+    assert f'data-case="{hidden.id}"' not in page
