@@ -130,7 +130,8 @@ def main() -> None:
     from app.services import cases, clock, staff_sessions
     from app.services.actors import Actor
 
-    app = create_app({"RATELIMIT_ENABLED": False, "OUTBOX_DELIVERY": False})
+    app = create_app({"RATELIMIT_ENABLED": False, "OUTBOX_DELIVERY": False,
+                      "SCHEDULER_IN_PROCESS": "off"})  # no sweep thread timed with the pages
     import logging
 
     logging.getLogger("roadchief").setLevel(logging.WARNING)  # no line per case action
