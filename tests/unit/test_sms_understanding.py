@@ -522,3 +522,24 @@ def test_a_landmark_with_a_slip_and_a_house_number_typed_as_its_sound_are_read()
     place = gazetteer.locate("中山大道88好门口")  # 好 for 号
     assert place.number == 88 and place.area_code == "JA01-01"
     assert gazetteer.locate("中山大道88好几辆车").number is None  # 好几: "several"
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("中山大道那个井盖往下陷 比路面低一截", "HF06"),  # the cover sank, not the road
+    ("路口的招牌裂开了 风一吹就晃", "HF07"),
+    ("人行道的砖鼓起来了 还裂开了", "HF04"),  # no fixture named: the paving's state
+])
+def test_a_state_word_belongs_to_the_fixture_named_before_it(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("有人骑个三轮车在路口卖橘子 喇叭一直喊", "HF01"),  # selling from a cart
+    ("点的外卖放在门口被人拿了 外卖小哥说路面有个大坑", "HF04"),  # a delivery is no sale
+    ("小区门口停车场被搭了个棚子", "LD01"),  # a car park is where it is, not parking
+    ("遛狗的不捡狗屎 草地上到处都是", "LD07"),  # a walked dog is no stray dog
+    ("楼下在修管道 中午也不停 午觉都睡不了", "HF05"),  # the midday rest
+    ("门口一摞摞的瓷砖水泥摞在人行道上", "LD04"),  # stacked
+])
+def test_a_detail_around_the_problem_does_not_take_it_over(classifier, message, code):
+    assert classifier.classify(message).code == code

@@ -295,6 +295,11 @@ _WORKS = ("施工", "干活", "打桩", "修路", "破碎", "切割", "挖机", 
 _BOXES = ("箱子", "铁皮箱", "铁皮箱子", "箱", "柜子", "柜", "铁柜", "电箱", "配电箱")
 _NOT_BOXES = ("啤酒箱", "泡沫箱", "纸箱", "垃圾箱", "拖着箱子", "行李箱", "冰箱", "箱子堆",
               "灯箱")
+_SELL = ("卖", "叫卖", "吆喝", "摆卖", "卖菜", "卖水果")
+# Where a seller stands or what a seller sells from ("三轮车在路边卖西瓜", "人行道上卖菜").
+_SELL_FROM = ("三轮车", "三轮", "推车", "小推车", "板车", "后备箱", "路边", "路口", "人行道",
+              "马路边", "门口", "桥下", "地上", "街边", "摊")
+_NOT_SELL = ("外卖", "小卖部", "买卖", "卖场", "拍卖", "出卖", "卖萌")
 _UTILITY = ("电信", "联通", "移动", "电力", "供电", "通信", "线", "电线", "线路", "门开",
             "柜门", "锈", "嗡嗡", "漏电", "电")
 
@@ -338,7 +343,20 @@ RULES: tuple[Rule, ...] = (
     Rule("HF05", 3, _NIGHT, _WORKS, 14, True),
     # A utility box open, leaning, humming ("铁皮箱子门开着 里面线都露出来了").
     Rule("HF08", 3, _BOXES, _UTILITY, 12, True, _NOT_BOXES + ("线上", "电瓶车", "电动车")),
+    # Selling from a cart or at the roadside ("开个三轮车在路边卖西瓜").
+    Rule("HF01", 2.5, _SELL_FROM, _SELL, 8, True, _NOT_SELL, where=True),
 )
+
+#: Words for the state a thing is in (sunk, cracked, leaning). They belong to the thing
+#: named before them in the same clause: in "窨井盖往下陷 比路面低" the cover sank, and
+#: a sunken cover is a cover problem, not a road problem.
+_CONDITIONS = frozenset((
+    "下陷", "陷下去", "塌陷", "凹陷", "沉降", "塌了", "开裂", "裂", "裂缝", "裂开", "破损",
+    "翘起来", "鼓包", "鼓起", "拱起", "拱起来", "歪了", "斜了", "快倒了", "要倒了",
+    "摇摇欲坠", "broken", "cracked", "crack", "sinking", "collapsed", "leaning"))
+#: The catalogue's fixtures: things that themselves sink, crack or lean.
+_FIXTURES = frozenset(("HF06", "HF07", "HF08", "HF09", "HF10"))
+_CONDITION_REACH = 8  # characters between the thing and its state
 
 #: Place words: an object right before one is where the problem is ("电线杆上", "草坪上").
 _PLACE_AFTER = re.compile(r"(上(?![了去来班学])|里(?!面有)|旁边|边上|底下|下面|门口|附近|中间|"
@@ -446,6 +464,7 @@ class Classifier:
             for code, weight in self._weights[phrase]:
                 hits.append((start, phrase, code, weight * place))
         hits += self._sound_hits(norm, covered)
+        hits = _conditions_to_their_thing(norm, hits)
         hits += self._rule_hits(norm, hits, places)
         resolved = _resolved_clauses(norm)
         if resolved:
@@ -524,6 +543,29 @@ class Classifier:
                 hits.append((min(found[:2]), f"{rule.what[0]}+{rule.does[0]}", rule.code,
                              rule.weight * found[2]))
         return hits
+
+
+def _conditions_to_their_thing(norm: str, hits: list[tuple[int, str, str, float]]
+                               ) -> list[tuple[int, str, str, float]]:
+    """A state word ("下陷", "歪了") right after a fixture named in the same clause
+    ("井盖往下陷", "招牌裂了") counts for that fixture, not for the entry the word
+    usually names."""
+    clause = None
+    things = sorted((s, s + len(p), c) for s, p, c, w in hits
+                    if w >= 3 and c in _FIXTURES and p not in _CONDITIONS)
+    if not things:
+        return hits
+    out = []
+    for start, phrase, code, weight in hits:
+        if phrase in _CONDITIONS and code not in _FIXTURES:
+            clause = clause or _clauses(norm)
+            owner = next((c for s, e, c in reversed(things) if e <= start
+                          and start - e <= _CONDITION_REACH and clause[s] == clause[start]),
+                         None)
+            if owner is not None:
+                code = owner
+        out.append((start, phrase, code, weight))
+    return out
 
 
 def _class_pattern(rule: Rule) -> re.Pattern[str]:
