@@ -543,3 +543,23 @@ def test_a_state_word_belongs_to_the_fixture_named_before_it(classifier, message
 ])
 def test_a_detail_around_the_problem_does_not_take_it_over(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    # After a turn, the complaint; before it, the background.
+    ("这里以前老有人乱停车 现在变成有人摆摊", "HF01"),
+    ("以前这里摆摊的多 现在天天有车停在盲道上", "LD03"),
+    ("本来想投诉乱停车的 后来发现是有人在人行道上摆摊卖菜", "HF01"),
+    ("路面塌了个大坑 结果今天有人摔了", "HF04"),  # nothing named after the turn
+])
+def test_the_clause_after_a_turn_carries_the_complaint(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("门口那根电线杆底下锈断了 风一吹就晃", "HF09"),  # a pole and its state
+    ("楼上从窗户吊了根线下来 横在路中间", "LD05"),  # a wire strung across
+    ("隔壁在院子里偷偷起了个两层的小房子", "LD02"),  # 起 a building
+])
+def test_a_thing_and_what_happened_to_it(classifier, message, code):
+    assert classifier.classify(message).code == code

@@ -42,7 +42,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("支了个", 2), ("钢架", 2), ("彩条布", 2), ("顶棚", 3), ("遮阳伞", 3), ("大伞", 2),
              ("支起", 2),
              ("雨搭", 3), ("铁架子", 2), ("架子", 1.5), ("窝棚", 3),
-             ("搭起", 2), ("搭起来", 2), ("凉棚", 3), ("扎了个", 2), ("撑了个", 2)),
+             ("搭起", 2), ("搭起来", 2), ("凉棚", 3), ("扎了个", 2), ("撑了个", 2), ("帆布", 2)),
     "LD02": (("违建", 3), ("违章建筑", 3), ("违法建设", 3), ("加建", 3), ("乱建", 3),
              ("私建", 3), ("加盖", 3), ("加层", 3), ("扩建", 2), ("改建", 2), ("盖房", 3),
              ("打地基", 3), ("砌墙", 2), ("砖房", 2), ("彩钢房", 2), ("阳光房", 3),
@@ -65,7 +65,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("消防通道", 2), ("挪车", 3), ("压着", 1), ("占着", 1),
              ("double parked", 4), ("double-parked", 4), ("blocking the road", 2),
              ("fire lane", 3), ("van", 1), ("truck", 1), ("blocking", 1.5),
-             ("停车场", 0), ("车位", 0), ("四个轮子", 2)),
+             ("停车场", 0), ("车位", 0), ("四个轮子", 2), ("停路边", 2)),
     "LD04": (("乱放", 3), ("乱堆", 3), ("堆放", 2), ("堆物", 3), ("占道堆物", 3),
              ("堆在", 3), ("堆满", 2), ("堆着", 2), ("堆了", 2), ("堆到", 2), ("杂物", 2),
              ("建材", 2), ("货物", 2), ("钢材", 2), ("放了一排", 2), ("石墩", 2),
@@ -82,7 +82,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("堆得", 3),
              ("冰柜", 2), ("货架", 2),
              ("boxes", 2), ("goods", 2), ("stuff", 1.5), ("junk", 2),
-             ("摞", 2), ("摞在", 3), ("码在", 3), ("码放", 3)),
+             ("摞", 2), ("摞在", 3), ("码在", 3), ("码放", 3),
+             ("码到", 3), ("码得", 3), ("货包", 2)),
     "LD05": (("乱牵", 3), ("私拉", 3), ("飞线", 3), ("网线", 3), ("乱接", 2), ("缠满", 2),
              ("电线", 2),
              ("拉线", 2), ("拉了根", 2), ("拉了好几根", 2), ("牵了", 2), ("牵了根", 3),
@@ -92,7 +93,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("充电线", 3),
              ("拖线板", 3), ("接了根", 2),
              ("wire", 2), ("hanging wires", 4), ("dangling", 1), ("extension cord", 3),
-             ("插座线", 3), ("插排", 3), ("排插", 3), ("电源线", 3)),
+             ("插座线", 3), ("插排", 3), ("排插", 3), ("电源线", 3), ("黑线", 2)),
     "LD06": (("乱挂", 3), ("横幅", 3), ("条幅", 3), ("晾晒", 3), ("晒衣", 3), ("晾衣服", 3),
              ("晒衣服", 3), ("晒被子", 3), ("晾被子", 3), ("悬挂", 2), ("挂满", 3), ("挂着", 2),
              ("挂了", 2),
@@ -100,7 +101,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("床单", 2), ("布条", 2), ("腊鱼腊肉", 3), ("灯笼", 1),
              ("banners", 3), ("banner", 3), ("laundry", 3), ("hung", 2), ("hanging", 2),
              ("拖把", 1), ("腊肉", 2), ("腊鱼", 2), ("气球", 1), ("绳子", 1.5), ("晾衣绳", 3),
-             ("晾衣架", 3),
+             ("晾衣架", 3), ("绑满", 3), ("绑了", 2), ("绑在", 3), ("绑的", 2),
              ("挂", 2), ("挂号", 0), ("挂念", 0), ("牵挂", 0), ("挂电话", 0), ("广告布", 2)),
     "LD07": (("乱扔", 3), ("乱丢", 3), ("扔垃圾", 3), ("扔东西", 3), ("扔得", 3), ("扔", 1.5),
              ("垃圾", 1.5), ("烟头", 3), ("纸屑", 3), ("随地", 2), ("槟榔渣", 3),
@@ -115,7 +116,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("没人扫", 4), ("没得人扫", 4), ("扫", 1.5), ("扫码", 0),
              ("throw", 2), ("throwing", 2), ("thrown", 2), ("threw", 2), ("garbage", 1),
              ("cigarette", 2), ("butts", 2), ("everywhere", 1),
-             ("烟屁股", 3), ("饮料瓶", 2), ("塞满", 1), ("狗屎", 2), ("狗粪", 2), ("狗便", 2)),
+             ("烟屁股", 3), ("饮料瓶", 2), ("塞满", 1), ("甩", 1.5), ("往外甩", 3), ("往外扔", 3),
+             ("往下丢", 3), ("往下扔", 3), ("狗屎", 2), ("狗粪", 2), ("狗便", 2)),
     "LD08": (("乱倒", 3), ("偷倒", 3), ("倾倒", 3), ("渣土", 3), ("建筑垃圾", 3),
              ("装修垃圾", 3), ("生活垃圾", 3), ("垃圾堆", 3), ("泔水", 3), ("剩饭剩菜", 3),
              ("废机油", 3),
@@ -195,7 +197,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("cracked", 2), ("crack", 2), ("cracks", 2), ("sinking", 2), ("sinkhole", 4),
              ("鼓包", 3), ("鼓起", 2), ("水凼", 2), ("锥桶", 1), ("沥青", 2),
              ("collapsed", 2), ("uneven", 2), ("paving", 1),
-             ("拱起", 3), ("拱起来", 3), ("走马路", 0), ("走机动车道", 0)),
+             ("拱起", 3), ("拱起来", 3), ("摔一跤", 1), ("摔跤", 1),
+             ("崴", 1), ("绊倒", 1), ("走马路", 0), ("走机动车道", 0)),
     "HF05": (("噪声", 3), ("噪音", 3), ("扰民", 3), ("施工", 2), ("工地", 2), ("打桩", 3),
              ("夜间施工", 4), ("半夜施工", 4), ("晚上施工", 4), ("夜里施工", 4), ("吵", 2),
              ("吵得", 3), ("太吵", 3), ("电镐", 3), ("轰", 2), ("刺耳", 3), ("睡不着", 3),
@@ -258,7 +261,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
 # Word classes the rules below are built from (normal form of ``text.normalize``).
 _CARS = ("车", "汽车", "小车", "小汽车", "轿车", "私家车", "货车", "大货车", "小货车", "面包车",
          "车子", "车辆", "出租车", "的士", "网约车", "厢式货车", "越野车", "商务车", "卡车",
-         "皮卡", "大巴", "suv")
+         "皮卡", "大巴", "suv", "四个轮子")
 _NOT_CARS = ("单车", "自行车", "电动车", "电瓶车", "三轮车", "推车", "小推车", "摩托车", "公交车",
              "渣土车", "垃圾车", "洒水车", "车道", "机动车道", "非机动车道", "车库", "车主",
              "开车", "骑车", "上车", "下车", "停车场", "车位", "车轮", "车窗", "火车", "车站",
@@ -266,7 +269,7 @@ _NOT_CARS = ("单车", "自行车", "电动车", "电瓶车", "三轮车", "推�
              "车流", "车辆段", "婴儿车", "推婴儿车", "购物车", "手推车")
 _TWO_WHEELS = ("单车", "自行车", "电动车", "电瓶车", "小黄车", "小蓝车", "共享单车", "电单车")
 _PARK = ("停", "停放", "停着", "停满", "停了", "占", "堵在", "挡在", "堵住", "挡住", "堵起",
-         "堵着", "堵死", "堵了")
+         "堵着", "堵死", "堵了", "挡死", "挡着")
 # Where a car may not stand.
 _WAYS = ("人行道", "盲道", "斑马线", "消防通道", "非机动车道", "公交站台", "公交车站")
 _NOT_PARK = ("不停", "停止", "暂停", "停工", "停电", "停水", "停业", "停不下来", "没停")
@@ -283,8 +286,11 @@ _BROKEN = ("碎", "烂", "坏", "裂", "塌", "陷", "沉", "翘", "松", "鼓",
            "断", "缺", "掉了", "少了")
 _NOT_BROKEN = ("破碎路面", "碎砖", "碎瓷砖", "坏人", "烂尾", "砖头", "砖墙", "砌砖", "碎砖头",
                "瓷砖", "红砖", "砖房")
-_BUILD = ("砌", "盖", "搭", "建", "扩", "改成", "改建", "围", "圈")
-_STRUCTURE = ("房", "房子", "屋", "墙", "砖墙", "院墙", "层", "楼", "一间", "院子", "住房", "阁楼")
+_BUILD = ("砌", "盖", "搭", "建", "扩", "改成", "改建", "围", "圈", "起", "接出")
+_NOT_BUILD = ("起来", "一起", "起床", "看起", "对不起", "想起", "了起", "起步", "起码", "起风",
+              "起飞", "引起", "提起", "说起", "比起", "起火")
+_STRUCTURE = ("房", "房子", "屋", "墙", "砖墙", "院墙", "层", "楼", "一间", "院子", "住房", "阁楼",
+              "平房", "砖房")
 _NOT_STRUCTURE = ("房东", "楼上", "楼下", "楼顶上", "厨房")
 _MARK = ("涂", "写", "画", "喷", "刻")
 _MARKS = ("字", "画", "漆", "图案", "标语", "广告语")
@@ -295,6 +301,12 @@ _WORKS = ("施工", "干活", "打桩", "修路", "破碎", "切割", "挖机", 
 _BOXES = ("箱子", "铁皮箱", "铁皮箱子", "箱", "柜子", "柜", "铁柜", "电箱", "配电箱")
 _NOT_BOXES = ("啤酒箱", "泡沫箱", "纸箱", "垃圾箱", "拖着箱子", "行李箱", "冰箱", "箱子堆",
               "灯箱")
+_POLES = ("杆", "杆子", "电线杆", "电杆", "线杆", "路灯杆", "灯杆", "监控杆", "水泥杆",
+          "通信杆", "电线杆子")
+_WIRES = ("线", "电线", "黑线", "插座线", "电源线", "网线", "线缆", "电缆", "光纤", "充电线")
+_NOT_WIRES = ("线杆", "电线杆", "电线杆子", "路线", "线路", "公交线", "一线", "在线", "线上",
+              "斑马线", "地铁线", "视线", "光线", "线索", "直线", "二号线", "号线", "沿线",
+              "拉客", "接人", "接送", "接孩子", "拖把", "拖鞋", "拖车", "横幅", "吊车")
 _SELL = ("卖", "叫卖", "吆喝", "摆卖", "卖菜", "卖水果")
 # Where a seller stands or what a seller sells from ("三轮车在路边卖西瓜", "人行道上卖菜").
 _SELL_FROM = ("三轮车", "三轮", "推车", "小推车", "板车", "后备箱", "路边", "路口", "人行道",
@@ -336,13 +348,19 @@ RULES: tuple[Rule, ...] = (
     # A road or pavement and its damage ("马路烂了一大块", "路牙石都碎了").
     Rule("HF04", 2.5, _SURFACE, _BROKEN, 6, True, _NOT_BROKEN),
     # Building a structure ("往外砌了一间房", "用彩钢板搭房子", "砌砖墙").
-    Rule("LD02", 3, _BUILD, _STRUCTURE, 6, False, _NOT_STRUCTURE + ("建设",)),
+    Rule("LD02", 3, _BUILD, _STRUCTURE, 6, False, _NOT_STRUCTURE + _NOT_BUILD + ("建设",)),
     # Marks on a surface ("涂了好多字", "写满了字和画").
     Rule("LD10", 3, _MARK, _MARKS, 8, False, ("写字楼", "画面", "计划")),
     # Works at night or at dawn ("晚上十二点了还在打桩", "凌晨还在浇混凝土").
     Rule("HF05", 3, _NIGHT, _WORKS, 14, True),
     # A utility box open, leaning, humming ("铁皮箱子门开着 里面线都露出来了").
     Rule("HF08", 3, _BOXES, _UTILITY, 12, True, _NOT_BOXES + ("线上", "电瓶车", "电动车")),
+    # A pole leaning, rusted through, broken ("路灯杆底座锈断了", "电线杆歪了要倒").
+    Rule("HF09", 2.5, _POLES, ("歪", "斜", "倒", "晃", "断", "锈", "倾", "裂"), 8, False,
+         ("栏杆", "旗杆", "倒是", "杆上", "杆子上")),
+    # A wire strung, trailing or lying across ("线从窗户顺到地上", "拉了好几根黑线").
+    Rule("LD05", 2.5, _WIRES, ("拉", "牵", "扯", "顺", "横", "拖", "吊", "接", "缠", "绕", "跨"),
+         8, True, _NOT_WIRES),
     # Selling from a cart or at the roadside ("开个三轮车在路边卖西瓜").
     Rule("HF01", 2.5, _SELL_FROM, _SELL, 8, True, _NOT_SELL, where=True),
 )
@@ -368,6 +386,11 @@ _VERBS = frozenset("贴挂晒晾卖扔丢堆倒卸撒摆停搭砍锯画喷刻写
 #: its phrases count for a fraction.
 _RESOLVED = re.compile(r"修好|处理好|处理了|已处理|解决了|已解决|清理干净|清走了|上次|谢谢")
 _RESOLVED_FACTOR = 0.3
+#: A turn ("但是", "结果", "现在"): what comes after it is the complaint, what came before
+#: is the background ("以前老有人乱停车 现在变成有人摆摊"). When the clauses from the turn on
+#: name a problem by themselves, the earlier clauses count for a fraction.
+_TURN = re.compile(r"但是|可是|不过|结果|现在|后来|如今|没想到|谁知|哪知|but |now |then ")
+_BACKGROUND_FACTOR = 0.4
 
 NEGATIONS = ("不是", "并非", "而不是", "不属于", "不算", "not ", "isn't ", "no longer ")
 _NEGATION_REACH = 4  # characters between a negation and the phrase it denies
@@ -471,6 +494,7 @@ class Classifier:
             clause = _clauses(norm)
             hits = [(s, p, c, w * _RESOLVED_FACTOR if clause[s] in resolved else w)
                     for s, p, c, w in hits]
+        hits = _background_before_a_turn(norm, hits, self.threshold)
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
         first: dict[str, int] = {}
@@ -571,6 +595,22 @@ def _conditions_to_their_thing(norm: str, hits: list[tuple[int, str, str, float]
 def _class_pattern(rule: Rule) -> re.Pattern[str]:
     words = {normalize(w) for w in (*rule.what, *rule.does, *rule.not_words) if w}
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
+
+
+def _background_before_a_turn(norm: str, hits: list[tuple[int, str, str, float]],
+                              threshold: float) -> list[tuple[int, str, str, float]]:
+    """The hits before the last turn that is followed by a problem of its own count
+    for ``_BACKGROUND_FACTOR``: "以前这里摆摊的多 现在天天有车停在盲道上" is parking."""
+    turns = [m.start() for m in _TURN.finditer(norm)]
+    for turn in reversed(turns):
+        after: dict[str, float] = {}
+        for s, _p, c, w in hits:
+            if s >= turn:
+                after[c] = after.get(c, 0) + w
+        if after and max(after.values()) >= threshold:
+            return [(s, p, c, w * _BACKGROUND_FACTOR if s < turn else w)
+                    for s, p, c, w in hits]
+    return hits
 
 
 def _resolved_clauses(norm: str) -> set[int]:
