@@ -563,3 +563,18 @@ def test_the_clause_after_a_turn_carries_the_complaint(classifier, message, code
 ])
 def test_a_thing_and_what_happened_to_it(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("中山大道100号 jinggai 不见了", "HF06"),  # a problem word typed in pinyin
+    ("楼下 luan ting che 好多", "LD03"),  # one syllable a word
+    ("wall full of xiaoguanggao", "LD09"),
+    ("the lvhua is destroyed", "HF03"),
+])
+def test_a_problem_word_typed_in_pinyin_is_read(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize("message", ["they made a mess for sale by the lake", "bangle"])
+def test_english_words_are_not_read_as_pinyin(classifier, message):
+    assert not {"码得", "撒了", "拉客", "绑了"} & set(classifier.classify(message).matched)

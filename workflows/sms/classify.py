@@ -400,6 +400,12 @@ _CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 # Characters too common to make two words of the same sound one word ("铁了" is not "贴了").
 _LIGHT = set("了着得在到的被满一子个有地上下人大小车路门口边里不来去打开好多天和头面")
 _SOUND_WEIGHT = 2.5
+_PINYIN_WEIGHT = 2
+_LATIN_WORD = re.compile(r"[a-z]+")
+# A phrase with a particle spells English words in pinyin ("码得" made, "撒了" sale);
+# so do a few others.
+_PARTICLES = set("了得着在的到")
+_ENGLISH_SPELLINGS = frozenset(("lake", "dale", "tale", "bangle", "cane", "mane", "lane"))
 
 
 @dataclass(frozen=True)
@@ -466,6 +472,18 @@ class Classifier:
                     and not _LIGHT & set(phrase)):
                 self._sounds.setdefault(tuple(syllables(phrase) or ()), []).append(phrase)
         self._sound_lengths = sorted({len(k) for k in self._sounds}, reverse=True)
+        # The same phrases typed in toneless pinyin ("jinggai", "dai kuan"): residents
+        # whose phone has no Chinese input, or who type a word they cannot write.
+        self._pinyin: dict[str, str] = {}
+        for phrase, codes in self._weights.items():
+            if (2 <= len(phrase) <= 5 and _CJK_ONLY.match(phrase)
+                    and max(w for _c, w in codes) >= _PINYIN_WEIGHT
+                    and not _PARTICLES & set(phrase)):
+                key = "".join(syllables(phrase) or ())
+                for spelling in {key, key.replace("v", "u")}:
+                    if (len(spelling) >= 4 and spelling not in self._weights
+                            and spelling not in _ENGLISH_SPELLINGS):
+                        self._pinyin.setdefault(spelling, phrase)
 
     def classify(self, text: str) -> Classification:
         norm = normalize(text)
@@ -487,6 +505,7 @@ class Classifier:
             for code, weight in self._weights[phrase]:
                 hits.append((start, phrase, code, weight * place))
         hits += self._sound_hits(norm, covered)
+        hits += self._pinyin_hits(norm, covered)
         hits = _conditions_to_their_thing(norm, hits)
         hits += self._rule_hits(norm, hits, places)
         resolved = _resolved_clauses(norm)
@@ -536,6 +555,30 @@ class Classifier:
                 i += length - 1
                 break
             i += 1
+        return hits
+
+    def _pinyin_hits(self, norm: str, covered: list[bool]) -> list[tuple[int, str, str, float]]:
+        """Latin words no phrase read that spell a phrase in toneless pinyin, alone or
+        with the next word ("jinggai", "jing gai")."""
+        words = [m for m in _LATIN_WORD.finditer(norm) if not any(covered[m.start():m.end()])]
+        hits = []
+        used = -1
+        for i, word in enumerate(words):
+            if word.start() <= used:
+                continue
+            spellings = [(word.group(), word.end())]
+            for j in range(i + 1, min(i + 3, len(words))):  # with the next one or two
+                if norm[words[j - 1].end():words[j].start()] != " ":
+                    break
+                spellings.insert(0, (spellings[0][0] + words[j].group(), words[j].end()))
+            for spelling, end in spellings:
+                phrase = self._pinyin.get(spelling)
+                if phrase is None or _negated(norm, word.start()):
+                    continue
+                for code, weight in self._weights[phrase]:
+                    hits.append((word.start(), phrase, code, weight))
+                used = end - 1
+                break
         return hits
 
     def _rule_hits(self, norm: str, named: list[tuple[int, str, str, float]],
