@@ -578,3 +578,14 @@ def test_a_problem_word_typed_in_pinyin_is_read(classifier, message, code):
 @pytest.mark.parametrize("message", ["they made a mess for sale by the lake", "bangle"])
 def test_english_words_are_not_read_as_pinyin(classifier, message):
     assert not {"码得", "撒了", "拉客", "绑了"} & set(classifier.classify(message).matched)
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("店家把一箱箱的啤酒饮料码在门口 人都过不去", "LD04"),  # 码在 a verb, 门口 where
+    ("there's a huge hole in the road near the school", "HF04"),
+    ("下水道的铁格子少了一根 小孩脚会卡进去", "HF06"),
+    ("路边的交通标志牌被撞倒了 躺在地上", "HF07"),
+])
+def test_a_verb_before_a_place_word_is_the_problem_and_plain_words_are_known(
+        classifier, message, code):
+    assert classifier.classify(message).code == code

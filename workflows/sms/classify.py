@@ -55,7 +55,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("围墙", 2), ("车库", 1),
              ("砌", 2), ("砌死", 3), ("往外接", 2), ("往外搭", 2), ("往上加", 3), ("采光", 2),
              ("公示牌", 2), ("规划许可", 2), ("封阳台", 3), ("占为己有", 2), ("自家院子", 2),
-             ("围起来", 2), ("承重墙", 3), ("栅栏", 1.5), ("菜园", 1.5)),
+             ("围起来", 2), ("往上搭", 3), ("承重墙", 3), ("栅栏", 1.5), ("菜园", 1.5)),
     "LD03": (("乱停", 3), ("乱停车", 3), ("违停", 3), ("违章停车", 3), ("停车", 2),
              ("停在人行道", 3), ("占用人行道停车", 3), ("开上人行道", 3), ("占道停放", 3),
              ("停满车", 3), ("停满了车", 3), ("停满了私家车", 3), ("停在", 2), ("车停", 2),
@@ -197,7 +197,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("地砖松动", 3), ("地砖", 1), ("开裂", 3), ("路沿石", 3),
              ("盲道砖", 3), ("颠", 2), ("回填", 2), ("积水", 1), ("翘起来", 1),
              ("pothole", 4), ("broken", 1.5), ("pavement", 1), ("potholes", 4),
-             ("road surface", 3), ("broken road", 3),
+             ("road surface", 3), ("broken road", 3), ("hole", 2), ("holes", 2),
              ("马路", 1), ("裂", 2), ("裂缝", 3), ("裂开", 3), ("下陷", 3), ("凹陷", 3),
              ("陷下去", 3), ("沉降", 3), ("塌了", 2), ("洞", 2), ("桥洞", 0), ("涵洞", 0),
              ("山洞", 0),
@@ -225,11 +225,12 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("manhole cover", 4), ("manhole", 4), ("drain cover", 4), ("drain grate", 4),
              ("grate", 3),
              ("井口", 3), ("铁盖", 4), ("水井盖", 4),
-             ("下水道口", 3), ("铁板", 2), ("不见了", 1)),
+             ("下水道口", 3), ("铁板", 2), ("不见了", 1), ("铁格子", 3), ("井篦", 4)),
     "HF07": (("招牌", 3), ("广告牌", 3), ("牌子", 2), ("路牌", 3), ("路名牌", 3),
              ("指示牌", 3), ("指路牌", 3), ("广告招牌", 3),
              ("shop sign", 3), ("signboard", 3), ("billboard", 3), ("sign", 2), ("signs", 2),
-             ("灯箱", 3), ("店招", 3), ("门头", 2), ("牌匾", 3)),
+             ("灯箱", 3), ("店招", 3), ("门头", 2), ("牌匾", 3),
+             ("标志牌", 3), ("标牌", 3), ("交通标志", 3), ("站牌", 1)),
     "HF08": (("柜子", 3), ("电箱", 3), ("配电箱", 3), ("交接箱", 3), ("配电柜", 3),
              ("机柜", 3), ("变电箱", 3), ("电力箱", 3), ("快递柜", 3), ("铁皮柜", 3),
              ("弱电柜", 3), ("柜门", 3), ("电箱柜", 3),
@@ -393,6 +394,8 @@ _PLACE_AFTER = re.compile(r"(上(?![了去来班学])|里(?!面有)|旁边|边�
 _PLACE_FACTOR = 0.4
 # A verb before 上 is a verb ("贴上", "挂上"), not a place.
 _VERBS = frozenset("贴挂晒晾卖扔丢堆倒卸撒摆停搭砍锯画喷刻写涂")
+# Nor is a verb with its complement ("码在门口", "堆到路上", "停满门口").
+_LOCATIVE = frozenset("在到满")
 #: A clause about what was already dealt with ("原来的违停已经处理好了，现在有人摆摊"):
 #: its phrases count for a fraction.
 _RESOLVED = re.compile(r"修好|处理好|处理了|已处理|解决了|已解决|清理干净|清走了|上次|谢谢")
@@ -511,7 +514,8 @@ class Classifier:
                 continue
             if _negated(norm, start):
                 continue
-            place = _PLACE_FACTOR if phrase not in _VERBS and _PLACE_AFTER.match(
+            place = _PLACE_FACTOR if phrase not in _VERBS and phrase[-1] not in _LOCATIVE \
+                and _PLACE_AFTER.match(
                 norm, match.end()) else 1.0
             for code, weight in self._weights[phrase]:
                 hits.append((start, phrase, code, weight * place))
