@@ -589,3 +589,14 @@ def test_english_words_are_not_read_as_pinyin(classifier, message):
 def test_a_verb_before_a_place_word_is_the_problem_and_plain_words_are_known(
         classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("推着婴儿车根本过不去 整条人行道都是店里的货", "LD04"),  # goods filling a way
+    ("楼下的垃圾桶早就满了 垃圾都堆到外面来了 臭的不行", "HF99"),  # a bin overflowing
+    ("门面外面天天有人摆水果摊 箱子摆到非机动车道上", "HF01"),  # the stall, not its boxes
+    ("一出门就踩到一脚 不知道谁家的狗拉的 主人也不管", "LD07"),  # dog mess is no stray dog
+    ("车开过去咣的一声 底盘刮了 路中间凸起来一块", "HF04"),  # told by what it did to a car
+])
+def test_an_experience_is_read_for_the_thing_behind_it(classifier, message, code):
+    assert classifier.classify(message).code == code
