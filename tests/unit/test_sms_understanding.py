@@ -600,3 +600,14 @@ def test_a_verb_before_a_place_word_is_the_problem_and_plain_words_are_known(
 ])
 def test_an_experience_is_read_for_the_thing_behind_it(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("neighbour is adding a room on the roof without permit", "LD02"),
+    ("delivery vans block the bike lane every morning", "LD03"),  # a bike lane is a way
+    ("someone spray painted tags all over the underpass", "LD10"),
+    ("the green utility box door is open and wires are hanging out", "HF08"),
+    ("the newsstand is abandoned and full of rubbish", "HF10"),
+])
+def test_plain_english_reports_are_understood(classifier, message, code):
+    assert classifier.classify(message).code == code
