@@ -611,3 +611,13 @@ def test_an_experience_is_read_for_the_thing_behind_it(classifier, message, code
 ])
 def test_plain_english_reports_are_understood(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("人行道上那个大铁盒子被车撞凹了 门也关不上", "HF08"),  # hit by a car is no parking
+    ("下雨天那个雨水口被树叶堵住了 水漫到路上", "HF99"),  # a blocked drain
+    ("小区外面的空地上 一夜之间多了一座土堆", "LD08"),
+    ("对面那户把自家阳台往外延了一米多 用不锈钢包起来了", "LD02"),
+])
+def test_what_a_thing_went_through_is_not_taken_for_another_problem(classifier, message, code):
+    assert classifier.classify(message).code == code
