@@ -621,3 +621,12 @@ def test_plain_english_reports_are_understood(classifier, message, code):
 ])
 def test_what_a_thing_went_through_is_not_taken_for_another_problem(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("马路边那个以前卖彩票的亭子 现在锁着 里面塞满了杂物", "HF10"),  # 卖 describes it
+    ("那个路灯杆子上面的灯箱歪了 随时会掉", "HF07"),  # the sign leans, not the pole
+    ("饭馆门口伸出来一大块遮雨的 下雨水全往人行道上流", "LD01"),
+])
+def test_the_thing_described_is_the_report_not_its_description(classifier, message, code):
+    assert classifier.classify(message).code == code

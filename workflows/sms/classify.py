@@ -43,7 +43,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("支起", 2),
              ("雨搭", 3), ("铁架子", 2), ("架子", 1.5), ("窝棚", 3),
              ("搭起", 2), ("搭起来", 2), ("凉棚", 3), ("扎了个", 2), ("撑了个", 2), ("帆布", 2),
-             ("塑料布", 2), ("油布", 2), ("篷布", 2), ("防雨布", 2), ("竹竿", 1.5)),
+             ("塑料布", 2), ("油布", 2), ("遮雨", 3), ("挡雨", 3), ("撑了块", 2), ("铁皮", 1.5),
+             ("篷布", 2), ("防雨布", 2), ("竹竿", 1.5)),
     "LD02": (("违建", 3), ("违章建筑", 3), ("违法建设", 3), ("加建", 3), ("乱建", 3),
              ("私建", 3), ("加盖", 3), ("加层", 3), ("扩建", 2), ("改建", 2), ("盖房", 3),
              ("打地基", 3), ("砌墙", 2), ("砖房", 2), ("彩钢房", 2), ("阳光房", 3),
@@ -91,7 +92,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("冰柜", 2), ("货架", 2),
              ("boxes", 2), ("goods", 2), ("stuff", 1.5), ("junk", 2),
              ("摞", 2), ("摞在", 3), ("码在", 3), ("码放", 3),
-             ("码到", 3), ("卸货", 1.5), ("水泥墩", 3), ("墩子", 2), ("地锁", 3),
+             ("码到", 3), ("卸货", 1.5), ("水泥墩", 3), ("墩子", 2), ("地锁", 3), ("躺椅", 2),
              ("放在人行道", 3), ("摆在人行道", 2),
              ("码得", 3), ("货包", 2)),
     "LD05": (("乱牵", 3), ("私拉", 3), ("飞线", 3), ("网线", 3), ("乱接", 2), ("缠满", 2),
@@ -108,7 +109,7 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("晒衣服", 3), ("晒被子", 3), ("晾被子", 3), ("悬挂", 2), ("挂满", 3), ("挂着", 2),
              ("挂了", 2),
              ("晒了", 2), ("晾", 3), ("晒", 2), ("挂在", 3), ("被子", 1),
-             ("床单", 2), ("布条", 2), ("腊鱼腊肉", 3), ("灯笼", 1),
+             ("床单", 2), ("布条", 2), ("红布", 2), ("腊鱼腊肉", 3), ("灯笼", 1),
              ("banners", 3), ("banner", 3), ("laundry", 3), ("hung", 2), ("hanging", 2),
              ("拖把", 1), ("腊肉", 2), ("腊鱼", 2), ("气球", 1), ("绳子", 1.5), ("晾衣绳", 3),
              ("晾衣架", 3), ("绑满", 3), ("绑了", 2), ("绑在", 3), ("绑的", 2),
@@ -268,7 +269,8 @@ SYNONYMS: Mapping[str, tuple[tuple[str, float], ...]] = {
              ("square dance", 4), ("loudspeaker", 4), ("loud music", 4),
              ("其他", 1), ("路灯", 2), ("流浪狗", 3), ("流浪猫", 2), ("下水道堵", 3),
              ("大喇叭", 4), ("喇叭", 3), ("公共厕所", 3), ("公厕", 3), ("厕所", 3),
-             ("僵尸车", 4), ("烧落叶", 3), ("烧垃圾", 4), ("狗", 2), ("遛狗", 0),
+             ("僵尸车", 4), ("年没动", 3), ("年都没动", 3), ("年没挪", 3), ("轮胎都瘪", 2),
+             ("烧落叶", 3), ("烧垃圾", 4), ("狗", 2), ("遛狗", 0),
              ("焚烧", 3), ("烧纸", 3),
              ("消防栓", 3),
              ("漏水", 2), ("水管", 3), ("爆管", 4), ("自来水", 3), ("冒水", 3),
@@ -393,7 +395,7 @@ RULES: tuple[Rule, ...] = (
          8, True, _NOT_WIRES),
     # Goods filling a way ("整条人行道都是店里的货", "楼道里全是杂物").
     Rule("LD04", 2.5, _WAYS + ("过道", "楼道", "巷子", "通道"),
-         ("货", "东西", "杂物", "箱子", "材料", "家具", "纸箱"), 10, True,
+         ("货", "杂物", "箱子", "材料", "家具", "纸箱"), 10, True,
          ("货车", "东西南北"), where=True),
     # A bin overflowing ("垃圾桶早就满了").
     Rule("HF99", 3, ("垃圾桶", "垃圾箱", "果皮箱"), ("满", "溢", "冒出来"), 6, False),
@@ -431,9 +433,13 @@ _RESOLVED = re.compile(r"修好|处理好|处理了|已处理|解决了|已解�
 _RESOLVED_FACTOR = 0.3
 #: A turn ("但是", "结果", "现在"): what comes after it is the complaint, what came before
 #: is the background ("以前老有人乱停车 现在变成有人摆摊"). When the clauses from the turn on
-#: name a problem by themselves, the earlier clauses count for a fraction.
+#: name a problem clearly by themselves, the earlier clauses count for a fraction (not when
+#: they only add a detail to the thing named before: "以前卖彩票的亭子 现在锁着 里面塞满了杂物").
 _TURN = re.compile(r"但是|可是|不过|结果|现在|后来|如今|没想到|谁知|哪知|but |now |then ")
 _BACKGROUND_FACTOR = 0.4
+_TURN_CLEAR = 3  # what follows the turn names a problem clearly by itself
+_MODIFIER_REACH = 16
+_MODIFIER_FACTOR = 0.5
 
 NEGATIONS = ("不是", "并非", "而不是", "不属于", "不算", "not ", "isn't ", "no longer ")
 _NEGATION_REACH = 4  # characters between a negation and the phrase it denies
@@ -557,6 +563,7 @@ class Classifier:
             clause = _clauses(norm)
             hits = [(s, p, c, w * _RESOLVED_FACTOR if clause[s] in resolved else w)
                     for s, p, c, w in hits]
+        hits = _modifiers_of_a_named_thing(norm, hits)
         hits = _background_before_a_turn(norm, hits, self.threshold)
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
@@ -668,12 +675,12 @@ def _conditions_to_their_thing(norm: str, hits: list[tuple[int, str, str, float]
         return hits
     out = []
     for start, phrase, code, weight in hits:
-        if phrase in _CONDITIONS and code not in _FIXTURES:
+        if phrase in _CONDITIONS:
             clause = clause or _clauses(norm)
             owner = next((c for s, e, c in reversed(things) if e <= start
                           and start - e <= _CONDITION_REACH and clause[s] == clause[start]),
                          None)
-            if owner is not None:
+            if owner is not None and owner != code:
                 code = owner
         out.append((start, phrase, code, weight))
     return out
@@ -682,6 +689,25 @@ def _conditions_to_their_thing(norm: str, hits: list[tuple[int, str, str, float]
 def _class_pattern(rule: Rule) -> re.Pattern[str]:
     words = {normalize(w) for w in (*rule.what, *rule.does, *rule.not_words) if w}
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
+
+
+def _modifiers_of_a_named_thing(norm: str, hits: list[tuple[int, str, str, float]]
+                                ) -> list[tuple[int, str, str, float]]:
+    """In "A的B" B is the thing and A describes it: in "以前卖彩票的亭子" the kiosk is the
+    report, not a sale. When B is a phrase that names a problem (weight ≥ 3), the phrases
+    of another entry in A (the same clause, at most ``_MODIFIER_REACH`` characters before
+    的) count for ``_MODIFIER_FACTOR``."""
+    heads = [(s, c) for s, p, c, w in hits if w >= 3 and s > 0 and norm[s - 1] == "的"]
+    if not heads:
+        return hits
+    clause = _clauses(norm)
+    out = []
+    for s, p, c, w in hits:
+        if any(c != hc and hs - 1 - _MODIFIER_REACH <= s and s + len(p) <= hs - 1
+               and clause[s] == clause[hs] for hs, hc in heads):
+            w *= _MODIFIER_FACTOR
+        out.append((s, p, c, w))
+    return out
 
 
 def _background_before_a_turn(norm: str, hits: list[tuple[int, str, str, float]],
@@ -694,7 +720,7 @@ def _background_before_a_turn(norm: str, hits: list[tuple[int, str, str, float]]
         for s, _p, c, w in hits:
             if s >= turn:
                 after[c] = after.get(c, 0) + w
-        if after and max(after.values()) >= threshold:
+        if after and max(after.values()) >= max(threshold, _TURN_CLEAR):
             return [(s, p, c, w * _BACKGROUND_FACTOR if s < turn else w)
                     for s, p, c, w in hits]
     return hits
