@@ -630,3 +630,14 @@ def test_what_a_thing_went_through_is_not_taken_for_another_problem(classifier, 
 ])
 def test_the_thing_described_is_the_report_not_its_description(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("我们小区门口的路本来就窄 两边还都是车 救护车都进不来", "LD03"),
+    ("那个工地的泥巴车出来一路掉泥巴 整条路都是黄的", "LD08"),  # 工地 describes the truck
+    ("人行道上的砖一块高一块低 老人走路经常摔", "HF04"),
+    ("老人家在绿化带里种了葱 原来的草全铲掉了", "HF03"),
+    ("门口挂的空调外机滴水 滴到人头上", "HF99"),
+])
+def test_indirect_descriptions_of_everyday_problems(classifier, message, code):
+    assert classifier.classify(message).code == code
