@@ -461,12 +461,16 @@ def test_no_earlier_part_of_the_fresh_messages_drops():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     report = bench.measure()
-    # As last measured (tests/data/sms_fresh.tsv's header): held2 115/120 and held3 142/150
-    # categories, never tuned on; one message of slack each.
-    held2, held3 = report["held2"], report["held3"]
-    assert held2["category"] >= 114 and held2["area"] >= 116
-    assert held3["category"] >= 141 and held3["area"] >= 148 and held3["district"] >= 148
-    for part in ("tune", "tune2", "tune3", "tune4", "tune5"):
+    # As last measured (tests/data/sms_fresh.tsv's header): held2 116/120, held3 146/150 and
+    # held4 132/150 categories, never tuned on; one message of slack each. Only aggregate
+    # figures: a held-out part's misses are never shown.
+    held2, held3, held4 = report["held2"], report["held3"], report["held4"]
+    assert held2["category"] >= 115 and held2["area"] >= 116
+    assert held3["category"] >= 145 and held3["area"] >= 148 and held3["district"] >= 148
+    assert held4["n"] == 150, "held4 is incomplete"
+    assert held4["category"] >= 131, "held4 category dropped"
+    assert held4["area"] >= 148 and held4["district"] >= 148, "held4 places dropped"
+    for part in ("tune", "tune2", "tune3", "tune4", "tune5", "tune6"):
         assert report[part]["category"] >= report[part]["n"] - 1, part
 
 
