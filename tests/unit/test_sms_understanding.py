@@ -461,12 +461,16 @@ def test_no_earlier_part_of_the_fresh_messages_drops():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     report = bench.measure()
-    # As last measured (tests/data/sms_fresh.tsv's header): held2 115/120 and held3 142/150
-    # categories, never tuned on; one message of slack each.
-    held2, held3 = report["held2"], report["held3"]
-    assert held2["category"] >= 114 and held2["area"] >= 116
-    assert held3["category"] >= 141 and held3["area"] >= 148 and held3["district"] >= 148
-    for part in ("tune", "tune2", "tune3", "tune4", "tune5"):
+    # As last measured (tests/data/sms_fresh.tsv's header): held2 116/120, held3 146/150 and
+    # held4 132/150 categories, never tuned on; one message of slack each. Only aggregate
+    # figures: a held-out part's misses are never shown.
+    held2, held3, held4 = report["held2"], report["held3"], report["held4"]
+    assert held2["category"] >= 115 and held2["area"] >= 116
+    assert held3["category"] >= 145 and held3["area"] >= 148 and held3["district"] >= 148
+    assert held4["n"] == 150, "held4 is incomplete"
+    assert held4["category"] >= 131, "held4 category dropped"
+    assert held4["area"] >= 148 and held4["district"] >= 148, "held4 places dropped"
+    for part in ("tune", "tune2", "tune3", "tune4", "tune5", "tune6"):
         assert report[part]["category"] >= report[part]["n"] - 1, part
 
 
@@ -522,3 +526,122 @@ def test_a_landmark_with_a_slip_and_a_house_number_typed_as_its_sound_are_read()
     place = gazetteer.locate("中山大道88好门口")  # 好 for 号
     assert place.number == 88 and place.area_code == "JA01-01"
     assert gazetteer.locate("中山大道88好几辆车").number is None  # 好几: "several"
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("中山大道那个井盖往下陷 比路面低一截", "HF06"),  # the cover sank, not the road
+    ("路口的招牌裂开了 风一吹就晃", "HF07"),
+    ("人行道的砖鼓起来了 还裂开了", "HF04"),  # no fixture named: the paving's state
+])
+def test_a_state_word_belongs_to_the_fixture_named_before_it(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("有人骑个三轮车在路口卖橘子 喇叭一直喊", "HF01"),  # selling from a cart
+    ("点的外卖放在门口被人拿了 外卖小哥说路面有个大坑", "HF04"),  # a delivery is no sale
+    ("小区门口停车场被搭了个棚子", "LD01"),  # a car park is where it is, not parking
+    ("遛狗的不捡狗屎 草地上到处都是", "LD07"),  # a walked dog is no stray dog
+    ("楼下在修管道 中午也不停 午觉都睡不了", "HF05"),  # the midday rest
+    ("门口一摞摞的瓷砖水泥摞在人行道上", "LD04"),  # stacked
+])
+def test_a_detail_around_the_problem_does_not_take_it_over(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    # After a turn, the complaint; before it, the background.
+    ("这里以前老有人乱停车 现在变成有人摆摊", "HF01"),
+    ("以前这里摆摊的多 现在天天有车停在盲道上", "LD03"),
+    ("本来想投诉乱停车的 后来发现是有人在人行道上摆摊卖菜", "HF01"),
+    ("路面塌了个大坑 结果今天有人摔了", "HF04"),  # nothing named after the turn
+])
+def test_the_clause_after_a_turn_carries_the_complaint(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("门口那根电线杆底下锈断了 风一吹就晃", "HF09"),  # a pole and its state
+    ("楼上从窗户吊了根线下来 横在路中间", "LD05"),  # a wire strung across
+    ("隔壁在院子里偷偷起了个两层的小房子", "LD02"),  # 起 a building
+])
+def test_a_thing_and_what_happened_to_it(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("中山大道100号 jinggai 不见了", "HF06"),  # a problem word typed in pinyin
+    ("楼下 luan ting che 好多", "LD03"),  # one syllable a word
+    ("wall full of xiaoguanggao", "LD09"),
+    ("the lvhua is destroyed", "HF03"),
+])
+def test_a_problem_word_typed_in_pinyin_is_read(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize("message", ["they made a mess for sale by the lake", "bangle"])
+def test_english_words_are_not_read_as_pinyin(classifier, message):
+    assert not {"码得", "撒了", "拉客", "绑了"} & set(classifier.classify(message).matched)
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("店家把一箱箱的啤酒饮料码在门口 人都过不去", "LD04"),  # 码在 a verb, 门口 where
+    ("there's a huge hole in the road near the school", "HF04"),
+    ("下水道的铁格子少了一根 小孩脚会卡进去", "HF06"),
+    ("路边的交通标志牌被撞倒了 躺在地上", "HF07"),
+])
+def test_a_verb_before_a_place_word_is_the_problem_and_plain_words_are_known(
+        classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("推着婴儿车根本过不去 整条人行道都是店里的货", "LD04"),  # goods filling a way
+    ("楼下的垃圾桶早就满了 垃圾都堆到外面来了 臭的不行", "HF99"),  # a bin overflowing
+    ("门面外面天天有人摆水果摊 箱子摆到非机动车道上", "HF01"),  # the stall, not its boxes
+    ("一出门就踩到一脚 不知道谁家的狗拉的 主人也不管", "LD07"),  # dog mess is no stray dog
+    ("车开过去咣的一声 底盘刮了 路中间凸起来一块", "HF04"),  # told by what it did to a car
+])
+def test_an_experience_is_read_for_the_thing_behind_it(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("neighbour is adding a room on the roof without permit", "LD02"),
+    ("delivery vans block the bike lane every morning", "LD03"),  # a bike lane is a way
+    ("someone spray painted tags all over the underpass", "LD10"),
+    ("the green utility box door is open and wires are hanging out", "HF08"),
+    ("the newsstand is abandoned and full of rubbish", "HF10"),
+])
+def test_plain_english_reports_are_understood(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("人行道上那个大铁盒子被车撞凹了 门也关不上", "HF08"),  # hit by a car is no parking
+    ("下雨天那个雨水口被树叶堵住了 水漫到路上", "HF99"),  # a blocked drain
+    ("小区外面的空地上 一夜之间多了一座土堆", "LD08"),
+    ("对面那户把自家阳台往外延了一米多 用不锈钢包起来了", "LD02"),
+])
+def test_what_a_thing_went_through_is_not_taken_for_another_problem(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("马路边那个以前卖彩票的亭子 现在锁着 里面塞满了杂物", "HF10"),  # 卖 describes it
+    ("那个路灯杆子上面的灯箱歪了 随时会掉", "HF07"),  # the sign leans, not the pole
+    ("饭馆门口伸出来一大块遮雨的 下雨水全往人行道上流", "LD01"),
+])
+def test_the_thing_described_is_the_report_not_its_description(classifier, message, code):
+    assert classifier.classify(message).code == code
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("我们小区门口的路本来就窄 两边还都是车 救护车都进不来", "LD03"),
+    ("那个工地的泥巴车出来一路掉泥巴 整条路都是黄的", "LD08"),  # 工地 describes the truck
+    ("人行道上的砖一块高一块低 老人走路经常摔", "HF04"),
+    ("老人家在绿化带里种了葱 原来的草全铲掉了", "HF03"),
+    ("门口挂的空调外机滴水 滴到人头上", "HF99"),
+])
+def test_indirect_descriptions_of_everyday_problems(classifier, message, code):
+    assert classifier.classify(message).code == code
