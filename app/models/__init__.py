@@ -20,6 +20,7 @@ from app.models.people import Agency, AgencyCategory, Contact, TeamKind, TeamMem
 from app.models.places import Area, District, Road, Street
 from app.models.security import SignInAttempt, StaffSession
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
+from app.models.supervision_tasks import Campaign, Task, TaskCase, TaskList, TaskPhoto  # noqa: F401
 from app.models.timers import CaseStep, JobHeartbeat
 from app.models.webhooks import WebhookDelivery, WebhookSubscriber
 
