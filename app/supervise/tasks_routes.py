@@ -37,6 +37,8 @@ def task_helpers():
 def _ids(name: str, message) -> list[int]:
     out = []
     for raw in request.form.getlist(name)[:MAX_CHOSEN]:
+        if not raw:
+            continue
         if not raw.isdigit() or len(raw) > 9:
             raise InvalidInput(message, field=name)
         out.append(int(raw))
