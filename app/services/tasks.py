@@ -262,10 +262,10 @@ def _hotspot_task(where, first, last, spot: metrics.Hotspot, radius_m: float, po
     category = db.session.get(Category, spot.category_id)
     place = (f"{area.name_zh} ({spot.lat:.5f}, {spot.lng:.5f})" if area
              else f"{spot.lat:.5f}, {spot.lng:.5f}")
+    label = category.code + " " + category.name_zh
     task = Task(position=position, place=place[:PLACE_MAX],
                 problem=str(_l("%(category)s keeps coming back here: %(n)s reports in the "
-                               "period.", category=f"{category.code} {category.name_zh}",
-                               n=len(near) or spot.count)),
+                               "period.", category=label, n=len(near) or spot.count)),
                 category_id=spot.category_id, lat=spot.lat, lng=spot.lng,
                 area_id=area.id if area else None,
                 street_id=area.street_id if area else None,
@@ -294,10 +294,11 @@ def _category_task(where, first, last, category_id: int, position: int, due: dat
         select(Case.id).where(*_scope(where, first, last), Case.category_id == category_id,
                               Case.street_id == street.id)
         .order_by(Case.id.desc()).limit(EVIDENCE_LINKED)))
+    label = category.code + " " + category.name_zh
     task = Task(position=position, place=street.name_zh[:PLACE_MAX],
                 problem=str(_l("%(category)s is among the most reported problems: %(n)s "
                                "reports in this street in the period.",
-                               category=f"{category.code} {category.name_zh}", n=busiest.n)),
+                               category=label, n=busiest.n)),
                 category_id=category_id, street_id=street.id, district_id=street.district_id,
                 evidence_count=busiest.n, due_on=due, status="open",
                 assignee_kind="street", assignee_street_id=street.id)
