@@ -100,8 +100,9 @@ def test_overlapping_campaigns_are_refused_with_a_message(app, history):
     client = client_for(app, history.district_supervisor)
     assert start(client, history).status_code == 303
     # same category, the district holds street 1, overlapping period
-    response = start(client, history, name="小广告再整治", places=[f"district:{history.district.id}"],
-                     first="2026-11-20", last="2026-12-20")
+    response = start(client, history, name="小广告再整治",
+                     places=[f"district:{history.district.id}"], first="2026-11-20",
+                     last="2026-12-20")
     assert response.status_code == 422
     assert "overlaps “十一月小广告专项整治”" in response.text
     # every category (none chosen) overlaps too
