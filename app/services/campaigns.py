@@ -316,21 +316,20 @@ class Figures:
 
 
 def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
-    days = (campaign.last - campaign.first).days + 1
     period = metrics.Period.of(campaign.first, campaign.last)
-    # Compare like with like: as many days before as the campaign has counted so far.
-    counted = (period.until - campaign.first).days + 1 if period.counted else 0
+    # Compare like with like: as many days just before the campaign as it has counted so
+    # far (all of its days once it is over).
+    counted = (min(period.until, campaign.last) - campaign.first).days + 1 \
+        if period.counted else 0
     before_last = campaign.first - timedelta(days=1)
-    before_first = campaign.first - timedelta(days=days)
-    compared_last = before_first + timedelta(days=max(counted, 1) - 1)
+    before_first = campaign.first - timedelta(days=max(counted, 1))
     place_by = "street" if (campaign.district_id is not None
                             or (viewer is not None and viewer.level in ("district", "street")
                                 and viewer.role != Role.ADMIN.value)) else "district"
     return Figures(
         during=totals(campaign, campaign.first, campaign.last, viewer),
-        before=(totals(campaign, before_first, min(compared_last, before_last), viewer)
-                if counted else Totals()),
-        before_first=before_first, before_last=min(compared_last, before_last),
+        before=totals(campaign, before_first, before_last, viewer) if counted else Totals(),
+        before_first=before_first, before_last=before_last,
         until=period.until if period.counted else None,
         by_place=breakdown(campaign, place_by, viewer), place_by=place_by,
         by_category=breakdown(campaign, "category", viewer),
