@@ -32,6 +32,7 @@ from app.services.tasks import (
     require_creator,
     require_supervisor,
 )
+from workflows import supervision
 from workflows.lifecycle import Role
 from workflows.metrics import COUNTERS, Totals
 
@@ -210,21 +211,22 @@ def areas_of(campaign: Campaign) -> set[int]:
 
 
 def overlapping(campaign: Campaign) -> Campaign | None:
-    """An existing campaign over an overlapping period whose categories and places meet
-    this one's (no categories means every category)."""
+    """An existing campaign whose scope overlaps this one's (``workflows.supervision``)."""
     others = db.session.scalars(select(Campaign).where(
         Campaign.first <= campaign.last, Campaign.last >= campaign.first,
         Campaign.id != (campaign.id or 0)).order_by(Campaign.id))
-    mine_areas = None
+    mine = None
     for other in others:
-        cats, theirs = set(campaign.category_ids), set(other.category_ids)
-        if cats and theirs and not cats & theirs:
-            continue
-        if mine_areas is None:
-            mine_areas = areas_of(campaign)
-        if mine_areas & areas_of(other):
+        if mine is None:
+            mine = scope_of(campaign)
+        if supervision.overlaps(mine, scope_of(other)):
             return other
     return None
+
+
+def scope_of(campaign: Campaign) -> supervision.Scope:
+    return supervision.Scope(campaign.first, campaign.last, frozenset(campaign.category_ids),
+                             frozenset(areas_of(campaign)))
 
 
 def _filters(campaign: Campaign, table, viewer: User | None) -> list:

@@ -28,6 +28,7 @@ from app.services import clock, media
 from app.services import metrics_dashboard as metrics
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.plain_text import has_controls
+from workflows import supervision
 from workflows.lifecycle import Role
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class Progress:
 
 
 def is_overdue(task: Task, on: date | None = None) -> bool:
-    return task.status == "open" and task.due_on is not None and task.due_on < (on or today())
+    return supervision.task_overdue(task.status, task.due_on, on or today())
 
 
 def progress_of(list_ids: list[int]) -> dict[int, Progress]:
