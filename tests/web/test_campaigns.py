@@ -239,3 +239,21 @@ def test_unknown_campaigns_are_not_found(app, history):
     for path in ("/supervise/campaigns/999", "/supervise/campaigns/999/report",
                  "/supervise/tasks/999"):
         assert get(client, path).status_code == 404
+
+
+def test_the_pages_carry_no_inline_script(app, history):
+    from tests.web.test_guards import INLINE_HANDLER, INLINE_SCRIPT
+    from tests.web.test_supervision_tasks import drawn
+
+    client = client_for(app, history.district_supervisor)
+    start(client, history)
+    campaign = db.session.scalar(select(Campaign))
+    task_list = drawn(app, history, data={"spot": "", "category": str(cat("LD09"))})
+    for path in ("/supervise/tasks", f"/supervise/tasks/{task_list.id}", "/supervise/campaigns",
+                 f"/supervise/campaigns/{campaign.id}",
+                 f"/supervise/campaigns/{campaign.id}/report",
+                 f"/work/tasks/{task_list.tasks[0].id}", "/supervise/hotspots?month=2026-11"):
+        response = get(client, path)
+        assert response.status_code == 200, path
+        page = response.text
+        assert not INLINE_SCRIPT.search(page) and not INLINE_HANDLER.search(page), path
