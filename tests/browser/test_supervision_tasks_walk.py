@@ -113,3 +113,31 @@ def test_a_supervisor_goes_from_a_hotspot_to_a_published_task_list_and_a_campaig
     # The supervisor's list shows the progress.
     page.goto(f"{live_server}/supervise/tasks/{task.task_list_id}")
     assert page.locator("#progress").get_attribute("data-closed") == "1"
+
+
+def test_the_campaign_report_prints_on_a4_with_its_masthead(browser, live_server, app,
+                                                           hot_city):
+    from datetime import date
+
+    from app.services import clock
+
+    city = hot_city
+    campaign = Campaign(name="小广告专项整治", district_id=city.district.id, district_ids=[],
+                        street_ids=[city.street.id], area_ids=[], category_ids=[],
+                        first=date(2026, 11, 1), last=date(2026, 11, 30), target_on_time=0.98,
+                        owner_id=city.district_supervisor.id,
+                        created_by_id=city.district_supervisor.id, created_at=clock.now())
+    db.session.add(campaign)
+    db.session.commit()
+    page = signed_in(browser, live_server, app, city.district_supervisor)
+    page.goto(f"{live_server}/supervise/campaigns/{campaign.id}/report"
+              "?issuer=江岸区城市运行管理中心")
+    assert page.locator("#masthead-form").is_visible()
+    page.emulate_media(media="print")
+    assert page.locator("#masthead").is_visible()
+    assert "江岸区城市运行管理中心" in page.locator("#masthead .issuer").inner_text()
+    assert not page.locator("#masthead-form").is_visible()
+    assert not page.locator(".staffbar").first.is_visible()
+    shot(page, "tasks-campaign-report-print")
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
