@@ -81,7 +81,7 @@ def saturate() -> None:
               response_s, handled, handling_s, closed, reworked, with_contact, r1, r2, r3)
             SELECT d::date, s.district_id, a.street_id, a.id, c.id,
               coalesce(a.road_chief_id, 0), 0, ch,
-              3, 3 - (a.id + c.id) % 2, 0, 3, 3600, 3, 36000, 3, 0, 2, 1, 1, 0
+              3, 3 - (a.id + c.id) %% 2, 0, 3, 3600, 3, 36000, 3, 0, 2, 1, 1, 0
             FROM generate_series(current_date - 730, current_date - 1, interval '1 day') d
             CROSS JOIN area a JOIN street s ON s.id = a.street_id
             CROSS JOIN category c CROSS JOIN unnest({channels}) ch""")

@@ -255,15 +255,12 @@ def _filters(campaign: Campaign, table, viewer: User | None) -> list:
     return out
 
 
-def _table(campaign: Campaign, by: str | None = None, viewer: User | None = None):
-    """The street table answers when neither categories, areas nor an area-level reader
-    narrow the scope (and the split is by a place it holds)."""
-    narrow = bool(campaign.category_ids or campaign.area_ids
-                  or (viewer is not None and viewer.level == "area"
-                      and viewer.role != Role.ADMIN.value))
-    if narrow or by not in (None, "district", "street"):
-        return MetricDay.__table__
-    return MetricDayStreet.__table__
+def _narrow(campaign: Campaign, viewer: User | None) -> bool:
+    """Whether categories, areas or an area-level reader narrow the scope below what the
+    street table (``metric_day_street``) holds."""
+    return bool(campaign.category_ids or campaign.area_ids
+                or (viewer is not None and viewer.level == "area"
+                    and viewer.role != Role.ADMIN.value))
 
 
 def _sums(table):
@@ -272,35 +269,9 @@ def _sums(table):
     return [func.coalesce(func.sum(table.c[c]), 0).label(c) for c in COUNTERS]
 
 
-def totals(campaign: Campaign, first: date, last: date, viewer: User | None = None) -> Totals:
-    period = metrics.Period.of(first, last)
-    if not period.counted:
-        return Totals()
-    t = _table(campaign, viewer=viewer)
-    row = db.session.execute(select(*_sums(t)).where(
-        t.c.day.between(period.first, period.until), *_filters(campaign, t, viewer))).one()
-    return Totals.of(row._mapping)
-
-
-def breakdown(campaign: Campaign, by: str, viewer: User | None = None) -> list[metrics.Row]:
-    period = metrics.Period.of(campaign.first, campaign.last)
-    if not period.counted:
-        return []
-    t = _table(campaign, by, viewer)
-    column = t.c[{"district": "district_id", "street": "street_id",
-                  "category": "category_id"}[by]]
-    rows = db.session.execute(select(column.label("key"), *_sums(t)).where(
-        t.c.day.between(period.first, period.until), *_filters(campaign, t, viewer))
-        .group_by(column))
-    found = [(r.key, Totals.of(r._mapping)) for r in rows]
-    names = metrics.member_names(by, [k for k, _ in found])
-    return metrics.ranked([metrics.Row(k, names.get(k, "—"), tot) for k, tot in found
-                           if k and any(tot.as_dict().values())], "on_time")
-
-
 @dataclass
 class Figures:
-    """A campaign's page: its figures, the same over as many days before it, and the
+    """A campaign's page: its figures, the same over as many days just before it, and the
     splits by place and category."""
 
     during: Totals
@@ -318,6 +289,12 @@ class Figures:
 
 
 def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
+    """Everything in one pass over the daily counters of the campaign's days (and, when
+    categories or areas narrow it, of the days before it): rows grouped by place,
+    category and whether the day is before the campaign, added up here. When nothing
+    narrows it, the days before come from the small street table instead."""
+    from sqlalchemy import case as sql_case
+
     period = metrics.Period.of(campaign.first, campaign.last)
     # Compare like with like: as many days just before the campaign as it has counted so
     # far (all of its days once it is over).
@@ -328,14 +305,48 @@ def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
     place_by = "street" if (campaign.district_id is not None
                             or (viewer is not None and viewer.level in ("district", "street")
                                 and viewer.role != Role.ADMIN.value)) else "district"
-    return Figures(
-        during=totals(campaign, campaign.first, campaign.last, viewer),
-        before=totals(campaign, before_first, before_last, viewer) if counted else Totals(),
-        before_first=before_first, before_last=before_last,
-        until=period.until if period.counted else None,
-        by_place=breakdown(campaign, place_by, viewer), place_by=place_by,
-        by_category=breakdown(campaign, "category", viewer),
-    )
+    out = Figures(Totals(), Totals(), before_first, before_last,
+                  period.until if period.counted else None, [], place_by, [])
+    if not counted:
+        return out
+    narrow = _narrow(campaign, viewer)
+    t = MetricDay.__table__
+    place_col = t.c[f"{place_by}_id"]
+    start = before_first if narrow else campaign.first
+    before = sql_case((t.c.day < campaign.first, 1), else_=0).label("before")
+    rows = db.session.execute(
+        select(before, place_col.label("place"), t.c.category_id.label("category"), *_sums(t))
+        .where(t.c.day.between(start, period.until), *_filters(campaign, t, viewer))
+        .group_by(before, place_col, t.c.category_id)).all()
+    places: dict[int, Totals] = {}
+    categories: dict[int, Totals] = {}
+    for row in rows:
+        counters = row._mapping
+        if row.before:
+            out.before.add(counters)
+            continue
+        out.during.add(counters)
+        places.setdefault(row.place, Totals()).add(counters)
+        categories.setdefault(row.category, Totals()).add(counters)
+    if not narrow:
+        s = MetricDayStreet.__table__
+        found = db.session.execute(select(*_sums(s)).where(
+            s.c.day.between(before_first, before_last), *_filters(campaign, s, viewer))).one()
+        out.before = Totals.of(found._mapping)
+    out.by_place = _rows(place_by, places)
+    out.by_category = _rows("category", categories)
+    return out
+
+
+def _rows(by: str, found: dict[int, Totals]) -> list[metrics.Row]:
+    names = metrics.member_names(by, list(found))
+    return metrics.ranked([metrics.Row(k, names.get(k, "—"), tot) for k, tot in found.items()
+                           if k and any(tot.as_dict().values())], "on_time")
+
+
+def totals(campaign: Campaign, viewer: User | None = None) -> Totals:
+    """The campaign's figures over its days (counted so far)."""
+    return figures(campaign, viewer).during
 
 
 def scope_names(campaign: Campaign) -> tuple[list[str], list[str]]:
