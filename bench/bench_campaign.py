@@ -48,7 +48,7 @@ def make(n: int) -> None:
     from app import create_app
     from app.services import metrics_rebuild
 
-    app = create_app()
+    app = create_app({"SCHEDULER_IN_PROCESS": "off"})
     with app.app_context():
         started = time.perf_counter()
         counted = metrics_rebuild.rebuild(batch=50_000)
@@ -189,7 +189,7 @@ def run(title: str) -> None:
     from app.models import Case, MetricDay, MetricDayStreet, User
     from app.services import staff_sessions
 
-    app = create_app({"RATELIMIT_ENABLED": False})
+    app = create_app({"RATELIMIT_ENABLED": False, "SCHEDULER_IN_PROCESS": "off"})
     with app.app_context():
         cases = db.session.scalar(select(func.count()).select_from(Case))
         day_rows = db.session.scalar(select(func.count()).select_from(MetricDay))
@@ -232,7 +232,7 @@ def main() -> None:
     if args.saturate:
         from app import create_app
 
-        with create_app().app_context():
+        with create_app({"SCHEDULER_IN_PROCESS": "off"}).app_context():
             saturate()
         run("daily counters saturated (every day × area × category × channel)")
 

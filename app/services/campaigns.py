@@ -289,12 +289,9 @@ class Figures:
 
 
 def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
-    """Everything in one pass over the daily counters of the campaign's days (and, when
-    categories or areas narrow it, of the days before it): rows grouped by place,
-    category and whether the day is before the campaign, added up here. When nothing
-    narrows it, the days before come from the small street table instead."""
-    from sqlalchemy import case as sql_case
-
+    """Two reads of the daily counters: the campaign's days grouped by place and
+    category (added up here into its totals and both splits), and the sums of the days
+    before it (from the small street table when nothing narrows the scope)."""
     period = metrics.Period.of(campaign.first, campaign.last)
     # Compare like with like: as many days just before the campaign as it has counted so
     # far (all of its days once it is over).
@@ -312,27 +309,23 @@ def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
     narrow = _narrow(campaign, viewer)
     t = MetricDay.__table__
     place_col = t.c[f"{place_by}_id"]
-    start = before_first if narrow else campaign.first
-    before = sql_case((t.c.day < campaign.first, 1), else_=0).label("before")
+    # Grouped by plain columns (the planner knows how few groups they make: a hash), and
+    # the days before summed apart, from the street table when nothing narrows the scope.
     rows = db.session.execute(
-        select(before, place_col.label("place"), t.c.category_id.label("category"), *_sums(t))
-        .where(t.c.day.between(start, period.until), *_filters(campaign, t, viewer))
-        .group_by(before, place_col, t.c.category_id)).all()
+        select(place_col.label("place"), t.c.category_id.label("category"), *_sums(t))
+        .where(t.c.day.between(campaign.first, period.until), *_filters(campaign, t, viewer))
+        .group_by(place_col, t.c.category_id)).all()
     places: dict[int, Totals] = {}
     categories: dict[int, Totals] = {}
     for row in rows:
         counters = row._mapping
-        if row.before:
-            out.before.add(counters)
-            continue
         out.during.add(counters)
         places.setdefault(row.place, Totals()).add(counters)
         categories.setdefault(row.category, Totals()).add(counters)
-    if not narrow:
-        s = MetricDayStreet.__table__
-        found = db.session.execute(select(*_sums(s)).where(
-            s.c.day.between(before_first, before_last), *_filters(campaign, s, viewer))).one()
-        out.before = Totals.of(found._mapping)
+    b = MetricDay.__table__ if narrow else MetricDayStreet.__table__
+    found = db.session.execute(select(*_sums(b)).where(
+        b.c.day.between(before_first, before_last), *_filters(campaign, b, viewer))).one()
+    out.before = Totals.of(found._mapping)
     out.by_place = _rows(place_by, places)
     out.by_category = _rows("category", categories)
     return out
