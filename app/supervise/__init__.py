@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise", cli_group="metrics")
 
-from app.supervise import campaigns_routes, cli, origins, routes, tasks_routes  # noqa: E402,F401  # noqa: E402,F401
+from app.supervise import campaigns_routes, cli, origins, routes, tasks_routes  # noqa: E402,F401
