@@ -91,11 +91,13 @@ def seed(history: bool = True, cases_count: int = 400, rng_seed: int = 20261125,
     if history and not db.session.scalar(select(Case.id).where(Case.channel == "demo").limit(1)):
         say(f"history: {cases_count} cases through the closed loop")
         History(data, random.Random(rng_seed)).load(cases_count)
+    from app.demo import supervision_demo
     from app.services import demo_intake
 
     demo_intake.seed_rules()
     if history:
         demo_intake.seed_cases()
+        supervision_demo.seed()
     from app.demo import assessment_demo
 
     assessment_demo.seed()

@@ -24,6 +24,7 @@ from app.models.problem_points import ProblemPoint  # noqa: F401
 from app.models.security import SignInAttempt, StaffSession
 from app.models.sms import InboundMessage, SmsConversation, SmsMedia, SmsOptOut
 from app.models.sms_template import SmsTemplate
+from app.models.supervision_tasks import Campaign, Task, TaskCase, TaskList, TaskPhoto  # noqa: F401
 from app.models.timers import CaseStep, JobHeartbeat
 from app.models.webhooks import WebhookDelivery, WebhookSubscriber
 

@@ -6,5 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise", cli_group="metrics")
 
-from app.supervise import cli, origins, routes  # noqa: E402,F401,I001
+from app.supervise import campaigns_routes, cli, origins, routes, tasks_routes  # noqa: E402,F401,I001
 from app.supervise import assessment_cli, assessment_routes, points_routes  # noqa: E402,F401

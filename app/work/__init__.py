@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("work", __name__, url_prefix="/work")
 
-from app.work import navigation, phone, photos, routes  # noqa: E402,F401
+from app.work import navigation, phone, photos, routes, tasks  # noqa: E402,F401

@@ -2,7 +2,7 @@
 agency
 
 Revision ID: i24b_assessment
-Revises: i23a_privacy
+Revises: i24a_tasks
 Create Date: 2026-12-07 20:36:26.078189
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'i24b_assessment'
-down_revision = 'i23a_privacy'
+down_revision = 'i24a_tasks'
 branch_labels = None
 depends_on = None
 

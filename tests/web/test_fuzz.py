@@ -41,7 +41,9 @@ reason rectify_normal_amount rectify_normal_unit remember repeat road_chief role
 service_code service_request_id sort start start_date state status street support
 template_id to token
 urgency user username version viewport which year weeks max_deduction weight-on_time_rate
-red-size black-below points-late cap-late contractor""")))
+red-size black-below points-late cap-late contractor
+title spot campaign places categories first last target owner issuer issue issued publish
+save""")))
 #: Routes that end the tester's own session or need a provider's signature.
 SKIP = {"auth.logout", "static"}
 
@@ -58,7 +60,9 @@ def scene(city, app, t0):
     clients = {key: client_for(app, user) for key, user in who.items()}
     clients["public"] = client_for(app)
     clients["public"].csrf = token_from(clients["public"].get("/report").get_data(as_text=True))
-    ids = {"case_id": live.id, "agency_id": city.traffic.id, "area_id": city.area2.id,
+    supervision = _supervision(city, live)
+    ids = {**supervision, "case_id": live.id, "agency_id": city.traffic.id,
+           "area_id": city.area2.id,
            "user_id": city.chief2.id, "category_id": 1, "member_id": city.member.id,
            "message_id": 1, "attachment_id": 1, "key_id": 1, "contact_id": 1,
            "delivery_id": 1, "landmark_id": 1, "subscriber_id": 1, "point_id": 1}
@@ -67,6 +71,32 @@ def scene(city, app, t0):
                "service_code": "LD09", "service_request_id": done.code, "anything": "x",
                "filename": "css/app.css"}
     return clients, ids, strings
+
+
+def _supervision(city, case) -> dict:
+    """A campaign and a task list with one task behind the live case (任务清单, 专项整治)."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.models.supervision_tasks import Campaign, Task, TaskCase, TaskList
+    from app.services import clock
+
+    campaign = Campaign(name="专项", district_ids=[], street_ids=[], area_ids=[],
+                        category_ids=[], first=date(2026, 11, 1), last=date(2026, 11, 30),
+                        target_on_time=0.98, owner_id=city.city_supervisor.id,
+                        created_by_id=city.city_supervisor.id, created_at=clock.now())
+    task_list = TaskList(title="清单", first=date(2026, 11, 1), last=date(2026, 11, 30),
+                         created_by_id=city.city_supervisor.id, created_at=clock.now(),
+                         campaign=campaign)
+    task = Task(position=1, place="解放大道", problem="小广告", district_id=city.district.id,
+                street_id=city.street.id, area_id=city.area.id, due_on=date(2026, 12, 20))
+    task_list.tasks.append(task)
+    db.session.add_all([campaign, task_list])
+    db.session.flush()
+    db.session.add(TaskCase(task_id=task.id, case_id=case.id))
+    db.session.commit()
+    return {"campaign_id": campaign.id, "list_id": task_list.id, "task_id": task.id,
+            "photo_id": 1}
 
 
 def _client(clients, endpoint: str):
