@@ -58,6 +58,7 @@ from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
 from workflows.sms import (
     Awaiting,
+    Classification,
     Classifier,
     Command,
     CommandKind,
@@ -87,6 +88,9 @@ class Inbound:
     channel: str = "sms"  # or "wechat": then ``wechat_openid`` is who wrote
     wechat_openid: str | None = None
     point: tuple[float, float] | None = None  # (lng, lat), WGS-84: a shared location
+    #: A shared location: ``body`` is the label WeChat's map gives the spot (a place name,
+    #: "武汉广场停车场"), read only as address words, never as the problem.
+    location: bool = False
 
     @classmethod
     def from_form(cls, form: Mapping) -> Inbound:
@@ -412,7 +416,8 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         _expire(conversation)  # it keeps its own report; this message starts afresh
         conversation = None
     seen = understanding()
-    category = seen.classifier.classify(msg.body)
+    # A location's label names the spot, not the problem: a car park is no parking report.
+    category = Classification(None) if msg.location else seen.classifier.classify(msg.body)
     prefer = _earlier_areas(contact) if contact is not None and not new_contact else []
     place = seen.gazetteer.locate(msg.body, prefer) if msg.point is None \
         else _place_at(msg.point, msg.body)

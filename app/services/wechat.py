@@ -145,8 +145,8 @@ def inbound_of(message) -> object | None:
     if message.type == "location":
         point = _point(message.location_x, message.location_y)
         label = (message.label or "")[:sms.BODY_MAX]
-        return sms.Inbound(body=label, point=point, **common) if point else \
-            sms.Inbound(body=label, **common)
+        # The label is the spot's name, read as address words only (``location``).
+        return sms.Inbound(body=label, point=point, location=True, **common)
     if message.type == "image":
         media_id = (message.media_id or "").strip()
         if not _MEDIA_ID.fullmatch(media_id):

@@ -155,6 +155,26 @@ def test_a_location_first_then_the_problem(city, client, plain):
     assert "已收到" in made.reply
 
 
+def test_a_location_label_is_the_place_not_a_second_problem(city, client, plain):
+    # WeChat's map labels the spot with a place name; "停车场" is no illegal-parking report.
+    asked = post_plain(client, text_xml("路边电线杆上有人乱贴小广告"))
+    assert count(Case) == 0 and "位置" in asked.reply
+    placed = post_plain(client, location_xml(*gcj(City.POINT2), label="武汉广场停车场"))
+    case = db.session.scalars(select(Case)).one()
+    assert case.category.code == "LD09" and case.area_id == city.area2.id
+    assert case.code[:4] in placed.reply
+
+
+def test_a_location_alone_labelled_with_a_problem_word_asks_what_the_problem_is(
+        city, client, plain):
+    asked = post_plain(client, location_xml(*gcj(City.POINT2), label="黎黄陂路 垃圾中转站"))
+    assert count(Case) == 0 and count(SmsConversation) == 1
+    assert "问题" in asked.reply
+    post_plain(client, text_xml("有辆车停在人行道上"))
+    case = db.session.scalars(select(Case)).one()
+    assert case.category.code == "LD03" and case.area_id == city.area2.id
+
+
 def test_a_location_outside_every_area_is_kept_for_a_dispatcher(city, client, plain):
     post_plain(client, text_xml("有车停在人行道上"))
     post_plain(client, location_xml(*gcj(City.NOWHERE)))
