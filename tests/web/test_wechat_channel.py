@@ -6,6 +6,8 @@ media API of a local fake of WeChat; progress notifications as template messages
 from __future__ import annotations
 
 import math
+import time
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -262,17 +264,52 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(city, client, plain):
     assert missing.status_code == 403 and nothing_stored()
 
 
+def signed_query(age: int = 0) -> dict[str, str]:
+    """A callback query WeChat could have signed ``age`` seconds ago (a fresh nonce)."""
+    timestamp, nonce = str(int(time.time()) - age), f"q{uuid.uuid4().hex}"
+    return {"signature": signature(TOKEN, timestamp, nonce), "timestamp": timestamp,
+            "nonce": nonce, "openid": OPENID}
+
+
+def test_a_signed_url_older_than_five_minutes_is_refused(city, client, plain):
+    # The signature covers no body: a signed URL read from an access log must not carry one.
+    for age in (301, -301, 3600):
+        stale = client.post("/wechat/callback", query_string=signed_query(age),
+                            data=text_xml("中山大道乱停车").encode(), content_type="text/xml")
+        assert stale.status_code == 403 and nothing_stored()
+    fresh = client.post("/wechat/callback", query_string=signed_query(250),
+                        data=text_xml("中山大道乱停车").encode(), content_type="text/xml")
+    assert fresh.status_code == 200 and count(Case) == 1
+
+
+def test_a_signed_url_replayed_with_another_body_is_refused(city, client, plain):
+    query = signed_query()
+    xml = text_xml("中山大道有车停在人行道上")
+    first = client.post("/wechat/callback", query_string=query, data=xml.encode(),
+                        content_type="text/xml")
+    assert first.status_code == 200 and count(Case) == 1
+    forged = client.post("/wechat/callback", query_string=query, content_type="text/xml",
+                         data=text_xml("黄浦路有车停在人行道上", openid=OTHER_OPENID).encode())
+    assert forged.status_code == 403
+    assert count(Case) == 1 and count(InboundMessage) == 1 and count(Contact) == 1
+    # WeChat's own retry of a slow callback (the same query, the same body) is answered.
+    again = client.post("/wechat/callback", query_string=query, data=xml.encode(),
+                        content_type="text/xml")
+    code = db.session.scalars(select(Case)).one().code
+    assert again.status_code == 200 and code[4:] in again.get_data(as_text=True)
+    assert count(InboundMessage) == 1
+
+
 @pytest.mark.parametrize("body", [b"", b"<xml>", b"\x00\x01", b"<xml><MsgType>text</MsgType></xml>",
                                   "<xml>中".encode("gbk")])
 def test_a_signed_body_that_is_no_message_is_refused(city, client, plain, body):
-    query = {"signature": signature(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n"}
-    response = client.post("/wechat/callback", query_string=query, data=body,
+    response = client.post("/wechat/callback", query_string=signed_query(), data=body,
                            content_type="text/xml")
     assert response.status_code in (400, 403) and nothing_stored()
 
 
 def test_a_huge_body_is_refused(city, client, plain):
-    query = {"signature": signature(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n"}
+    query = signed_query()
     body = text_xml("中" * 40_000).encode()
     response = client.post("/wechat/callback", query_string=query, data=body,
                            content_type="text/xml")
