@@ -10,10 +10,11 @@ status report; Tencent reports within seconds, long before ``SMS_SENDING_TIMEOUT
 
 Callbacks (状态回调 and 回复回调): Tencent posts JSON to the URLs set in its console and
 documents no signature on them. They are authenticated by a secret token in the URL
-(``TENCENT_SMS_CALLBACK_TOKEN``, compared in constant time), optionally by the source
-network (``TENCENT_SMS_CALLBACK_NETWORKS``), and by their content: a status report counts
-only for a message we sent (its SerialNo) to that very number, and a reply only when it
-carries our signature."""
+(``TENCENT_SMS_CALLBACK_TOKEN``, compared in constant time; masked in the app's and nginx's
+logs) and optionally by the source network (``TENCENT_SMS_CALLBACK_NETWORKS``); nothing else.
+The content checks are sanity checks, not authentication: a status report counts only for a
+message we sent (its SerialNo) to that very number, and a reply must name our signature,
+which is the public 签名 text every resident sees."""
 
 from __future__ import annotations
 
