@@ -111,8 +111,13 @@ def set_template(admin: User | None, kind: str, data: Mapping[str, Any],
         problems.add("params", _l("Unknown parameter(s) %(names)s; this message has: %(allowed)s",
                                   names=", ".join(wrong)[:200], allowed=", ".join(allowed) or "-"))
     param_max = integer(problems, data, "param_max", 1, 500, default=0) or None
-    problems.raise_if_any()
     row = db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == kind))
+    if not template_id and row is not None and gateway_needs_templates():
+        # Removed while the gateway sends, every message of this kind would fail.
+        problems.add("template_id", _l(
+            "The SMS gateway in use sends only approved templates: replace this template "
+            "instead of removing it."))
+    problems.raise_if_any()
     before = audit.snapshot(row, FIELDS) if row is not None else None
     if not template_id:
         if row is not None:

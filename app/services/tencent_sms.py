@@ -74,8 +74,12 @@ class TencentSender:
         )
         from tencentcloud.sms.v20210111 import models
 
-        template_id, values = sms_templates.render(message.kind or "text", message.params
-                                                   if message.kind else {"text": message.body})
+        try:
+            template_id, values = sms_templates.render(
+                message.kind or "text",
+                message.params if message.kind else {"text": message.body})
+        except LookupError as exc:  # no template: retrying cannot help
+            raise PermanentError(str(exc)) from exc
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [message.to_phone]
         request.SmsSdkAppId = self.app_id

@@ -242,6 +242,37 @@ def test_a_refused_number_fails_for_good_with_the_reason(city, t0, tencent, queu
     assert len(tencent.sent) == 1
 
 
+def test_a_template_cannot_be_removed_while_tencent_sends(city, tencent, app):
+    from tests.admin_helpers import post, sign_in
+
+    client = app.test_client()
+    sign_in(client, city.admin)
+    removed = post(client, "/admin/sms-templates/closed", {"template_id": "", "params": ""})
+    assert removed.status_code == 422 and 'data-error="template_id"' in removed.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert sms_templates.missing() == []
+    done, bad = sms_templates.import_csv("kind,template_id,params\nclosed,,\n", "test")
+    db.session.rollback()
+    assert done == 0 and "template_id" in bad[2] and sms_templates.missing() == []
+    replaced = post(client, "/admin/sms-templates/closed", {"template_id": "555",
+                                                            "params": "code"})
+    assert replaced.status_code == 303  # replacing it is how a template changes
+
+
+def test_a_message_whose_template_is_gone_fails_at_once_not_after_five_tries(
+        city, t0, tencent, queued):
+    message = a_web_report(city, t0)
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(
+        SmsTemplate.kind == message.kind)))
+    db.session.commit()
+    with clock.travel(t0):
+        delivery.deliver()
+    db.session.refresh(message)
+    assert message.status == "failed" and "no SMS template" in message.last_error
+    assert message.attempts == 1 and tencent.sent == []
+
+
 def test_tencent_out_of_reach_is_a_passing_failure(city, t0, tencent, queued, ctx):
     message = a_web_report(city, t0)
     ctx.config["TENCENT_SMS_ENDPOINT"] = "http://127.0.0.1:9"  # nothing listens there
