@@ -406,6 +406,32 @@ def test_twilio_stays_the_default(app):
         assert sms_gateways.problems() == []
 
 
+def test_twilio_named_without_its_credentials_stops_the_app_not_the_console(app):
+    from app import create_app
+    from app.services import sms_gateways
+
+    twilio = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
+              "TWILIO_FROM_NUMBER": "+15005550006"}
+    with pytest.raises(RuntimeError, match="TWILIO_FROM_NUMBER"):
+        create_app({"SMS_GATEWAY": "twilio", "REDIS_URL": None,
+                    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t"})
+    named = create_app({"SMS_GATEWAY": "twilio", "REDIS_URL": None, **twilio,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    unset = create_app({"REDIS_URL": None, **twilio,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    for configured in (named, unset):  # one rule: the page's name is the sender used
+        with configured.app_context():
+            assert sms_gateways.name() == "twilio"
+            assert type(delivery.sender()).__name__ == "TwilioSender"
+            configured.config["TWILIO_FROM_NUMBER"] = ""
+            expected = "TransientError" if configured is named else "ConsoleSender"
+            try:
+                got = type(delivery.sender()).__name__
+            except Exception as exc:
+                got = type(exc).__name__
+            assert got == expected  # named Twilio never falls back to the console
+
+
 HOSTILE = ["\x00", "a\x00b", "99999999999999999999999", -1, 1e309, None, [], {}, "x" * 5000,
            "\r\nSet-Cookie: x=1", "<img src=x onerror=alert(1)>", "\u202e\U0001F600", True]
 
