@@ -536,6 +536,34 @@ def test_the_whole_loop_on_wechat_ends_with_a_rating_sent_from_wechat(city, clie
     assert (rating.score, rating.channel) == (1, "wechat") and case.code[:4] in thanks.reply
 
 
+def test_the_usual_closure_uses_the_close_template_when_only_that_is_set(
+        city, client, plain, ctx):
+    from tests.resident_helpers import close_by_staff
+
+    ctx.config["WECHAT_TEMPLATES"] = dict(TEMPLATES, close="TPL-CLOSE-0003")
+    case = _wechat_case(client, city)
+    close_by_staff(city, case)  # closed by a passed check (verify_pass), as usual
+    closing = [c["json"] for c in plain.of("message/template/send")
+               if c["json"]["template_id"] == "TPL-CLOSE-0003"]
+    assert len(closing) == 1 and closing[0]["touser"] == OPENID
+    assert f"{case.code[:4]}-{case.code[4:]}" in closing[0]["data"]["keyword1"]["value"]
+    # "closed, please rate" never went as a customer-service text (refused after 48 h).
+    assert not [c for c in plain.of("message/custom/send")
+                if case.code[:4] in c["json"]["text"]["content"]
+                and "1" in c["json"]["text"]["content"] and "评价" in c["json"]["text"][
+                    "content"]]
+
+
+def test_a_template_for_an_unknown_kind_stops_the_app_at_start_up(app):
+    from app import create_app
+
+    for templates in ({"closed": "TPL-1"}, {"verify": "TPL-1", "dispatch": "TPL-2"}):
+        with pytest.raises(ValueError, match="unknown kind"):
+            create_app({"TESTING": True, "REDIS_URL": None,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "WECHAT_TEMPLATES": templates})
+
+
 def test_erasing_a_wechat_resident_forgets_the_openid(city, client, plain):
     from app.services import retention
 
