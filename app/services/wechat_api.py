@@ -169,12 +169,14 @@ def _facts(message) -> tuple[str, dict[str, str]]:
     from app import labels
     from app.extensions import db
     from app.models import Case, CaseEvent
-    from app.services.sms_words import sms_time
+    from app.services.sms_words import sms_time, sms_time_in
     from workflows.lifecycle import State
 
     event = db.session.get(CaseEvent, message.event_id) if message.event_id else None
     case = db.session.get(Case, message.case_id) if message.case_id else None
-    facts = {"message": message.body, "time": sms_time(message.created_at)}
+    facts = {"message": message.body,  # the time in the resident's language, as the text
+             "time": sms_time_in(message.language, message.created_at) if message.language
+             else sms_time(message.created_at)}
     if case is not None:
         with force_locale(message.language):
             facts.update(code=f"{case.code[:4]}-{case.code[4:]}",

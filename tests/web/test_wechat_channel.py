@@ -386,6 +386,21 @@ def test_progress_goes_as_a_template_message_through_the_api(city, client, plain
     assert plain.of("token")  # the access token came from the fake, too
 
 
+def test_the_time_in_a_template_is_in_the_residents_language(city, client, plain):
+    case = _wechat_case(client, city)
+    contact = db.session.scalars(select(Contact)).one()
+    contact.language = "en"
+    db.session.commit()
+    cases.dispatch(case, city.actor(city.dispatcher))  # sent from a Chinese-speaking context
+    (sent,) = plain.of("message/template/send")
+    data = sent["json"]["data"]
+    assert "was sent to" in data["first"]["value"]  # the message itself is in English
+    assert "月" not in data["keyword2"]["value"]
+    assert any(m in data["keyword2"]["value"] for m in ("Dec", "Jan", "Nov", "Feb", "Oct",
+                                                          "Mar", "Sep", "Apr", "Aug", "May",
+                                                          "Jun", "Jul"))
+
+
 def test_a_long_value_is_shortened_for_its_field_never_refused(city, client, plain):
     from app.services import wechat_api
 
