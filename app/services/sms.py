@@ -91,6 +91,9 @@ class Inbound:
     #: A shared location: ``body`` is the label WeChat's map gives the spot (a place name,
     #: "武汉广场停车场"), read only as address words, never as the problem.
     location: bool = False
+    #: The gateway takes no reply text (Tencent's callback): the answer goes as an outbox
+    #: row, so a new case's "received" is its event's own outbox row, sent like any other.
+    reply_in_outbox: bool = False
 
     @classmethod
     def from_form(cls, form: Mapping) -> Inbound:
@@ -209,7 +212,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
         language = prose_language(msg.body) or known
     if contact is not None and contact.language != language:
         contact.language = language  # later notifications follow the language they write in
-    outcome = _Outcome(*_inbound(msg, contact, language))
+    outcome = _Outcome(*_inbound(msg, contact, language), reply_in_outbox=msg.reply_in_outbox)
     inbound = outcome.inbound
     try:
         with force_locale(language):
@@ -245,6 +248,7 @@ class _Outcome:
     reply: str = ""
     committed: bool = False
     linked: bool = False  # the photos joined an existing case (a repeated report)
+    reply_in_outbox: bool = False  # see ``Inbound.reply_in_outbox``
 
     def record(self) -> None:
         """Add the message (and its photos) to the session: in the door's transaction when
@@ -753,7 +757,9 @@ def _create(step: Step, contact: Contact | None, language: str,
         Actor.resident(contact), category_code=category,
         description=description[:DESCRIPTION_MAX], address=address[:ADDRESS_MAX],
         area_id=place.area_id if place else None, lat=lat, lng=lng, language=language,
-        channel=channel, link=link, receipt_in_reply=outcome is not None and contact is not None)
+        channel=channel, link=link,
+        receipt_in_reply=outcome is not None and contact is not None
+        and not outcome.reply_in_outbox)
 
 
 def _media_of(conversation: SmsConversation | None) -> list[SmsMedia]:
