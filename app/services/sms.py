@@ -52,7 +52,7 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, contacts, delivery, mms, reference_data
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
-from app.services.message_kinds import tagged
+from app.services.message_kinds import KINDS, kind_of, tagged
 from app.services.notifications import display_code, receipt_place, sms_receipt
 from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
@@ -185,18 +185,28 @@ def receive(msg: Inbound) -> str:
 
 def _known_reply(sid: str) -> str | None:
     row = db.session.execute(
-        select(InboundMessage.reply, InboundMessage.case_id, InboundMessage.language,
-               InboundMessage.contact_id)
+        select(InboundMessage.reply, InboundMessage.reply_kind, InboundMessage.reply_params,
+               InboundMessage.case_id, InboundMessage.language, InboundMessage.contact_id)
         .where(InboundMessage.message_sid == sid)).first()
     if row is None:
         return None
     if row.reply is not None:
+        if row.reply_kind in KINDS and row.reply_kind != "text":
+            return tagged(row.reply_kind, row.reply, **(row.reply_params or {}))
         return row.reply
     if row.case_id is not None:  # committed with its case, but not with its reply
         with force_locale(row.language):
             contact = db.session.get(Contact, row.contact_id) if row.contact_id else None
             return sms_receipt(db.session.get(Case, row.case_id), _opted_out(contact))
     return ""
+
+
+def _keep_reply(inbound: InboundMessage, reply: str) -> None:
+    """The reply kept with its message, with its kind and values (``_known_reply``)."""
+    inbound.reply = reply
+    inbound.reply_kind, inbound.reply_params = kind_of(reply)
+    if inbound.reply_kind == "text":
+        inbound.reply_kind = inbound.reply_params = None
 
 
 def _handle(msg: Inbound) -> tuple[str, list[int]]:
@@ -231,7 +241,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
                                                       problem=problem), problem=problem)
     if not outcome.committed:
         outcome.record()
-        outcome.inbound.reply = outcome.reply
+        _keep_reply(outcome.inbound, outcome.reply)
         db.session.commit()
     # The photos that now have a case, by their keys (no reload after commit).
     return outcome.reply, [inspect(m).identity[0] for m in outcome.media] \
@@ -553,9 +563,10 @@ def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str
         outcome.record()
         with force_locale(language):
             code, where = display_code(moved.code), receipt_place(moved)
-            inbound.reply = outcome.reply = tagged("reply_moved", _(
+            outcome.reply = tagged("reply_moved", _(
                 "[roadchief] Case %(code)s moved to %(place)s. Text \"CX %(code)s\" for "
                 "progress.", code=code, place=where), code=code, place=where)
+            _keep_reply(inbound, outcome.reply)
         outcome.committed = True
 
     cases.correct_place(case, Actor.resident(contact), area=db.session.get(Area, place.area_id),
@@ -748,7 +759,8 @@ def _create(step: Step, contact: Contact | None, language: str,
             outcome.record()
             inbound.case_id = case.id
             with force_locale(language):
-                inbound.reply = outcome.reply = sms_receipt(case, _opted_out(contact))
+                outcome.reply = sms_receipt(case, _opted_out(contact))
+                _keep_reply(inbound, outcome.reply)
             outcome.media = rows
             outcome.committed = True
 

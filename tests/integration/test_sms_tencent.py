@@ -357,6 +357,34 @@ def test_a_cut_off_send_waits_while_tencent_cannot_be_asked(city, t0, tencent, q
 # -- refused when configured, not when sending -------------------------------------------------
 
 
+def test_no_template_is_needed_for_the_catch_all_text_kind(city, tencent, app):
+    from app.services import sms_gateways
+
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == "text")))
+    db.session.commit()
+    assert sms_templates.missing() == [] and sms_gateways.problems() == []
+    sms_gateways.check_on_start(app)  # gunicorn serves
+    ok = app.test_cli_runner().invoke(args=["sms", "check-templates"])
+    assert ok.exit_code == 0
+
+
+def test_a_reply_given_again_after_a_crash_keeps_its_own_template(city, tencent, client):
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == "text")))
+    db.session.commit()
+    payload = reply_payload("HELP")
+    assert client.post(f"/sms/tencent/{TOKEN}/inbound", json=payload).status_code == 200
+    assert tencent.sent[-1]["TemplateId"] == TEMPLATE["reply_help"]
+    # The worker died after the message was stored, before its answer's row was written.
+    for row in outbox():
+        db.session.delete(row)
+    db.session.commit()
+    before = len(tencent.sent)
+    assert client.post(f"/sms/tencent/{TOKEN}/inbound", json=payload).status_code == 200
+    (row,) = outbox()
+    assert row.kind == "reply_help" and row.status == "sent"
+    assert [m["TemplateId"] for m in tencent.sent[before:]] == [TEMPLATE["reply_help"]]
+
+
 def test_check_templates_refuses_a_missing_kind(city, tencent, app):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["sms", "check-templates"])
