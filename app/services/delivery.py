@@ -18,6 +18,9 @@ took the message. Taken: the row is sent, with the provider's SID and status. No
 (or failed there): it is sent again, or after the last attempt marked failed for a
 person to send again from the outbox page. If the provider cannot be asked, the row waits
 for the next sweep, and after ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` it goes to a person.
+Exactly once holds as far as the provider can say: Tencent lists only reported messages
+(see services/tencent_sms: absence waits for the give-up time), and WeChat cannot be asked
+at all, so a WeChat message cut off in its worker is sent again (possibly a duplicate).
 
 Gateways are plug-ins chosen per message by its ``channel``: "sms" goes to the SMS gateway
 that ``SMS_GATEWAY`` names (Twilio, Tencent Cloud SMS or the console); another channel
@@ -326,7 +329,8 @@ class WeChatSender:
             raise PermanentError(str(exc)) from exc
 
     def lookup(self, msg: OutboxMessage) -> ProviderMessage | None:
-        """WeChat cannot be asked about a message: one cut off there is sent again."""
+        """WeChat cannot be asked about a message: one cut off there is sent again, so a
+        message WeChat took just before its worker died reaches the resident twice."""
         return None
 
 

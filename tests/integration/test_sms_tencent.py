@@ -333,16 +333,39 @@ def test_a_cut_off_send_that_tencent_took_is_marked_sent(city, t0, tencent, queu
     assert tencent.sent == []  # not sent twice
 
 
-def test_a_cut_off_send_tencent_never_took_is_sent_again(city, t0, tencent, queued):
+def test_a_cut_off_send_tencent_never_took_is_sent_again(city, t0, tencent, queued, ctx):
     message = interrupted(city, t0)
     with clock.travel(t0 + timedelta(minutes=15)):
         delivery.deliver()
     db.session.refresh(message)
-    # Tencent was asked first (by number), then the message went once.
-    assert [r["action"] for r in tencent.requests] == ["PullSmsSendStatusByPhoneNumber",
-                                                       "SendSms"]
+    # No report yet is no answer (a switched-off phone reports hours later): it waits.
+    assert [r["action"] for r in tencent.requests] == ["PullSmsSendStatusByPhoneNumber"]
     assert tencent.requests[0]["params"]["PhoneNumber"] == PHONE
+    assert message.status == "sending" and tencent.sent == []
+    give_up = ctx.config.get("SMS_INTERRUPTED_GIVE_UP_SECONDS", 86400)
+    with clock.travel(t0 + timedelta(seconds=give_up + 60)):
+        delivery.deliver()
+    db.session.refresh(message)
+    # Still no report a day later: Tencent was asked once more, then the message went once.
+    assert [r["action"] for r in tencent.requests][-2:] == ["PullSmsSendStatusByPhoneNumber",
+                                                            "SendSms"]
     assert message.status == "sent" and len(tencent.sent) == 1
+
+
+def test_a_cut_off_send_whose_report_comes_late_is_not_sent_twice(city, t0, tencent, queued):
+    message = interrupted(city, t0)
+    with clock.travel(t0 + timedelta(minutes=15)):
+        delivery.deliver()  # the phone is off: Tencent has no report yet
+    tencent.reports.append({"UserReceiveTime": "2026-12-07 13:00:05", "CountryCode": "86",
+                            "SubscriberNumber": PHONE[3:], "PhoneNumber": PHONE,
+                            "SerialNo": "2433:late", "ReportStatus": "SUCCESS",
+                            "Description": "DELIVRD",
+                            "SessionContext": f"roadchief:{message.id}"})
+    with clock.travel(t0 + timedelta(hours=3)):
+        delivery.deliver()
+    db.session.refresh(message)
+    assert message.status == "sent" and message.provider_id == "2433:late"
+    assert tencent.sent == []  # the resident got it once
 
 
 def test_a_cut_off_send_waits_while_tencent_cannot_be_asked(city, t0, tencent, queued):
