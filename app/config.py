@@ -121,8 +121,11 @@ class Config:
     # AppSecret, and the EncodingAESKey for the encrypted (安全) mode; without an AES key the
     # callback takes plaintext messages. Without a token the channel is off (404).
     # WECHAT_TEMPLATES: the template id per message kind, as JSON, e.g.
-    # {"submit": "...", "dispatch": "...", "rectify": "...", "close": "..."}; a kind without
-    # one goes as a customer-service text message (within WeChat's 48 h reply window).
+    # {"submit": "...", "dispatch": "...", "rectify": "...", "verify_pass": "...",
+    #  "reject": "...", "reopen": "...", "notice": "..."} (the kinds: the case event's action,
+    # or notice; verify_pass, the usual closure, and close share one template if only one is
+    # set; an unknown kind stops the app); a kind without one goes as a customer-service text
+    # message (which WeChat refuses 48 h after the resident last wrote).
     WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN") or None
     WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID") or None
     WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET") or None

@@ -43,6 +43,9 @@ class InboundMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     # The TwiML reply, kept so that Twilio's retry of the same message gets the same answer.
     reply: Mapped[str | None] = mapped_column(Text)
+    # Its kind and values (message_kinds): a reply given again goes as its own template.
+    reply_kind: Mapped[str | None] = mapped_column(String(40))
+    reply_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     received_at: Mapped[datetime]
 
 

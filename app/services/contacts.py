@@ -1,5 +1,7 @@
-"""Residents' contacts: a phone number as the app keeps it, and the one find-or-create
-every channel uses (the web form, Open311, SMS; WeChat by the resident's OpenID)."""
+"""Residents' contacts: a phone number as the app keeps it, and the two find-or-creates:
+by number (``find_or_create``: the web form, Open311, SMS) and by OpenID
+(``find_or_create_wechat``: WeChat, whose contact holds a ``wx-`` handle for its number);
+both insert with ``ON CONFLICT DO NOTHING`` on the same unique phone column."""
 
 from __future__ import annotations
 
@@ -61,10 +63,6 @@ def wechat_handle(openid: str) -> str:
     OpenID (so two first messages at once meet on the same unique key), never a number an
     SMS could go to."""
     return WECHAT_PREFIX + hashlib.sha256(openid.encode()).hexdigest()[:16]
-
-
-def is_wechat_handle(phone: str | None) -> bool:
-    return bool(phone) and phone.startswith(WECHAT_PREFIX)
 
 
 def find_or_create_wechat(openid: str, language: str = DEFAULT_LANGUAGE

@@ -2,8 +2,8 @@
 
 Storage is WGS-84 everywhere. A position that arrives already shifted into GCJ-02 (a WeChat
 location message, a phone app on AMap's or Tencent's SDK) is converted on the way in; the
-browser converts for display with the vendored gcoord (static/js/coords.js), whose formula is
-the same, so both sides agree to the millimetre.
+browser converts for display with the vendored gcoord, whose formula is
+the same (used by static/js/basemap.js), so both sides agree to the millimetre.
 
 The formula comes from `prcoords` (CC0). Its inverse is a fixed-point iteration on the forward
 transform (a round trip stays within 5 mm anywhere in China); the one-step inverse most

@@ -18,6 +18,9 @@ took the message. Taken: the row is sent, with the provider's SID and status. No
 (or failed there): it is sent again, or after the last attempt marked failed for a
 person to send again from the outbox page. If the provider cannot be asked, the row waits
 for the next sweep, and after ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` it goes to a person.
+Exactly once holds as far as the provider can say: Tencent lists only reported messages
+(see services/tencent_sms: absence waits for the give-up time), and WeChat cannot be asked
+at all, so a WeChat message cut off in its worker is sent again (possibly a duplicate).
 
 Gateways are plug-ins chosen per message by its ``channel``: "sms" goes to the SMS gateway
 that ``SMS_GATEWAY`` names (Twilio, Tencent Cloud SMS or the console); another channel
@@ -139,20 +142,30 @@ class TwilioSender:
 GATEWAYS = ("twilio", "tencent", "console")
 
 
-def sender():
-    """The SMS gateway ``SMS_GATEWAY`` names; unset: Twilio when its credentials are
-    set, else the console."""
-    cfg = current_app.config
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+
+
+def gateway_name(cfg) -> str:
+    """The one rule for which SMS gateway runs: the one ``SMS_GATEWAY`` names; unset,
+    Twilio when its credentials are set, else the console. (``SMS_GATEWAY=twilio`` without
+    every Twilio setting stops the app at start: ``sms_gateways.settings_problems``.)"""
     chosen = cfg.get("SMS_GATEWAY") or ""
+    if chosen:
+        return chosen
+    return "twilio" if all(cfg.get(k) for k in TWILIO_SETTINGS) else "console"
+
+
+def sender():
+    """The SMS gateway ``gateway_name`` names."""
+    cfg = current_app.config
+    chosen = gateway_name(cfg)
     if chosen == "tencent":
         from app.services import tencent_sms
 
         return tencent_sms.sender()
-    if chosen == "console":
-        return ConsoleSender(cfg["SMS_OUTBOX_LOG"])
-    if cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN") and cfg.get(
-        "TWILIO_FROM_NUMBER"
-    ):
+    if chosen == "twilio":
+        if not all(cfg.get(k) for k in TWILIO_SETTINGS):  # refused at start; never the console
+            raise TransientError("SMS_GATEWAY=twilio without every TWILIO_* setting")
         return TwilioSender(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
                             cfg["TWILIO_FROM_NUMBER"], f"{cfg['PUBLIC_BASE_URL']}/sms/status",
                             http_client=cfg.get("TWILIO_HTTP_CLIENT"))
@@ -316,7 +329,8 @@ class WeChatSender:
             raise PermanentError(str(exc)) from exc
 
     def lookup(self, msg: OutboxMessage) -> ProviderMessage | None:
-        """WeChat cannot be asked about a message: one cut off there is sent again."""
+        """WeChat cannot be asked about a message: one cut off there is sent again, so a
+        message WeChat took just before its worker died reaches the resident twice."""
         return None
 
 

@@ -21,7 +21,7 @@ from app.models import Case, CaseEvent, Contact, OutboxMessage, SmsOptOut, User
 from app.services import clock, rating_links
 from app.services.message_kinds import kind_of, tagged
 from workflows.lifecycle import Action
-from workflows.sms.text import _GSM
+from workflows.sms.text import GSM
 
 
 def _is_zh() -> bool:
@@ -177,7 +177,7 @@ def staff_place(case: Case) -> str:
             r.name for r in case.area.roads[:2])
     else:
         road = case.address
-    if road and road not in parts and (zh or not parts or all(ch in _GSM for ch in road)):
+    if road and road not in parts and (zh or not parts or all(ch in GSM for ch in road)):
         # In English, a Chinese road name next to the area's English name would make the
         # whole SMS UCS-2 (three segments instead of one): the English name says it.
         parts.append(road)

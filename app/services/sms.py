@@ -52,12 +52,13 @@ from app.models.case import ADDRESS_MAX, DESCRIPTION_MAX
 from app.services import cases, clock, contacts, delivery, mms, reference_data
 from app.services.actors import Actor
 from app.services.errors import InvalidInput, ServiceError
-from app.services.message_kinds import tagged
+from app.services.message_kinds import KINDS, kind_of, tagged
 from app.services.notifications import display_code, receipt_place, sms_receipt
 from app.services.sms_words import category_words, sms_time
 from workflows.lifecycle import State
 from workflows.sms import (
     Awaiting,
+    Classification,
     Classifier,
     Command,
     CommandKind,
@@ -87,6 +88,12 @@ class Inbound:
     channel: str = "sms"  # or "wechat": then ``wechat_openid`` is who wrote
     wechat_openid: str | None = None
     point: tuple[float, float] | None = None  # (lng, lat), WGS-84: a shared location
+    #: A shared location: ``body`` is the label WeChat's map gives the spot (a place name,
+    #: "武汉广场停车场"), read only as address words, never as the problem.
+    location: bool = False
+    #: The gateway takes no reply text (Tencent's callback): the answer goes as an outbox
+    #: row, so a new case's "received" is its event's own outbox row, sent like any other.
+    reply_in_outbox: bool = False
 
     @classmethod
     def from_form(cls, form: Mapping) -> Inbound:
@@ -178,18 +185,28 @@ def receive(msg: Inbound) -> str:
 
 def _known_reply(sid: str) -> str | None:
     row = db.session.execute(
-        select(InboundMessage.reply, InboundMessage.case_id, InboundMessage.language,
-               InboundMessage.contact_id)
+        select(InboundMessage.reply, InboundMessage.reply_kind, InboundMessage.reply_params,
+               InboundMessage.case_id, InboundMessage.language, InboundMessage.contact_id)
         .where(InboundMessage.message_sid == sid)).first()
     if row is None:
         return None
     if row.reply is not None:
+        if row.reply_kind in KINDS and row.reply_kind != "text":
+            return tagged(row.reply_kind, row.reply, **(row.reply_params or {}))
         return row.reply
     if row.case_id is not None:  # committed with its case, but not with its reply
         with force_locale(row.language):
             contact = db.session.get(Contact, row.contact_id) if row.contact_id else None
             return sms_receipt(db.session.get(Case, row.case_id), _opted_out(contact))
     return ""
+
+
+def _keep_reply(inbound: InboundMessage, reply: str) -> None:
+    """The reply kept with its message, with its kind and values (``_known_reply``)."""
+    inbound.reply = reply
+    inbound.reply_kind, inbound.reply_params = kind_of(reply)
+    if inbound.reply_kind == "text":
+        inbound.reply_kind = inbound.reply_params = None
 
 
 def _handle(msg: Inbound) -> tuple[str, list[int]]:
@@ -205,7 +222,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
         language = prose_language(msg.body) or known
     if contact is not None and contact.language != language:
         contact.language = language  # later notifications follow the language they write in
-    outcome = _Outcome(*_inbound(msg, contact, language))
+    outcome = _Outcome(*_inbound(msg, contact, language), reply_in_outbox=msg.reply_in_outbox)
     inbound = outcome.inbound
     try:
         with force_locale(language):
@@ -224,7 +241,7 @@ def _handle(msg: Inbound) -> tuple[str, list[int]]:
                                                       problem=problem), problem=problem)
     if not outcome.committed:
         outcome.record()
-        outcome.inbound.reply = outcome.reply
+        _keep_reply(outcome.inbound, outcome.reply)
         db.session.commit()
     # The photos that now have a case, by their keys (no reload after commit).
     return outcome.reply, [inspect(m).identity[0] for m in outcome.media] \
@@ -241,6 +258,7 @@ class _Outcome:
     reply: str = ""
     committed: bool = False
     linked: bool = False  # the photos joined an existing case (a repeated report)
+    reply_in_outbox: bool = False  # see ``Inbound.reply_in_outbox``
 
     def record(self) -> None:
         """Add the message (and its photos) to the session: in the door's transaction when
@@ -412,7 +430,8 @@ def _report(msg: Inbound, outcome: _Outcome, contact: Contact | None, language: 
         _expire(conversation)  # it keeps its own report; this message starts afresh
         conversation = None
     seen = understanding()
-    category = seen.classifier.classify(msg.body)
+    # A location's label names the spot, not the problem: a car park is no parking report.
+    category = Classification(None) if msg.location else seen.classifier.classify(msg.body)
     prefer = _earlier_areas(contact) if contact is not None and not new_contact else []
     place = seen.gazetteer.locate(msg.body, prefer) if msg.point is None \
         else _place_at(msg.point, msg.body)
@@ -544,9 +563,10 @@ def _correction(msg: Inbound, outcome: _Outcome, contact: Contact, language: str
         outcome.record()
         with force_locale(language):
             code, where = display_code(moved.code), receipt_place(moved)
-            inbound.reply = outcome.reply = tagged("reply_moved", _(
+            outcome.reply = tagged("reply_moved", _(
                 "[roadchief] Case %(code)s moved to %(place)s. Text \"CX %(code)s\" for "
                 "progress.", code=code, place=where), code=code, place=where)
+            _keep_reply(inbound, outcome.reply)
         outcome.committed = True
 
     cases.correct_place(case, Actor.resident(contact), area=db.session.get(Area, place.area_id),
@@ -739,7 +759,8 @@ def _create(step: Step, contact: Contact | None, language: str,
             outcome.record()
             inbound.case_id = case.id
             with force_locale(language):
-                inbound.reply = outcome.reply = sms_receipt(case, _opted_out(contact))
+                outcome.reply = sms_receipt(case, _opted_out(contact))
+                _keep_reply(inbound, outcome.reply)
             outcome.media = rows
             outcome.committed = True
 
@@ -748,7 +769,9 @@ def _create(step: Step, contact: Contact | None, language: str,
         Actor.resident(contact), category_code=category,
         description=description[:DESCRIPTION_MAX], address=address[:ADDRESS_MAX],
         area_id=place.area_id if place else None, lat=lat, lng=lng, language=language,
-        channel=channel, link=link, receipt_in_reply=outcome is not None and contact is not None)
+        channel=channel, link=link,
+        receipt_in_reply=outcome is not None and contact is not None
+        and not outcome.reply_in_outbox)
 
 
 def _media_of(conversation: SmsConversation | None) -> list[SmsMedia]:

@@ -9,19 +9,13 @@ import logging
 from flask import Flask, current_app
 
 from app.services import sms_templates, tencent_sms
-from app.services.delivery import GATEWAYS
+from app.services.delivery import GATEWAYS, TWILIO_SETTINGS, gateway_name
 
 log = logging.getLogger(__name__)
 
 
 def name(app: Flask | None = None) -> str:
-    cfg = (app or current_app).config
-    chosen = cfg.get("SMS_GATEWAY") or ""
-    if chosen:
-        return chosen
-    twilio = all(cfg.get(k) for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-                                       "TWILIO_FROM_NUMBER"))
-    return "twilio" if twilio else "console"
+    return gateway_name((app or current_app).config)
 
 
 def settings_problems(app: Flask) -> list[str]:
@@ -31,6 +25,9 @@ def settings_problems(app: Flask) -> list[str]:
         return [f"SMS_GATEWAY={chosen!r} is none of {', '.join(GATEWAYS)}"]
     if chosen == "tencent":
         return tencent_sms.missing_settings(app.config)
+    if chosen == "twilio":  # named, so meant: never the console instead
+        return [f"SMS_GATEWAY=twilio needs {key}" for key in TWILIO_SETTINGS
+                if not app.config.get(key)]
     return []
 
 
@@ -40,8 +37,8 @@ def problems() -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    """At the app's start: an SMS_GATEWAY that names no gateway, or Tencent without its
-    settings, stops the app here; kinds without a template are logged as errors (the app
+    """At the app's start: an SMS_GATEWAY that names no gateway, or Tencent or Twilio
+    without its settings, stops the app here; kinds without a template are logged as errors (the app
     still starts, for an administrator to fill them in; gunicorn does not serve)."""
     found = settings_problems(app)
     if found:

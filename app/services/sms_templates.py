@@ -38,10 +38,18 @@ def mapping() -> dict[str, SmsTemplate]:
     return {row.kind: row for row in db.session.scalars(select(SmsTemplate))}
 
 
+#: Kinds a template gateway can run without: ``text`` is the catch-all for a message known
+#: only as text (rows written before kinds were kept); a template that is one variable is
+#: refused by Tencent's review. Without its template such a row fails with the reason.
+OPTIONAL = frozenset({"text"})
+
+
 def missing(rows: dict[str, SmsTemplate] | None = None) -> list[str]:
-    """The message kinds that have no template, in the order of ``KINDS``."""
+    """The message kinds that have no template, in the order of ``KINDS`` (the optional
+    ``text`` is never missing)."""
     rows = mapping() if rows is None else rows
-    return [kind for kind in KINDS if kind not in rows or not rows[kind].template_id]
+    return [kind for kind in KINDS if kind not in OPTIONAL
+            and (kind not in rows or not rows[kind].template_id)]
 
 
 def table_ready() -> bool:
@@ -111,8 +119,14 @@ def set_template(admin: User | None, kind: str, data: Mapping[str, Any],
         problems.add("params", _l("Unknown parameter(s) %(names)s; this message has: %(allowed)s",
                                   names=", ".join(wrong)[:200], allowed=", ".join(allowed) or "-"))
     param_max = integer(problems, data, "param_max", 1, 500, default=0) or None
-    problems.raise_if_any()
     row = db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == kind))
+    if not template_id and row is not None and gateway_needs_templates() \
+            and kind not in OPTIONAL:
+        # Removed while the gateway sends, every message of this kind would fail.
+        problems.add("template_id", _l(
+            "The SMS gateway in use sends only approved templates: replace this template "
+            "instead of removing it."))
+    problems.raise_if_any()
     before = audit.snapshot(row, FIELDS) if row is not None else None
     if not template_id:
         if row is not None:

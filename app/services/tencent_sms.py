@@ -5,15 +5,19 @@ and its parameters (``sms_templates``), the city's approved signature and its Sm
 The row's id goes along as ``SessionContext``, so that a message whose sending was cut off
 can be found again: ``PullSmsSendStatusByPhoneNumber`` lists what Tencent sent to that
 number, each with its SerialNo and SessionContext. That list holds only messages with a
-status report; Tencent reports within seconds, long before ``SMS_SENDING_TIMEOUT_SECONDS``
-(10 minutes) lets the sweep ask, so a message absent there was not taken.
+status report, and the report of a switched-off phone can come hours later: a message
+absent there may still have been taken. So absence is not an answer: the row keeps waiting
+(each sweep asks again) until ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` have passed since its
+claim, and only then is it sent again (or, after its last attempt, left to a person) —
+a duplicate is possible only for a report later than that.
 
 Callbacks (状态回调 and 回复回调): Tencent posts JSON to the URLs set in its console and
 documents no signature on them. They are authenticated by a secret token in the URL
-(``TENCENT_SMS_CALLBACK_TOKEN``, compared in constant time), optionally by the source
-network (``TENCENT_SMS_CALLBACK_NETWORKS``), and by their content: a status report counts
-only for a message we sent (its SerialNo) to that very number, and a reply only when it
-carries our signature."""
+(``TENCENT_SMS_CALLBACK_TOKEN``, compared in constant time; masked in the app's and nginx's
+logs) and optionally by the source network (``TENCENT_SMS_CALLBACK_NETWORKS``); nothing else.
+The content checks are sanity checks, not authentication: a status report counts only for a
+message we sent (its SerialNo) to that very number, and a reply must name our signature,
+which is the public 签名 text every resident sees."""
 
 from __future__ import annotations
 
@@ -73,8 +77,12 @@ class TencentSender:
         )
         from tencentcloud.sms.v20210111 import models
 
-        template_id, values = sms_templates.render(message.kind or "text", message.params
-                                                   if message.kind else {"text": message.body})
+        try:
+            template_id, values = sms_templates.render(
+                message.kind or "text",
+                message.params if message.kind else {"text": message.body})
+        except LookupError as exc:  # no template: retrying cannot help
+            raise PermanentError(str(exc)) from exc
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [message.to_phone]
         request.SmsSdkAppId = self.app_id
@@ -98,8 +106,9 @@ class TencentSender:
     def lookup(self, message: OutboxMessage) -> ProviderMessage | None:
         """What Tencent reported for a message whose sending was cut off: the entry with
         its SerialNo (when the row has one) or its SessionContext, among the reports for
-        that number since the row was claimed. None when there is none; raises when
-        Tencent cannot be asked."""
+        that number since the row was claimed. Raises when Tencent cannot be asked, and
+        when it has no report yet and ``SMS_INTERRUPTED_GIVE_UP_SECONDS`` have not passed
+        since the claim (a late report may still come); None after that."""
         from tencentcloud.sms.v20210111 import models
 
         since = (message.claimed_at or message.created_at) - timedelta(minutes=5)
@@ -118,7 +127,17 @@ class TencentSender:
                 status = REPORT_STATUS.get((found.ReportStatus or "").upper(), "sent")
                 return ProviderMessage(found.SerialNo, status,
                                        None if status == "delivered" else found.Description)
+        give_up = current_app.config.get("SMS_INTERRUPTED_GIVE_UP_SECONDS", 86400)
+        claimed = message.claimed_at or message.created_at
+        if claimed is not None and claimed.tzinfo is None:
+            claimed = claimed.replace(tzinfo=clock.now().tzinfo)
+        if claimed is not None and clock.now() - claimed < timedelta(seconds=give_up):
+            raise NotReported(f"Tencent has no report of message {message.id} yet")
         return None
+
+
+class NotReported(TransientError):
+    """Tencent lists no report for a message yet: whether it took it is not known."""
 
 
 def _error(code: str, message: str) -> Exception:

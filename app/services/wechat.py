@@ -15,8 +15,11 @@ account's API."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -62,6 +65,57 @@ def _check_signature(args: Mapping) -> None:
         raise Refused("bad signature") from exc
 
 
+#: A callback whose signed timestamp is further than this from now is refused: the signature
+#: covers only token, timestamp and nonce (not the body), and a signed URL can be read back
+#: from an access log; a stale one must not carry a new body.
+FRESH_SECONDS = 300
+_seen_lock = threading.Lock()
+_seen: dict[str, tuple[str, float]] = {}  # without Redis: nonce key → (body digest, expiry)
+
+
+def _check_fresh(args: Mapping, body: bytes) -> None:
+    """The signed timestamp is within ``FRESH_SECONDS`` of now and its nonce has not come
+    with another body in that time. The same nonce with the same body is WeChat's own
+    redelivery (it retries a slow callback with the same query), answered once by MsgId."""
+    try:
+        stamp = int(str(args.get("timestamp", "")))
+    except ValueError as exc:
+        raise Refused("a timestamp that is not a number") from exc
+    if abs(time.time() - stamp) > FRESH_SECONDS:
+        raise Refused("a stale (or future) timestamp")
+    nonce = str(args.get("nonce", ""))[:128]
+    key = f"roadchief:wechat-nonce:{stamp}:{hashlib.sha256(nonce.encode()).hexdigest()}"
+    if not _first_or_same(key, hashlib.sha256(body).hexdigest()):
+        raise Refused("a nonce reused with another body")
+
+
+def _first_or_same(key: str, digest: str) -> bool:
+    """Remember ``digest`` under ``key`` for twice the window (Redis SET NX EX when Redis is
+    configured, else this process's memory); True if it is new or the same as remembered."""
+    ttl = 2 * FRESH_SECONDS
+    if current_app.config.get("REDIS_URL"):
+        try:
+            from app.rq_queue import redis_connection
+
+            conn = redis_connection()
+            if conn.set(key, digest, nx=True, ex=ttl):
+                return True
+            known = conn.get(key)
+            return known is None or known.decode() == digest
+        except Exception:  # Redis down: this process's memory still refuses most replays
+            pass
+    now = time.monotonic()
+    with _seen_lock:
+        if len(_seen) > 10_000:
+            for k in [k for k, (_d, until) in _seen.items() if until <= now]:
+                del _seen[k]
+        known = _seen.get(key)
+        if known is None or known[1] <= now:
+            _seen[key] = (digest, now + ttl)
+            return True
+        return known[0] == digest
+
+
 def verify(args: Mapping) -> str:
     """The server check when the city saves the callback URL: the echostr, if signed."""
     _check_signature(args)
@@ -71,8 +125,10 @@ def verify(args: Mapping) -> str:
 def open_message(args: Mapping, body: bytes) -> str:
     """The message's XML as WeChat wrote it: the signature checked and, in the encrypted
     mode, the envelope's signature and AES (which also names our AppID) undone. In the
-    encrypted mode a plaintext message is refused: the account is set to send none."""
+    encrypted mode a plaintext message is refused: the account is set to send none. A stale
+    timestamp, or a nonce seen before with another body, is refused (``_check_fresh``)."""
     _check_signature(args)
+    _check_fresh(args, body)
     crypto = _crypto()
     if crypto is None:
         return body.decode("utf-8")
@@ -145,8 +201,8 @@ def inbound_of(message) -> object | None:
     if message.type == "location":
         point = _point(message.location_x, message.location_y)
         label = (message.label or "")[:sms.BODY_MAX]
-        return sms.Inbound(body=label, point=point, **common) if point else \
-            sms.Inbound(body=label, **common)
+        # The label is the spot's name, read as address words only (``location``).
+        return sms.Inbound(body=label, point=point, location=True, **common)
     if message.type == "image":
         media_id = (message.media_id or "").strip()
         if not _MEDIA_ID.fullmatch(media_id):

@@ -107,8 +107,29 @@ def template_data(spec, facts: Mapping[str, str]) -> tuple[str, dict]:
                          for name, fact in fields.items()}
 
 
+#: The kinds of message a WeChat template may be configured for: the case events that tell
+#: the resident something (services/notifications) and "notice" (a photo not used).
+TEMPLATE_KINDS = ("submit", "dispatch", "rectify", "reject", "verify_pass", "close", "reopen",
+                  "notice")
+#: Kinds that say the same thing: "closed, please rate" after a passed check (the usual
+#: closure) or a direct close; one template serves both when only one is configured.
+SAME_MESSAGE = {"verify_pass": "close", "close": "verify_pass"}
+
+
+def template_for(templates: Mapping, kind: str):
+    return templates.get(kind) or templates.get(SAME_MESSAGE.get(kind, ""))
+
+
 def check_templates(templates: Mapping) -> None:
-    """At start-up: a template configured without an id is a mistake to hear about now."""
+    """At start-up: a template configured without an id, or for a kind of message there is
+    none of (a misspelt key would silently send a customer-service text instead, which
+    WeChat refuses 48 h after the resident last wrote), is a mistake to hear about now."""
+    if not isinstance(templates, Mapping):
+        raise ValueError("WECHAT_TEMPLATES must be a JSON object: kind → template")
+    unknown = [str(kind) for kind in templates if kind not in TEMPLATE_KINDS]
+    if unknown:
+        raise ValueError(f"WECHAT_TEMPLATES has unknown kind(s) {', '.join(unknown)}; "
+                         f"the kinds are: {', '.join(TEMPLATE_KINDS)}")
     for kind, spec in templates.items():
         ok = isinstance(spec, str) and spec or isinstance(spec, dict) and spec.get("id")
         if not ok:
@@ -127,7 +148,7 @@ def send(message) -> str:
     if contact is None or not contact.wechat_openid:
         raise Undeliverable("no WeChat identity for this resident")
     kind, facts = _facts(message)
-    spec = current_app.config.get("WECHAT_TEMPLATES", {}).get(kind)
+    spec = template_for(current_app.config.get("WECHAT_TEMPLATES") or {}, kind)
     try:
         if spec:
             template_id, data = template_data(spec, facts)
@@ -148,12 +169,14 @@ def _facts(message) -> tuple[str, dict[str, str]]:
     from app import labels
     from app.extensions import db
     from app.models import Case, CaseEvent
-    from app.services.sms_words import sms_time
+    from app.services.sms_words import sms_time, sms_time_in
     from workflows.lifecycle import State
 
     event = db.session.get(CaseEvent, message.event_id) if message.event_id else None
     case = db.session.get(Case, message.case_id) if message.case_id else None
-    facts = {"message": message.body, "time": sms_time(message.created_at)}
+    facts = {"message": message.body,  # the time in the resident's language, as the text
+             "time": sms_time_in(message.language, message.created_at) if message.language
+             else sms_time(message.created_at)}
     if case is not None:
         with force_locale(message.language):
             facts.update(code=f"{case.code[:4]}-{case.code[4:]}",

@@ -63,7 +63,7 @@ def tencent_inbound(token: str):
     sid = tencent_sms.inbound_sid(payload)
     message = sms_service.Inbound(sid=sid, from_phone=phone,
                                   to_phone=str(payload.get("extend") or "")[:32],
-                                  body=text[:sms_service.BODY_MAX])
+                                  body=text[:sms_service.BODY_MAX], reply_in_outbox=True)
     reply = sms_service.receive(message)
     if reply:
         _send_reply(sid, phone, reply)
@@ -71,7 +71,9 @@ def tencent_inbound(token: str):
 
 
 def _send_reply(sid: str, phone: str, reply: str) -> None:
-    """The answer to one inbound message, as one outbox row (made once per message)."""
+    """The answer to one inbound message, as one outbox row (made once per message). A
+    report's "received" is already its case event's own row (``reply_in_outbox``): no
+    second row for it."""
     key = f"{delivery.REPLY_PREFIX}{sid}"
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         db.session.rollback()
@@ -79,6 +81,15 @@ def _send_reply(sid: str, phone: str, reply: str) -> None:
     inbound = db.session.execute(
         select(InboundMessage.contact_id, InboundMessage.case_id, InboundMessage.language)
         .where(InboundMessage.message_sid == sid)).first()
+    own = db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.case_id == inbound.case_id, OutboxMessage.event_id.is_not(None),
+        OutboxMessage.contact_id == inbound.contact_id,
+        OutboxMessage.body == str(reply)).limit(1)) \
+        if inbound is not None and inbound.case_id is not None else None
+    if own is not None:  # sent now, as a reply would be (a row already sent stays so)
+        db.session.rollback()
+        delivery.schedule([own])
+        return
     kind, params = kind_of(reply)
     row = OutboxMessage(
         dedupe_key=key, channel="sms", to_phone=phone, kind=kind, params=params,

@@ -15,7 +15,7 @@ import time
 import uuid
 
 import structlog
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _configured = False
@@ -61,6 +61,27 @@ def handler(stream) -> logging.Handler:
     return out
 
 
+#: A URL variable whose name contains this is a secret (the Tencent callback token, a rating
+#: link's token): it never reaches a log line.
+SECRET_VARIABLE = "token"
+MASK = "[masked]"
+
+
+def logged_path() -> str:
+    """The request's path as logged: the values of secret URL variables masked."""
+    path, args = request.path, request.view_args
+    methods = getattr(request.routing_exception, "valid_methods", None)
+    if args is None and methods:  # the route exists, not for this method (405)
+        try:
+            args = current_app.create_url_adapter(request).match(method=methods[0])[1]
+        except Exception:  # no route after all: nothing to mask
+            args = None
+    for name, value in (args or {}).items():
+        if SECRET_VARIABLE in name.lower() and value:
+            path = path.replace(str(value), MASK)
+    return path
+
+
 def init_app(app: Flask) -> None:
     configure(app.config.get("LOG_FORMAT", "json"), app.config.get("LOG_LEVEL", "INFO"))
 
@@ -77,7 +98,7 @@ def init_app(app: Flask) -> None:
         rid = g.get("request_id")
         if rid:
             response.headers["X-Request-ID"] = rid
-            log.info("request", method=request.method, path=request.path,
+            log.info("request", method=request.method, path=logged_path(),
                      route=request.url_rule.rule if request.url_rule else None,
                      status=response.status_code,
                      ms=round((time.perf_counter() - g.request_started) * 1000, 1))

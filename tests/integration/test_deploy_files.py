@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from app.config import Config
-from tests.cluster import nginx_available, nginx_config
+from tests.cluster import nginx_available, nginx_config, start_nginx
 from tests.conftest import need
+from tests.object_store import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEPLOY = ROOT / "deploy"
@@ -71,6 +72,29 @@ def test_the_nginx_configuration_passes_nginx_t(tmp_path):
     site = (DEPLOY / "nginx" / "roadchief.conf").read_text()
     assert re.search(r"location = /metrics \{[^}]*deny all;", site)
     assert "client_max_body_size 40m;" in site  # as much as the app accepts
+
+
+def test_nginx_masks_secret_tokens_in_its_access_log(tmp_path):
+    need("nginx", nginx_available())
+    import requests
+
+    tmp_path.chmod(0o755)
+    secret = "s3cretTok3nInTheUrl"
+    # No app behind it: nginx answers 502, and logs each request as it would any other.
+    proc, base = start_nginx(tmp_path, free_port(), [f"127.0.0.1:{free_port()}"])
+    try:
+        for path in (f"/sms/tencent/{secret}/status", f"/sms/tencent/{secret}/inbound",
+                     f"/rate/{secret}", f"/wechat/callback?signature={secret}&nonce=1"):
+            requests.post(base + path, data=b"{}", timeout=10)
+        requests.get(base + "/track?code=ABCD", timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    logged = (tmp_path / "roadchief.access.log").read_text()
+    assert secret not in logged
+    assert logged.count("[masked]") == 4
+    assert "POST /sms/tencent/[masked]/status HTTP/1.1" in logged
+    assert "GET /track?code=ABCD HTTP/1.1" in logged  # everything else as it came
 
 
 def test_the_systemd_units_name_programs_the_app_installs(tmp_path):

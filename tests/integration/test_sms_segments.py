@@ -21,7 +21,7 @@ from app.services.notifications import sms_receipt
 from app.services.sms_words import RESIDENT_WORDS
 from tests.factories import box
 from workflows.sms import Awaiting, Place, segments
-from workflows.sms.text import _GSM
+from workflows.sms.text import GSM
 
 CITY = json.loads((Path(__file__).resolve().parents[2] / "app" / "demo" / "wuhan_city.json")
                   .read_text(encoding="utf-8"))
@@ -122,7 +122,7 @@ def test_every_sms_template_is_measured_and_short(city, long_case, language, cap
         assert segments(body) == 1, (name, len(body), body)
     if language == "en":
         for name, body in measured.items():
-            assert all(ch in _GSM for ch in body), (name, [c for c in body if c not in _GSM])
+            assert all(ch in GSM for ch in body), (name, [c for c in body if c not in GSM])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -98,10 +98,15 @@ def test_a_texted_report_is_answered_by_template_and_its_receipt_recorded(city, 
     assert sent["TemplateId"] == TEMPLATE[placed]
     code = f"{case.code[:4]}-{case.code[4:]}"
     assert sent["TemplateParamSet"][0] == code
-    row = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.dedupe_key.like("reply:%"))).one()
+    # One receipt row, the case event's own, really sent: no second row claiming a TwiML
+    # reply that Tencent's callback never carries.
+    (row,) = outbox()
+    assert row.event_id is not None and row.provider_id != "twiml"
     assert row.status == "sent" and row.kind == placed and row.provider_id
     assert sent["SessionContext"] == f"roadchief:{row.id}"
+    assert len([m for m in tencent.sent if m["PhoneNumberSet"] == [PHONE]]) == 1
+    assert reply(client, "中山大道电线杆上贴满了小广告").status_code == 200  # posted again
+    assert len(outbox()) == 1 and len(tencent.sent) == 1
     # Tencent reports it delivered.
     assert report(client, row.provider_id).status_code == 200
     db.session.refresh(row)
@@ -167,7 +172,7 @@ def test_a_replayed_reply_is_handled_once(city, tencent, client):
     assert first.status_code == again.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
-    assert len([r for r in outbox() if r.dedupe_key.startswith("reply:")]) == 1
+    assert len(outbox()) == 1  # the receipt: the case event's own row, sent once
     assert len(tencent.sent) == 1
 
 
@@ -242,6 +247,37 @@ def test_a_refused_number_fails_for_good_with_the_reason(city, t0, tencent, queu
     assert len(tencent.sent) == 1
 
 
+def test_a_template_cannot_be_removed_while_tencent_sends(city, tencent, app):
+    from tests.admin_helpers import post, sign_in
+
+    client = app.test_client()
+    sign_in(client, city.admin)
+    removed = post(client, "/admin/sms-templates/closed", {"template_id": "", "params": ""})
+    assert removed.status_code == 422 and 'data-error="template_id"' in removed.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert sms_templates.missing() == []
+    done, bad = sms_templates.import_csv("kind,template_id,params\nclosed,,\n", "test")
+    db.session.rollback()
+    assert done == 0 and "template_id" in bad[2] and sms_templates.missing() == []
+    replaced = post(client, "/admin/sms-templates/closed", {"template_id": "555",
+                                                            "params": "code"})
+    assert replaced.status_code == 303  # replacing it is how a template changes
+
+
+def test_a_message_whose_template_is_gone_fails_at_once_not_after_five_tries(
+        city, t0, tencent, queued):
+    message = a_web_report(city, t0)
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(
+        SmsTemplate.kind == message.kind)))
+    db.session.commit()
+    with clock.travel(t0):
+        delivery.deliver()
+    db.session.refresh(message)
+    assert message.status == "failed" and "no SMS template" in message.last_error
+    assert message.attempts == 1 and tencent.sent == []
+
+
 def test_tencent_out_of_reach_is_a_passing_failure(city, t0, tencent, queued, ctx):
     message = a_web_report(city, t0)
     ctx.config["TENCENT_SMS_ENDPOINT"] = "http://127.0.0.1:9"  # nothing listens there
@@ -297,16 +333,39 @@ def test_a_cut_off_send_that_tencent_took_is_marked_sent(city, t0, tencent, queu
     assert tencent.sent == []  # not sent twice
 
 
-def test_a_cut_off_send_tencent_never_took_is_sent_again(city, t0, tencent, queued):
+def test_a_cut_off_send_tencent_never_took_is_sent_again(city, t0, tencent, queued, ctx):
     message = interrupted(city, t0)
     with clock.travel(t0 + timedelta(minutes=15)):
         delivery.deliver()
     db.session.refresh(message)
-    # Tencent was asked first (by number), then the message went once.
-    assert [r["action"] for r in tencent.requests] == ["PullSmsSendStatusByPhoneNumber",
-                                                       "SendSms"]
+    # No report yet is no answer (a switched-off phone reports hours later): it waits.
+    assert [r["action"] for r in tencent.requests] == ["PullSmsSendStatusByPhoneNumber"]
     assert tencent.requests[0]["params"]["PhoneNumber"] == PHONE
+    assert message.status == "sending" and tencent.sent == []
+    give_up = ctx.config.get("SMS_INTERRUPTED_GIVE_UP_SECONDS", 86400)
+    with clock.travel(t0 + timedelta(seconds=give_up + 60)):
+        delivery.deliver()
+    db.session.refresh(message)
+    # Still no report a day later: Tencent was asked once more, then the message went once.
+    assert [r["action"] for r in tencent.requests][-2:] == ["PullSmsSendStatusByPhoneNumber",
+                                                            "SendSms"]
     assert message.status == "sent" and len(tencent.sent) == 1
+
+
+def test_a_cut_off_send_whose_report_comes_late_is_not_sent_twice(city, t0, tencent, queued):
+    message = interrupted(city, t0)
+    with clock.travel(t0 + timedelta(minutes=15)):
+        delivery.deliver()  # the phone is off: Tencent has no report yet
+    tencent.reports.append({"UserReceiveTime": "2026-12-07 13:00:05", "CountryCode": "86",
+                            "SubscriberNumber": PHONE[3:], "PhoneNumber": PHONE,
+                            "SerialNo": "2433:late", "ReportStatus": "SUCCESS",
+                            "Description": "DELIVRD",
+                            "SessionContext": f"roadchief:{message.id}"})
+    with clock.travel(t0 + timedelta(hours=3)):
+        delivery.deliver()
+    db.session.refresh(message)
+    assert message.status == "sent" and message.provider_id == "2433:late"
+    assert tencent.sent == []  # the resident got it once
 
 
 def test_a_cut_off_send_waits_while_tencent_cannot_be_asked(city, t0, tencent, queued):
@@ -319,6 +378,34 @@ def test_a_cut_off_send_waits_while_tencent_cannot_be_asked(city, t0, tencent, q
 
 
 # -- refused when configured, not when sending -------------------------------------------------
+
+
+def test_no_template_is_needed_for_the_catch_all_text_kind(city, tencent, app):
+    from app.services import sms_gateways
+
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == "text")))
+    db.session.commit()
+    assert sms_templates.missing() == [] and sms_gateways.problems() == []
+    sms_gateways.check_on_start(app)  # gunicorn serves
+    ok = app.test_cli_runner().invoke(args=["sms", "check-templates"])
+    assert ok.exit_code == 0
+
+
+def test_a_reply_given_again_after_a_crash_keeps_its_own_template(city, tencent, client):
+    db.session.delete(db.session.scalar(select(SmsTemplate).where(SmsTemplate.kind == "text")))
+    db.session.commit()
+    payload = reply_payload("HELP")
+    assert client.post(f"/sms/tencent/{TOKEN}/inbound", json=payload).status_code == 200
+    assert tencent.sent[-1]["TemplateId"] == TEMPLATE["reply_help"]
+    # The worker died after the message was stored, before its answer's row was written.
+    for row in outbox():
+        db.session.delete(row)
+    db.session.commit()
+    before = len(tencent.sent)
+    assert client.post(f"/sms/tencent/{TOKEN}/inbound", json=payload).status_code == 200
+    (row,) = outbox()
+    assert row.kind == "reply_help" and row.status == "sent"
+    assert [m["TemplateId"] for m in tencent.sent[before:]] == [TEMPLATE["reply_help"]]
 
 
 def test_check_templates_refuses_a_missing_kind(city, tencent, app):
@@ -373,6 +460,32 @@ def test_twilio_stays_the_default(app):
     with app.app_context():
         assert sms_gateways.name() == "console"  # no Twilio credentials in the tests
         assert sms_gateways.problems() == []
+
+
+def test_twilio_named_without_its_credentials_stops_the_app_not_the_console(app):
+    from app import create_app
+    from app.services import sms_gateways
+
+    twilio = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
+              "TWILIO_FROM_NUMBER": "+15005550006"}
+    with pytest.raises(RuntimeError, match="TWILIO_FROM_NUMBER"):
+        create_app({"SMS_GATEWAY": "twilio", "REDIS_URL": None,
+                    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t"})
+    named = create_app({"SMS_GATEWAY": "twilio", "REDIS_URL": None, **twilio,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    unset = create_app({"REDIS_URL": None, **twilio,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    for configured in (named, unset):  # one rule: the page's name is the sender used
+        with configured.app_context():
+            assert sms_gateways.name() == "twilio"
+            assert type(delivery.sender()).__name__ == "TwilioSender"
+            configured.config["TWILIO_FROM_NUMBER"] = ""
+            expected = "TransientError" if configured is named else "ConsoleSender"
+            try:
+                got = type(delivery.sender()).__name__
+            except Exception as exc:
+                got = type(exc).__name__
+            assert got == expected  # named Twilio never falls back to the console
 
 
 HOSTILE = ["\x00", "a\x00b", "99999999999999999999999", -1, 1e309, None, [], {}, "x" * 5000,
@@ -443,9 +556,9 @@ def test_the_same_reply_posted_twice_at_once_is_handled_once(city, app, tencent)
     assert answers == [200, 200]
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
     assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
-    replies = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.dedupe_key.like("reply:%"))).all()
-    assert len(replies) == 1 and replies[0].status == "sent"
+    receipts = db.session.scalars(select(OutboxMessage)).all()
+    assert len(receipts) == 1 and receipts[0].status == "sent"
+    assert receipts[0].provider_id != "twiml"
     assert len(tencent.sent) == 1
 
 

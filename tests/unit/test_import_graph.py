@@ -73,3 +73,23 @@ def test_the_graph_sees_imports_inside_functions():
     graph = import_graph()
     assert "app.services.delivery" in graph["app.jobs"]  # imported inside deliver_due
     assert "app.rq_queue" in graph["app.services.delivery"]  # imported inside schedule
+
+
+def test_the_app_imports_no_private_name_of_the_workflows():
+    """``workflows`` is the app's plain-data core: the app uses its public names only."""
+    private = []
+    for path in (ROOT / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("workflows"):
+                private += [f"{path.relative_to(ROOT)}: {alias.name}" for alias in node.names
+                            if alias.name.startswith("_")]
+    assert private == []
+
+
+def test_every_static_file_the_code_names_exists():
+    import re
+
+    named = {(path.relative_to(ROOT), m) for path in (ROOT / "app").rglob("*.py")
+             for m in re.findall(r"static/[\w./-]+\.(?:js|css)",
+                                 path.read_text(encoding="utf-8"))}
+    assert named and [(p, m) for p, m in named if not (ROOT / m).exists()] == []

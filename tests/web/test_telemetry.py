@@ -145,3 +145,17 @@ def test_a_residents_report_writes_its_action_line_whichever_way_it_is_stored(
                and x.get("request_id") == rid]
     assert line["case"] == code and line["action"] == "submit"
     assert line["to_state"] == "submitted" and line["actor_role"] == "resident"
+
+
+def test_secret_tokens_in_urls_never_reach_the_log(client, ctx, log_lines):
+    # The Tencent callback's token and a rating link's token authenticate their requests:
+    # anyone reading the logs could otherwise forge a callback or rate as the resident.
+    secret = "s3cretTok3n" + uuid.uuid4().hex
+    for path in (f"/sms/tencent/{secret}/status", f"/sms/tencent/{secret}/inbound",
+                 f"/rate/{secret}"):
+        client.get(path)
+        client.post(path, json={})
+    lines = log_lines()
+    assert lines and secret not in json.dumps(lines)
+    paths = {line["path"] for line in lines if line["event"] == "request"}
+    assert {"/sms/tencent/[masked]/status", "/rate/[masked]"} <= paths

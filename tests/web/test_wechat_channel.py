@@ -6,6 +6,8 @@ media API of a local fake of WeChat; progress notifications as template messages
 from __future__ import annotations
 
 import math
+import time
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -155,6 +157,26 @@ def test_a_location_first_then_the_problem(city, client, plain):
     assert "已收到" in made.reply
 
 
+def test_a_location_label_is_the_place_not_a_second_problem(city, client, plain):
+    # WeChat's map labels the spot with a place name; "停车场" is no illegal-parking report.
+    asked = post_plain(client, text_xml("路边电线杆上有人乱贴小广告"))
+    assert count(Case) == 0 and "位置" in asked.reply
+    placed = post_plain(client, location_xml(*gcj(City.POINT2), label="武汉广场停车场"))
+    case = db.session.scalars(select(Case)).one()
+    assert case.category.code == "LD09" and case.area_id == city.area2.id
+    assert case.code[:4] in placed.reply
+
+
+def test_a_location_alone_labelled_with_a_problem_word_asks_what_the_problem_is(
+        city, client, plain):
+    asked = post_plain(client, location_xml(*gcj(City.POINT2), label="黎黄陂路 垃圾中转站"))
+    assert count(Case) == 0 and count(SmsConversation) == 1
+    assert "问题" in asked.reply
+    post_plain(client, text_xml("有辆车停在人行道上"))
+    case = db.session.scalars(select(Case)).one()
+    assert case.category.code == "LD03" and case.area_id == city.area2.id
+
+
 def test_a_location_outside_every_area_is_kept_for_a_dispatcher(city, client, plain):
     post_plain(client, text_xml("有车停在人行道上"))
     post_plain(client, location_xml(*gcj(City.NOWHERE)))
@@ -242,17 +264,52 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(city, client, plain):
     assert missing.status_code == 403 and nothing_stored()
 
 
+def signed_query(age: int = 0) -> dict[str, str]:
+    """A callback query WeChat could have signed ``age`` seconds ago (a fresh nonce)."""
+    timestamp, nonce = str(int(time.time()) - age), f"q{uuid.uuid4().hex}"
+    return {"signature": signature(TOKEN, timestamp, nonce), "timestamp": timestamp,
+            "nonce": nonce, "openid": OPENID}
+
+
+def test_a_signed_url_older_than_five_minutes_is_refused(city, client, plain):
+    # The signature covers no body: a signed URL read from an access log must not carry one.
+    for age in (301, -301, 3600):
+        stale = client.post("/wechat/callback", query_string=signed_query(age),
+                            data=text_xml("中山大道乱停车").encode(), content_type="text/xml")
+        assert stale.status_code == 403 and nothing_stored()
+    fresh = client.post("/wechat/callback", query_string=signed_query(250),
+                        data=text_xml("中山大道乱停车").encode(), content_type="text/xml")
+    assert fresh.status_code == 200 and count(Case) == 1
+
+
+def test_a_signed_url_replayed_with_another_body_is_refused(city, client, plain):
+    query = signed_query()
+    xml = text_xml("中山大道有车停在人行道上")
+    first = client.post("/wechat/callback", query_string=query, data=xml.encode(),
+                        content_type="text/xml")
+    assert first.status_code == 200 and count(Case) == 1
+    forged = client.post("/wechat/callback", query_string=query, content_type="text/xml",
+                         data=text_xml("黄浦路有车停在人行道上", openid=OTHER_OPENID).encode())
+    assert forged.status_code == 403
+    assert count(Case) == 1 and count(InboundMessage) == 1 and count(Contact) == 1
+    # WeChat's own retry of a slow callback (the same query, the same body) is answered.
+    again = client.post("/wechat/callback", query_string=query, data=xml.encode(),
+                        content_type="text/xml")
+    code = db.session.scalars(select(Case)).one().code
+    assert again.status_code == 200 and code[4:] in again.get_data(as_text=True)
+    assert count(InboundMessage) == 1
+
+
 @pytest.mark.parametrize("body", [b"", b"<xml>", b"\x00\x01", b"<xml><MsgType>text</MsgType></xml>",
                                   "<xml>中".encode("gbk")])
 def test_a_signed_body_that_is_no_message_is_refused(city, client, plain, body):
-    query = {"signature": signature(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n"}
-    response = client.post("/wechat/callback", query_string=query, data=body,
+    response = client.post("/wechat/callback", query_string=signed_query(), data=body,
                            content_type="text/xml")
     assert response.status_code in (400, 403) and nothing_stored()
 
 
 def test_a_huge_body_is_refused(city, client, plain):
-    query = {"signature": signature(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n"}
+    query = signed_query()
     body = text_xml("中" * 40_000).encode()
     response = client.post("/wechat/callback", query_string=query, data=body,
                            content_type="text/xml")
@@ -327,6 +384,21 @@ def test_progress_goes_as_a_template_message_through_the_api(city, client, plain
         OutboxMessage.provider_id != "passive")).one()
     assert message.status == "sent" and message.provider_id.isdigit()
     assert plain.of("token")  # the access token came from the fake, too
+
+
+def test_the_time_in_a_template_is_in_the_residents_language(city, client, plain):
+    case = _wechat_case(client, city)
+    contact = db.session.scalars(select(Contact)).one()
+    contact.language = "en"
+    db.session.commit()
+    cases.dispatch(case, city.actor(city.dispatcher))  # sent from a Chinese-speaking context
+    (sent,) = plain.of("message/template/send")
+    data = sent["json"]["data"]
+    assert "was sent to" in data["first"]["value"]  # the message itself is in English
+    assert "月" not in data["keyword2"]["value"]
+    assert any(m in data["keyword2"]["value"] for m in ("Dec", "Jan", "Nov", "Feb", "Oct",
+                                                          "Mar", "Sep", "Apr", "Aug", "May",
+                                                          "Jun", "Jul"))
 
 
 def test_a_long_value_is_shortened_for_its_field_never_refused(city, client, plain):
@@ -477,6 +549,34 @@ def test_the_whole_loop_on_wechat_ends_with_a_rating_sent_from_wechat(city, clie
     thanks = post_plain(client, text_xml("1"))
     rating = db.session.scalars(select(Rating)).one()
     assert (rating.score, rating.channel) == (1, "wechat") and case.code[:4] in thanks.reply
+
+
+def test_the_usual_closure_uses_the_close_template_when_only_that_is_set(
+        city, client, plain, ctx):
+    from tests.resident_helpers import close_by_staff
+
+    ctx.config["WECHAT_TEMPLATES"] = dict(TEMPLATES, close="TPL-CLOSE-0003")
+    case = _wechat_case(client, city)
+    close_by_staff(city, case)  # closed by a passed check (verify_pass), as usual
+    closing = [c["json"] for c in plain.of("message/template/send")
+               if c["json"]["template_id"] == "TPL-CLOSE-0003"]
+    assert len(closing) == 1 and closing[0]["touser"] == OPENID
+    assert f"{case.code[:4]}-{case.code[4:]}" in closing[0]["data"]["keyword1"]["value"]
+    # "closed, please rate" never went as a customer-service text (refused after 48 h).
+    assert not [c for c in plain.of("message/custom/send")
+                if case.code[:4] in c["json"]["text"]["content"]
+                and "1" in c["json"]["text"]["content"] and "评价" in c["json"]["text"][
+                    "content"]]
+
+
+def test_a_template_for_an_unknown_kind_stops_the_app_at_start_up(app):
+    from app import create_app
+
+    for templates in ({"closed": "TPL-1"}, {"verify": "TPL-1", "dispatch": "TPL-2"}):
+        with pytest.raises(ValueError, match="unknown kind"):
+            create_app({"TESTING": True, "REDIS_URL": None,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "WECHAT_TEMPLATES": templates})
 
 
 def test_erasing_a_wechat_resident_forgets_the_openid(city, client, plain):

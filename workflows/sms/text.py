@@ -81,7 +81,8 @@ def prose_language(text: str | None) -> str | None:
     return None
 
 
-_GSM = set(
+#: The GSM-7 alphabet: a message of these characters only is sent in 160-character parts.
+GSM = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
 )
@@ -90,7 +91,7 @@ _GSM = set(
 def segments(text: str) -> int:
     """How many SMS segments a message needs: GSM-7 (160, or 153 per part) when every
     character fits, else UCS-2 (70, or 67 per part; characters beyond the BMP count two)."""
-    if all(ch in _GSM for ch in text):
+    if all(ch in GSM for ch in text):
         n = sum(2 if ch in "^{}\\[~]|€" else 1 for ch in text)
         return 1 if n <= 160 else -(-n // 153)
     n = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
