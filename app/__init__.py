@@ -23,10 +23,13 @@ def create_app(config: dict | None = None) -> Flask:
     from app import input_guard, models  # noqa: F401 - models: register them with the metadata
 
     input_guard.register(app)  # first: no extension's before_request sees a NUL byte
-    from app.database import ping_after_idle
+    from app.database import custom_plans, ping_after_idle
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            custom_plans(engine)
     if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
         with app.app_context():
             for engine in db.engines.values():

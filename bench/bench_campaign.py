@@ -64,17 +64,21 @@ def _analyze() -> None:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.exec_driver_sql("VACUUM (ANALYZE) metric_day")
         conn.exec_driver_sql("VACUUM (ANALYZE) metric_day_street")
+        conn.exec_driver_sql("VACUUM (ANALYZE) metric_day_street_category")
 
 
 def saturate() -> None:
     """Every day of the last two years × area × category × channel in ``metric_day``, and
-    every day × street × channel in ``metric_day_street``, with small counts."""
+    every day × street × channel in ``metric_day_street``, with small counts; their sums by
+    day, street and category in ``metric_day_street_category``."""
     from app.extensions import db
+    from workflows.metrics import COUNTERS
 
     started = time.perf_counter()
     channels = "ARRAY[" + ", ".join(f"'{c}'" for c in CHANNELS) + "]"
     with db.engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE metric_day, metric_day_street")
+        conn.exec_driver_sql("TRUNCATE metric_day, metric_day_street, "
+                             "metric_day_street_category")
         conn.exec_driver_sql(f"""
             INSERT INTO metric_day (day, district_id, street_id, area_id, category_id,
               assignee_user_id, assignee_agency_id, channel, due, on_time, extended, signed,
@@ -93,6 +97,12 @@ def saturate() -> None:
               300, 10, 200, 150, 30, 20
             FROM generate_series(current_date - 730, current_date - 1, interval '1 day') d
             CROSS JOIN street s CROSS JOIN unnest({channels}) ch""")
+        sums = ", ".join(f"sum({c})" for c in COUNTERS)
+        conn.exec_driver_sql(f"""
+            INSERT INTO metric_day_street_category (day, district_id, street_id, category_id,
+              {", ".join(COUNTERS)})
+            SELECT day, district_id, street_id, category_id, {sums} FROM metric_day
+            GROUP BY day, district_id, street_id, category_id""")
     _analyze()
     print(f"saturated daily counters in {time.perf_counter() - started:.0f}s", flush=True)
 
@@ -186,7 +196,7 @@ def run(title: str) -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.models import Case, MetricDay, MetricDayStreet, User
+    from app.models import Case, MetricDay, MetricDayStreet, MetricDayStreetCategory, User
     from app.services import staff_sessions
 
     app = create_app({"RATELIMIT_ENABLED": False, "SCHEDULER_IN_PROCESS": "off"})
@@ -194,8 +204,11 @@ def run(title: str) -> None:
         cases = db.session.scalar(select(func.count()).select_from(Case))
         day_rows = db.session.scalar(select(func.count()).select_from(MetricDay))
         street_rows = db.session.scalar(select(func.count()).select_from(MetricDayStreet))
+        category_rows = db.session.scalar(select(func.count())
+                                          .select_from(MetricDayStreetCategory))
         print(f"\n== {title}: {cases:,} cases; metric_day {day_rows:,} rows, "
-              f"metric_day_street {street_rows:,} rows", flush=True)
+              f"metric_day_street {street_rows:,} rows, metric_day_street_category "
+              f"{category_rows:,} rows", flush=True)
         user = db.session.scalar(select(User).where(User.username == "city_supervisor"))
         client = app.test_client()
         with client.session_transaction() as s:
@@ -228,7 +241,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     if args.make:
         make(args.make)
-    run("daily counters rebuilt from the cases")
+    run("daily counters rebuilt from the cases" if args.make else "daily counters as found")
     if args.saturate:
         from app import create_app
 

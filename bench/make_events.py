@@ -302,6 +302,8 @@ def main() -> None:
         s = time.perf_counter()
         db.session.execute(db.text("DELETE FROM metric_day"))
         db.session.execute(db.text("DELETE FROM metric_day_street"))
+        db.session.execute(db.text("DELETE FROM metric_day_agency"))
+        db.session.execute(db.text("DELETE FROM metric_day_street_category"))
         metrics_rebuild._roll_up()
         db.session.commit()
         print(f"daily tables rolled up in {time.perf_counter() - s:.0f}s", flush=True)
@@ -312,7 +314,8 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         s = time.perf_counter()
         for table in ("case", "case_event", "case_follower", "rating", "contact",
-                      "metric_case", "metric_day", "metric_day_street"):
+                      "metric_case", "metric_day", "metric_day_street",
+                      "metric_day_street_category"):
             conn.execute(f'VACUUM (ANALYZE) "{table}"')
         print(f"vacuum and analyze: {time.perf_counter() - s:.0f}s", flush=True)
         total_events = conn.execute("SELECT count(*) FROM case_event").fetchone()[0]

@@ -14,6 +14,7 @@ from app.models.metrics import (
     MetricDay,
     MetricDayAgency,
     MetricDayStreet,
+    MetricDayStreetCategory,
     PublishedDay,
     PublishedMonth,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "District", "FollowUpCall",
     "InboundMessage", "IntakeRule", "JobHeartbeat", "Landmark",
     "MetricBreach", "MetricCase", "MetricDay", "MetricDayAgency", "MetricDayStreet",
+    "MetricDayStreetCategory",
     "PublishedDay", "PublishedMonth",
     "OfficeHours",
     "OutboxMessage", "Rating", "Road", "SignInAttempt", "SmsConversation", "SmsMedia",

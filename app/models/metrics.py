@@ -2,7 +2,8 @@
 deadlines it missed (``metric_breach``, booked once, never taken back) and the same added
 up per local day (``metric_day`` by area, category, assignee and channel;
 ``metric_day_street`` by street and channel, for city-wide trends; ``metric_day_agency``
-by agency, for the monthly assessment). A published month's
+by agency, for the monthly assessment; ``metric_day_street_category`` by street and
+category, for special campaigns). A published month's
 daily figures are kept as they were published (``published_month``, ``published_day``).
 
 These tables are kept in the same transaction as the case's events by
@@ -146,6 +147,21 @@ class MetricDayAgency(_Counters, Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     assignee_agency_id: Mapped[int] = mapped_column(Integer, primary_key=True,
                                                     autoincrement=False)
+
+
+class MetricDayStreetCategory(_Counters, Base):
+    """The same counters per local day, street and category: what a special campaign over
+    districts or streets reads (its categories without the areas, assignees and channels
+    of ``metric_day``), at most days × streets × categories rows whatever the number of
+    cases."""
+
+    __tablename__ = "metric_day_street_category"
+    __table_args__ = (Index("ix_metric_day_street_category_street", "street_id", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class PublishedMonth(Base):

@@ -1,9 +1,12 @@
 """Special rectification campaigns (专项整治): a name, a scope (places, categories, a
 period), a target on-time rate and an owner. Every case in scope is counted in the
 campaign: its figures are the plan's figures restricted to the scope, read from the daily
-counters (``metric_day``, or ``metric_day_street`` when no category or area narrows the
-scope), so a campaign page costs the same whatever the number of cases. The volume before
-the campaign is the same figures over the same number of days just before it.
+counters, so a campaign page costs the same whatever the number of cases: from
+``metric_day_street_category`` when its places are districts or streets (days × streets ×
+categories rows), ``metric_day_street`` for the days before it when no category narrows
+it either, and ``metric_day`` only when areas (its own or an area-level reader's) do. The
+volume before the campaign is the same figures over the same number of days just before
+it.
 
 Two campaigns may not cover the same categories in the same places over overlapping
 periods: the second is refused with a message."""
@@ -19,7 +22,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, true
 
 from app.extensions import db
-from app.models import Area, Category, District, MetricDay, MetricDayStreet, Street, User
+from app.models import (
+    Area,
+    Category,
+    District,
+    MetricDay,
+    MetricDayStreet,
+    MetricDayStreetCategory,
+    Street,
+    User,
+)
 from app.models.supervision_tasks import Campaign
 from app.services import clock
 from app.services import metrics_dashboard as metrics
@@ -255,12 +267,20 @@ def _filters(campaign: Campaign, table, viewer: User | None) -> list:
     return out
 
 
-def _narrow(campaign: Campaign, viewer: User | None) -> bool:
-    """Whether categories, areas or an area-level reader narrow the scope below what the
-    street table (``metric_day_street``) holds."""
-    return bool(campaign.category_ids or campaign.area_ids
-                or (viewer is not None and viewer.level == "area"
-                    and viewer.role != Role.ADMIN.value))
+def _by_area(campaign: Campaign, viewer: User | None) -> bool:
+    """Whether areas (the campaign's or an area-level reader's) narrow the scope below
+    what the street tables hold: only ``metric_day`` knows areas."""
+    return bool(campaign.area_ids or (viewer is not None and viewer.level == "area"
+                                      and viewer.role != Role.ADMIN.value))
+
+
+def tables(campaign: Campaign, viewer: User | None = None):
+    """The tables a campaign's figures are read from: its days (grouped by place and
+    category) and the days before it (summed)."""
+    if _by_area(campaign, viewer):
+        return MetricDay.__table__, MetricDay.__table__
+    during = MetricDayStreetCategory.__table__
+    return during, during if campaign.category_ids else MetricDayStreet.__table__
 
 
 def _sums(table):
@@ -289,9 +309,9 @@ class Figures:
 
 
 def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
-    """Two reads of the daily counters: the campaign's days grouped by place and
-    category (added up here into its totals and both splits), and the sums of the days
-    before it (from the small street table when nothing narrows the scope)."""
+    """Two reads of the daily counters (:func:`tables`): the campaign's days grouped by
+    place and category (added up here into its totals and both splits), and the sums of
+    the days before it."""
     period = metrics.Period.of(campaign.first, campaign.last)
     # Compare like with like: as many days just before the campaign as it has counted so
     # far (all of its days once it is over).
@@ -306,11 +326,10 @@ def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
                   period.until if period.counted else None, [], place_by, [])
     if not counted:
         return out
-    narrow = _narrow(campaign, viewer)
-    t = MetricDay.__table__
+    t, b = tables(campaign, viewer)
     place_col = t.c[f"{place_by}_id"]
     # Grouped by plain columns (the planner knows how few groups they make: a hash), and
-    # the days before summed apart, from the street table when nothing narrows the scope.
+    # the days before summed apart.
     rows = db.session.execute(
         select(place_col.label("place"), t.c.category_id.label("category"), *_sums(t))
         .where(t.c.day.between(campaign.first, period.until), *_filters(campaign, t, viewer))
@@ -322,7 +341,6 @@ def figures(campaign: Campaign, viewer: User | None = None) -> Figures:
         out.during.add(counters)
         places.setdefault(row.place, Totals()).add(counters)
         categories.setdefault(row.category, Totals()).add(counters)
-    b = MetricDay.__table__ if narrow else MetricDayStreet.__table__
     found = db.session.execute(select(*_sums(b)).where(
         b.c.day.between(before_first, before_last), *_filters(campaign, b, viewer))).one()
     out.before = Totals.of(found._mapping)

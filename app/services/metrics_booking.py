@@ -25,6 +25,7 @@ from app.models import (
     MetricDay,
     MetricDayAgency,
     MetricDayStreet,
+    MetricDayStreetCategory,
     Rating,
 )
 from app.services import clock
@@ -38,6 +39,7 @@ DAY_KEYS = ("day", "district_id", "street_id", "area_id", "category_id", "assign
             "assignee_agency_id", "channel")
 STREET_KEYS = ("day", "district_id", "street_id", "channel")
 AGENCY_KEYS = ("day", "assignee_agency_id")
+STREET_CATEGORY_KEYS = ("day", "district_id", "street_id", "category_id")
 
 
 def breaches_of(case_id: int) -> tuple[Breach, ...]:
@@ -149,17 +151,21 @@ def day_key(day, f: CaseFacts) -> tuple:
 
 
 def add_to_days(deltas: dict[tuple, Totals]) -> None:
-    """Add counters to the daily tables (keys as :data:`DAY_KEYS`) and their street and
-    agency sums."""
+    """Add counters to the daily tables (keys as :data:`DAY_KEYS`) and their street,
+    agency and street-category sums."""
     streets: dict[tuple, Totals] = defaultdict(Totals)
     agencies: dict[tuple, Totals] = defaultdict(Totals)
+    street_categories: dict[tuple, Totals] = defaultdict(Totals)
     for key, totals in deltas.items():
         streets[(*key[:3], key[7])].add(totals)
         agencies[(key[0], key[6])].add(totals)
+        street_categories[(*key[:3], key[4])].add(totals)
     # Sorted keys: two transactions touching the same rows lock them in the same order.
     add_rows(MetricDay.__table__, DAY_KEYS, sorted(deltas.items()))
     add_rows(MetricDayStreet.__table__, STREET_KEYS, sorted(streets.items()))
     add_rows(MetricDayAgency.__table__, AGENCY_KEYS, sorted(agencies.items()))
+    add_rows(MetricDayStreetCategory.__table__, STREET_CATEGORY_KEYS,
+             sorted(street_categories.items()))
 
 
 def add_rows(table, keys: tuple[str, ...], items: Iterable[tuple[tuple, Totals]]) -> None:

@@ -28,6 +28,7 @@ from app.models import (
     MetricDay,
     MetricDayAgency,
     MetricDayStreet,
+    MetricDayStreetCategory,
     PublishedDay,
     PublishedMonth,
     Rating,
@@ -37,6 +38,7 @@ from app.services.metrics_booking import (
     AGENCY_KEYS,
     DAY_KEYS,
     FACT_COLUMNS,
+    STREET_CATEGORY_KEYS,
     STREET_KEYS,
     breach_row,
 )
@@ -93,7 +95,8 @@ def rebuild(batch: int = 20000, echo=None) -> int:
     its events) and the daily tables from the facts, replacing what was there. Returns the
     number of cases that count."""
     zone = clock.zone()
-    for model in (MetricDay, MetricDayStreet, MetricDayAgency, MetricCase, MetricBreach):
+    for model in (MetricDay, MetricDayStreet, MetricDayAgency, MetricDayStreetCategory,
+                  MetricCase, MetricBreach):
         db.session.execute(delete(model))
     missed = _missed_deadlines()
     breach_rows = []
@@ -189,6 +192,12 @@ def _roll_up() -> None:
     ).group_by(MetricDay.day, MetricDay.assignee_agency_id)
     db.session.execute(insert(MetricDayAgency).from_select([*AGENCY_KEYS, *COUNTERS],
                                                            agency_sel))
+    street_category_sel = select(
+        MetricDay.day, MetricDay.district_id, MetricDay.street_id, MetricDay.category_id,
+        *[func.sum(getattr(MetricDay, c)).label(c) for c in COUNTERS],
+    ).group_by(MetricDay.day, MetricDay.district_id, MetricDay.street_id, MetricDay.category_id)
+    db.session.execute(insert(MetricDayStreetCategory).from_select(
+        [*STREET_CATEGORY_KEYS, *COUNTERS], street_category_sel))
 
 
 def _add_select(table, keys, names, sel) -> None:

@@ -71,6 +71,9 @@ def init_app(app: Flask) -> None:
     app.extensions[_ENGINE] = create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=5,
         connect_args={"connect_timeout": 2})
+    from app.database import custom_plans
+
+    custom_plans(app.extensions[_ENGINE])
 
     @app.before_request
     def _mark_heavy_reads() -> None:

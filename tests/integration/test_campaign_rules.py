@@ -96,6 +96,44 @@ def test_the_figures_agree_with_the_per_case_facts(city):
     assert figures.before_first == date(2026, 10, 2) and figures.before_last == date(2026, 10, 31)
 
 
+@pytest.mark.parametrize("places,categories", [
+    (["street:{street}"], ["LD09"]),  # the street-category table, days before too
+    (["district:{district}"], []),  # its days from it, the days before by street
+    (["district:{district}", "street:{far_street}"], ["LD09", "LD10"]),
+])
+def test_a_campaign_over_districts_or_streets_reads_the_same_figures_as_metric_day(
+        city, monkeypatch, places, categories):
+    from app.models import MetricDay, MetricDayStreetCategory
+
+    for day in ("2026-10-24", "2026-11-03", "2026-11-10"):  # before it and during it
+        closed(city, f"{day} 09:00", rectified=f"{day} 10:00", verified=f"{day} 11:00",
+               phone=None)
+    closed(city, "2026-11-14 09:00", code="LD10", rectified="2026-11-17 10:00",
+           verified="2026-11-17 11:00", phone=None)
+    closed(city, "2026-11-15 09:00", point=city.POINT3, rectified="2026-11-15 10:00",
+           verified="2026-11-15 11:00", phone=None)
+    ids = {"district": city.district.id, "street": city.street.id,
+           "far_street": city.far_area.street_id}
+    campaign = create(city, user=city.city_supervisor,
+                      places=[p.format(**ids) for p in places],
+                      categories=[str(cat(c)) for c in categories])
+    assert campaigns.tables(campaign)[0] is MetricDayStreetCategory.__table__
+    with clock.travel(at(NOW)):
+        read = campaigns.figures(campaign)
+        monkeypatch.setattr(campaigns, "tables",
+                            lambda *_: (MetricDay.__table__, MetricDay.__table__))
+        from_metric_day = campaigns.figures(campaign)
+    assert read.during.due >= 2 and read.before.due >= 1
+    assert read == from_metric_day
+
+
+def test_a_campaign_over_areas_still_reads_metric_day(city):
+    from app.models import MetricDay
+
+    campaign = create(city, places=[f"area:{city.area.id}"])
+    assert campaigns.tables(campaign) == (MetricDay.__table__, MetricDay.__table__)
+
+
 def test_progress_counts_closed_and_overdue_tasks(city):
     today = date(2026, 12, 2)
     task_list = TaskList(title="清单", first=today, last=today, status="published",

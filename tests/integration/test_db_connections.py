@@ -79,3 +79,27 @@ def test_a_connection_lost_after_the_answer_was_made_does_not_turn_it_into_a_500
     other.dispose()
     guards.end_session(None)  # the teardown: no error escapes
     assert db.session.execute(text("SELECT 1")).scalar() == 1  # a fresh connection next
+
+
+def test_a_statement_run_again_and_again_is_planned_for_its_own_values(app, ctx):
+    """psycopg prepares a statement after five runs on a connection and PostgreSQL would
+    then switch it to a generic plan (made without the parameters' values) five runs
+    later: the figures' range reads took a plan meant for a few thousand rows. The app's
+    connections keep planning every run for its values, across requests."""
+    need("PostgreSQL", IS_POSTGRES)
+    from datetime import date
+
+    from app.extensions import db
+
+    query = text("SELECT count(*) FROM metric_day WHERE day BETWEEN :first AND :last")
+    with db.engine.connect() as conn:
+        for n in range(15):
+            conn.execute(query, {"first": date(2026, 1, 1), "last": date(2026, 12, n % 28 + 1)})
+            conn.commit()  # a request that wrote (its staff session's last use): psycopg
+            # keeps its prepared statements (a rollback would drop them all)
+        assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        plans = conn.execute(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE 'SELECT count(*) FROM metric_day%'")).all()
+    assert plans, "psycopg prepared the statement"
+    assert plans[0].generic_plans == 0 and plans[0].custom_plans >= 5

@@ -432,6 +432,26 @@ def test_a_rebuild_from_the_case_records_gives_the_same_daily_tables(city):
     assert snapshot() == before
 
 
+def test_the_street_category_counters_are_the_daily_counters_added_up_and_rebuilt_alike(city):
+    from app.models import MetricDayStreetCategory
+
+    _history(city)
+
+    def by_street_category(model):  # rows whose counters were all taken back left out
+        keys = (model.day, model.district_id, model.street_id, model.category_id)
+        return {tuple(r) for r in db.session.execute(
+            select(*keys, *[func.sum(getattr(model, c)) for c in COUNTERS]).group_by(*keys))
+            if any(r[4:])}
+
+    booked = by_street_category(MetricDayStreetCategory)
+    assert booked == by_street_category(MetricDay)
+    assert len({r[3] for r in booked}) >= 2 and len({r[0] for r in booked}) >= 2
+    assert sum(r[4] for r in booked) > 0  # something was due
+    with clock.travel(at(NOW)):
+        metrics_rebuild.rebuild()
+    assert by_street_category(MetricDayStreetCategory) == booked
+
+
 def test_a_refused_action_leaves_the_figures_untouched(city):
     case = dispatched(city, "2026-11-25 09:00")
     sign(city, case, "2026-11-25 09:05")
