@@ -131,9 +131,9 @@ def chunk_sql(lo: int, hi: int, stage: tuple[int, int, int], per_day: int,
             SELECT id, reporter_contact_id, 'reporter', created_at FROM "case"
             WHERE id > {before} AND reporter_contact_id IS NOT NULL""",
         f"""INSERT INTO rating (case_id, contact_id, score, comment, channel, at,
-              needs_follow_up, origin)
+              needs_follow_up, origin, closure_at)
             SELECT k.id, k.reporter_contact_id, {score}, '', 'web',
-              least(k.closed_at + interval '2 hours', now()), k.id % 13 = 0, 'web'
+              least(k.closed_at + interval '2 hours', now()), k.id % 13 = 0, 'web', k.closed_at
             FROM "case" k WHERE k.id > {before} AND {rated}""",
         # The events, in time order as the door writes them (ids rise with time).
         f"""INSERT INTO case_event (case_id, at, action, from_state, to_state,

@@ -145,9 +145,9 @@ def main(n: int) -> None:
                 WHEN 'rectified' THEN 4 WHEN 'returned' THEN 1 ELSE 5 END
                 WHERE id > {first_id}"""),
             ("ratings", f"""INSERT INTO rating (case_id, contact_id, score, comment, channel, at,
-                needs_follow_up)
+                needs_follow_up, closure_at)
                 SELECT id, reporter_contact_id, 1 + (id % 10 = 0)::int + (id % 13 = 0)::int,
-                  '', 'web', closed_at + interval '2 hours', id % 13 = 0 FROM "case"
+                  '', 'web', closed_at + interval '2 hours', id % 13 = 0, closed_at FROM "case"
                 WHERE id > {first_id} AND state = 'closed' AND id % 4 <> 0"""),
         ]
         for label, sql in steps:

@@ -3,13 +3,13 @@ again (a retried callback after a crash) goes through a template gateway as its 
 template, not as the catch-all text.
 
 Revision ID: fix25_reply_kind
-Revises: i25c_wechat
+Revises: camp_street_category
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'fix25_reply_kind'
-down_revision = 'i25c_wechat'
+down_revision = 'camp_street_category'
 branch_labels = None
 depends_on = None
 
