@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
         app.register_error_handler(outage, database_down)
     for unfit in (OverflowError, sa_exc.DataError):
         app.register_error_handler(unfit, value_out_of_range)
+    app.register_error_handler(sa_exc.IntegrityError, already_done)
     base_map(app.config)  # a map setting that cannot work stops the app here, not a page
     app.after_request(defences)
     # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
@@ -127,6 +128,25 @@ def value_out_of_range(exc: Exception):
     except Exception:
         pass
     return http_error(BadRequest())
+
+
+def already_done(exc: Exception):
+    """Two requests raced for the same unique thing (a double click on "publish"): the one
+    that lost is told it was already done — 409, never a 500."""
+    log.info("integrity conflict: %s", exc.__class__.__name__)
+    try:
+        from app.extensions import db
+
+        db.session.rollback()
+    except Exception:
+        pass
+    message = _("That was already done.")
+    if _wants_json():
+        response = jsonify(error=message)
+    else:
+        response = current_app.response_class(_page(message, 409), mimetype="text/html")
+    response.status_code = 409
+    return response
 
 
 def _page(message: str, status: int, title: str | None = None) -> str:

@@ -212,7 +212,8 @@ class Ranked:
 def rank(scores: dict[Any, float | None], rules: dict[str, Any]) -> dict[Any, Ranked]:
     """Ranks (equal scores share a rank: 1, 2, 2, 4) and the red and black lists: the best
     ``red.size`` scoring at least ``red.at_least``, the worst ``black.size`` scoring below
-    ``black.below``. A unit not assessed has no rank and is on no list."""
+    ``black.below``; units tied with the last one a list takes are on it too (equal scores,
+    equal treatment). A unit not assessed has no rank and is on no list."""
     rows = [Ranked(k, s) for k, s in scores.items()]
     assessed = sorted((r for r in rows if r.score is not None),
                       key=lambda r: (-r.score, str(r.key)))
@@ -222,9 +223,16 @@ def rank(scores: dict[Any, float | None], rules: dict[str, Any]) -> dict[Any, Ra
             place, previous = i, r.score
         r.rank = place
     red, black = rules["red"], rules["black"]
-    for r in [r for r in assessed if r.score >= red["at_least"]][:red["size"]]:
-        r.mark = "red"
+    best = [r for r in assessed if r.score >= red["at_least"]]
+    if best and red["size"] > 0:
+        cut = best[min(red["size"], len(best)) - 1].score
+        for r in best:
+            if r.score >= cut:
+                r.mark = "red"
     worst = [r for r in reversed(assessed) if r.score < black["below"] and not r.mark]
-    for r in worst[:black["size"]]:
-        r.mark = "black"
+    if worst and black["size"] > 0:
+        cut = worst[min(black["size"], len(worst)) - 1].score
+        for r in worst:
+            if r.score <= cut:
+                r.mark = "black"
     return {r.key: r for r in rows}

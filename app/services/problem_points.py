@@ -95,7 +95,7 @@ def create(user: User, draft: Draft) -> ProblemPoint:
 
         try:
             polygon = json.loads(polygon)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             polygon = "bad"
     if polygon:
         try:

@@ -213,7 +213,10 @@ def draft(user: User, where: metrics.Slice, district_id: int | None, first: date
     position = 0
     for spot in spots:
         position += 1
-        task_list.tasks.append(_hotspot_task(where, first, last, spot, radius_m, position, due))
+        task = _hotspot_task(where, first, last, spot, radius_m, position, due)
+        if task.district_id is None:  # no case there has an area: the list's own place
+            task.district_id = task_list.district_id
+        task_list.tasks.append(task)
     for category_id in category_ids:
         task = _category_task(where, first, last, category_id, position + 1, due)
         if task is not None:
@@ -474,7 +477,9 @@ def _assignee(task_list: TaskList, task: Task, raw: str) -> dict:
             raise bad
         area = chief.area or db.session.scalar(select(Area).where(Area.road_chief_id == ident)
                                                .limit(1))
-        district = area.street.district_id if area else None
+        district = area.street.district_id if area else district_of(chief)
+        if district is None and task_list.district_id is not None:
+            raise bad  # a chief of no known place cannot take a district's task
         empty["assignee_user_id"] = ident
     if task_list.district_id is not None and district not in (None, task_list.district_id):
         raise InvalidInput(_l("Task %(n)s: that unit is outside the list's place.",
@@ -590,10 +595,13 @@ def evidence(task: Task, limit: int = EVIDENCE_LINKED) -> list[Case]:
 
 
 def tasks_of_case(case_id: int) -> list[Task]:
-    """The tasks a case is evidence for (the staff case page lists them)."""
+    """The tasks of published lists a case is evidence for (the staff case page lists
+    them; a draft is its supervisor's until published)."""
     return list(db.session.scalars(
         select(Task).join(TaskCase, TaskCase.task_id == Task.id)
-        .where(TaskCase.case_id == case_id).order_by(Task.id)))
+        .join(TaskList, TaskList.id == Task.task_list_id)
+        .where(TaskCase.case_id == case_id, TaskList.status == "published")
+        .order_by(Task.id)))
 
 
 def district_name(district_id: int | None) -> str:

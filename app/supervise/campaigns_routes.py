@@ -71,8 +71,10 @@ def _page_context(campaign) -> dict:
     user = current_user._get_current_object()
     figures = campaigns.figures(campaign, user)
     places, categories = campaigns.scope_names(campaign)
-    lists = [tl for tl in campaign.task_lists if tl.status == "published"
-             or tasks.may_edit(user, tl)]
+    mine = tasks.district_of(user)
+    lists = [tl for tl in campaign.task_lists
+             if (tl.status == "published" or tasks.may_edit(user, tl))
+             and (mine is None or tl.district_id in (None, mine))]
     return {
         "campaign": campaign, "figures": figures, "places": places, "categories": categories,
         "lists": lists, "progress": tasks.progress_of([tl.id for tl in lists]),

@@ -63,8 +63,19 @@ def test_a_unit_with_nothing_to_assess_has_no_score_rank_or_list():
     ranked = assessment.rank({"a": 90.0, "b": 90.0, "c": 70.0, "d": None}, RULES)
     assert [ranked[k].rank for k in "abcd"] == [1, 1, 3, None]
     assert ranked["a"].mark == "red" and ranked["c"].mark == "black"
-    assert ranked["b"].mark == "" and ranked["d"].mark == ""
+    assert ranked["b"].mark == "red"  # tied with "a": equal scores, equal treatment
+    assert ranked["d"].mark == ""
 
 
 def test_the_default_scheme_is_whole():
     assert assessment.problems(assessment.DEFAULT_RULES) == {}
+
+
+def test_units_tied_at_a_lists_cut_off_are_treated_alike():
+    from workflows.assessment import rank
+
+    ranked = rank({9: 95, 10: 95, 11: 99, 12: 97, 13: 80},
+                  {"red": {"size": 3, "at_least": 90}, "black": {"size": 1, "below": 96}})
+    assert ranked[9].rank == ranked[10].rank == 3
+    assert ranked[9].mark == ranked[10].mark == "red"  # both, though the list holds three
+    assert ranked[13].mark == "black" and ranked[11].mark == ranked[12].mark == "red"

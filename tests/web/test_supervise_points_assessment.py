@@ -217,3 +217,12 @@ def test_coverage_lists_the_areas_without_a_complete_team(app, city):
     assert 'data-area="JA01-01"' in page
     dashboard = get(client, "/supervise/?month=2026-11").get_data(as_text=True)
     assert 'id="coverage"' in dashboard
+
+
+def test_an_absurdly_nested_polygon_is_refused_not_a_server_error(app, city):
+    client = client_for(app, city.district_supervisor)
+    deep = "[" * 1900 + "]" * 1900
+    response = post(client, "/supervise/points/new", {
+        "name": "嵌套", "polygon": deep, "categories": "LD09", "weeks": "3"})
+    assert response.status_code in (400, 422)
+    assert db.session.scalar(select(ProblemPoint)) is None

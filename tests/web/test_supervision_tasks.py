@@ -341,6 +341,9 @@ def test_the_case_page_shows_the_tasks_it_is_behind(app, spot):
     [task] = task_list.tasks
     case_id = db.session.scalar(select(TaskCase.case_id).where(TaskCase.task_id == task.id)
                                 .limit(1))
+    page = get(client_for(app, spot.chief), f"/work/cases/{case_id}").text
+    assert f'data-task="{task.id}"' not in page  # a draft is its supervisor's until published
+    published(app, spot, task_list)
     page = get(client_for(app, spot.district_supervisor), f"/work/cases/{case_id}").text
     assert 'id="case-tasks"' in page and f'data-task="{task.id}"' in page
     # and the task's page lists the case
