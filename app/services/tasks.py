@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy import case as sql_case
@@ -243,6 +245,13 @@ def _campaign_for(user: User, campaign_id: int | None) -> Campaign | None:
     return campaign
 
 
+def _in_city_language(text) -> str:
+    """A task's words as the assignee will read them: in the city's language, whatever the
+    drafting supervisor's own page language is."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(text)
+
+
 def _scope(where: metrics.Slice, first: date, last: date):
     start, end = metrics.day_start(first), metrics.day_start(last + timedelta(days=1))
     return [Case.created_at >= start, Case.created_at < end,
@@ -268,8 +277,9 @@ def _hotspot_task(where, first, last, spot: metrics.Hotspot, radius_m: float, po
              else f"{spot.lat:.5f}, {spot.lng:.5f}")
     label = category.code + " " + category.name_zh
     task = Task(position=position, place=place[:PLACE_MAX],
-                problem=str(_l("%(category)s keeps coming back here: %(n)s reports in the "
-                               "period.", category=label, n=len(near) or spot.count)),
+                problem=_in_city_language(_l(
+                    "%(category)s keeps coming back here: %(n)s reports in the period.",
+                    category=label, n=len(near) or spot.count)),
                 category_id=spot.category_id, lat=spot.lat, lng=spot.lng,
                 area_id=area.id if area else None,
                 street_id=area.street_id if area else None,
@@ -300,9 +310,9 @@ def _category_task(where, first, last, category_id: int, position: int, due: dat
         .order_by(Case.id.desc()).limit(EVIDENCE_LINKED)))
     label = category.code + " " + category.name_zh
     task = Task(position=position, place=street.name_zh[:PLACE_MAX],
-                problem=str(_l("%(category)s is among the most reported problems: %(n)s "
-                               "reports in this street in the period.",
-                               category=label, n=busiest.n)),
+                problem=_in_city_language(_l(
+                    "%(category)s is among the most reported problems: %(n)s reports in this "
+                    "street in the period.", category=label, n=busiest.n)),
                 category_id=category_id, street_id=street.id, district_id=street.district_id,
                 evidence_count=busiest.n, due_on=due, status="open",
                 assignee_kind="street", assignee_street_id=street.id)

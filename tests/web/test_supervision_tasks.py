@@ -105,6 +105,8 @@ def test_a_draft_holds_the_hotspot_with_its_cases_and_a_suggested_road_chief(app
     [task] = task_list.tasks
     assert task.assignee_kind == "chief" and task.assignee_user_id == spot.chief.id
     assert task.evidence_count == 5 and "解放大道沿线" in task.place
+    # drawn from an English page, but written for the road chief in the city's language
+    assert "反复出现" in task.problem, task.problem
     linked = set(db.session.scalars(select(TaskCase.case_id).where(TaskCase.task_id == task.id)))
     flyers = set(db.session.scalars(select(Case.id).where(Case.category_id == task.category_id)))
     assert linked == flyers
