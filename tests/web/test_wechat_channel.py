@@ -273,11 +273,11 @@ def signed_query(age: int = 0) -> dict[str, str]:
 
 def test_a_signed_url_older_than_five_minutes_is_refused(city, client, plain):
     # The signature covers no body: a signed URL read from an access log must not carry one.
-    for age in (301, -301, 3600):
+    for age in (360, -360, 3600):  # a margin: a slow machine takes a while to answer
         stale = client.post("/wechat/callback", query_string=signed_query(age),
                             data=text_xml("中山大道乱停车").encode(), content_type="text/xml")
         assert stale.status_code == 403 and nothing_stored()
-    fresh = client.post("/wechat/callback", query_string=signed_query(250),
+    fresh = client.post("/wechat/callback", query_string=signed_query(240),
                         data=text_xml("中山大道乱停车").encode(), content_type="text/xml")
     assert fresh.status_code == 200 and count(Case) == 1
 
