@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlalchemy import case as sql_case
 
 from app.extensions import db
@@ -588,11 +588,17 @@ def close(user: User, task: Task, note: str | None, photos: list[media.Photo]) -
         raise InvalidInput(_l("Add at least one photo of the result."), field="photo")
     prepared = media.prepare(photos)
     now = clock.now()
+    # Closed only if still open: of two people closing it at the same instant, one does.
+    closed = db.session.execute(
+        update(Task).where(Task.id == task.id, Task.status == "open")
+        .values(status="closed", closed_at=now, closed_by_id=user.id, close_note=text))
+    if closed.rowcount != 1:
+        db.session.rollback()
+        raise InvalidInput(_l("This task is closed already."))
     for kept in media.store(0, "task", prepared, None):
         task.photos.append(TaskPhoto(storage_key=kept.storage_key,
                                      content_type=kept.content_type, size=kept.size,
                                      width=kept.width, height=kept.height, created_at=now))
-    task.status, task.closed_at, task.closed_by_id, task.close_note = "closed", now, user.id, text
     db.session.commit()
     log.info("task closed: user=%s task=%s list=%s photos=%s", user.id, task.id,
              task.task_list_id, len(photos))
