@@ -3,12 +3,13 @@ category, intended responsibility area and district, for the part the keyword ta
 tuned on and for the held-out part nobody tuned on. A message the system would answer with
 a question (the stretch is ambiguous, or no place) counts as a miss for area and district.
 
-    .venv/bin/python bench/sms_accuracy.py [--misses] [--add FILE ...]
+    .venv/bin/python bench/sms_accuracy.py [--misses] [--rules-only] [--add FILE ...]
 
 ``--add FILE`` measures the rows of another file of the same columns as well (a new set
 before it joins the data). ``--misses`` lists the misses of every part except the parts
 whose name starts with "held": a held-out part only ever shows its aggregate figures.
-"""
+``--rules-only`` reads with the keyword rules alone, without the learnt model
+(``workflows/sms/model.py``), to see what the model adds."""
 
 from __future__ import annotations
 
@@ -35,12 +36,13 @@ def rows(paths: list[Path] | None = None) -> list[tuple[str, str, str, str, str]
     return out
 
 
-def measure(extra: list[Path] | None = None) -> dict[str, dict[str, object]]:
+def measure(extra: list[Path] | None = None, learn: bool = True
+            ) -> dict[str, dict[str, object]]:
     areas = demo_areas()
     gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
     # As the app builds it: the places' names are not problem words.
     classifier = Classifier({e.code: (e.name_zh, *e.keywords) for e in CATALOGUE},
-                            place_names=gazetteer.place_names())
+                            place_names=gazetteer.place_names(), learn=learn)
     report: dict[str, dict[str, object]] = {}
     for part, message, category, district, area in rows(extra):
         got = classifier.classify(message).code
@@ -60,7 +62,7 @@ def measure(extra: list[Path] | None = None) -> dict[str, dict[str, object]]:
 def main() -> None:
     args = sys.argv[1:]
     extra = [Path(args[i + 1]) for i, a in enumerate(args) if a == "--add" and i + 1 < len(args)]
-    report = measure(extra)
+    report = measure(extra, learn="--rules-only" not in args)
     for part in sorted(report, key=lambda p: (p == "held", p)):
         r = report[part]
         n = r["n"]

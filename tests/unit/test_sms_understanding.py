@@ -645,3 +645,43 @@ def test_the_thing_described_is_the_report_not_its_description(classifier, messa
 ])
 def test_indirect_descriptions_of_everyday_problems(classifier, message, code):
     assert classifier.classify(message).code == code
+
+
+# -- the learnt model beside the rules ------------------------------------------------------
+
+
+def test_the_model_learns_wording_no_keyword_names_from_labelled_examples():
+    entries = {"A1": ["井盖"], "A2": ["停车"], "A3": ["摆摊"], "A4": ["涂鸦"], "A5": ["横幅"]}
+    examples = [("井盖不见了", "A1"), ("车停在人行道上", "A2"), ("有人在路边卖菜", "A3"),
+                ("墙上被人乱画", "A4"), ("树上挂了横幅", "A5"),
+                ("路上的窨子口空了 一个黑窟窿", "A1"), ("窟窿太深了 晚上看不见", "A1"),
+                ("那个黑窟窿差点摔进去", "A1"), ("人行道全是车 走不了", "A2"),
+                ("水果摊摆到路中间", "A3"), ("墙面喷了一大片", "A4"), ("栏杆上挂着标语", "A5")]
+    rules_only = Classifier(entries, synonyms={}, rules=(), learn=False)
+    learnt = Classifier(entries, synonyms={}, rules=(), examples=examples)
+    message = "小区门口一个黑窟窿 好危险"
+    assert rules_only.classify(message).code is None  # no keyword in it
+    assert learnt.classify(message).code == "A1"
+
+
+@pytest.mark.parametrize("message", [
+    "在中山大道123号", "谢谢", "好的", "是的", "收到", "hello", "CX RCGX-CSGU", "江汉路步行街",
+    "我家门口", "明天再说吧", "已经处理了吗", "123", "不是这里",
+])
+def test_with_the_model_a_place_or_an_acknowledgement_is_still_not_a_report(classifier, message):
+    assert classifier.model is not None
+    assert classifier.classify(message).code is None
+
+
+def test_no_held_out_message_is_among_the_examples_the_model_learns_from():
+    # The accuracy report's held-out parts stay held out: measured, never learnt from.
+    from pathlib import Path
+
+    from workflows.sms.model import examples
+
+    learnt = {message for message, _code in examples()}
+    fresh = Path(__file__).resolve().parent.parent / "data" / "sms_fresh.tsv"
+    held = [line.split("\t")[1] for line in fresh.read_text(encoding="utf-8").splitlines()
+            if line.startswith("held")]
+    assert len(held) >= 400
+    assert not learnt & set(held)

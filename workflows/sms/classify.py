@@ -21,12 +21,19 @@ it, 1 for an object that often comes with it ("货车", "电线杆"). Scoring:
 * **homophones and slips** — a phrase of weight ≥ 2.5 also matches text that reads the
   same in pinyin with at least one character in common ("井钙" is "井盖"): input methods
   pick the wrong character of the same sound.
+* **the learnt model** — word lists only know the words someone thought of. A model learnt
+  from labelled messages (``model.py``: character n-grams, logistic regression) reads the
+  same message; its probabilities and the rules' scores (as softmax shares) count half
+  each. The model alone makes a message the rules found unclear into a report only when
+  it is sure (a place or an acknowledgement is not a report). ``learn=False`` reads with
+  the rules alone.
 * the entry with the highest total wins; on a tie, the one mentioned first. Below
   ``threshold`` the message is unclear and the resident is asked.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -454,6 +461,12 @@ _CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 # Characters too common to make two words of the same sound one word ("铁了" is not "贴了").
 _LIGHT = set("了着得在到的被满一子个有地上下人大小车路门口边里不来去打开好多天和头面")
 _SOUND_WEIGHT = 2.5
+# The blend of rules and learnt model (measured on the held-out sets, bench/sms_accuracy.py):
+# the rules' share, the softmax temperature of their scores, and how sure the model must be
+# to make a message the rules found unclear into a report on its own.
+_RULE_SHARE = 0.5
+_BLEND_TEMPERATURE = 2.0
+_MODEL_ALONE = 0.6
 _PINYIN_WEIGHT = 2
 _LATIN_WORD = re.compile(r"[a-z]+")
 # A phrase with a particle spells English words in pinyin ("码得" made, "撒了" sale);
@@ -476,12 +489,15 @@ class Classification:
 
 
 class Classifier:
-    """Built once from the catalogue (``entries``: code → keywords) and reused."""
+    """Built once from the catalogue (``entries``: code → keywords) and reused. The learnt
+    model is trained from ``examples`` ((message, code) pairs; the shipped ones by default)
+    unless ``learn`` is false."""
 
     def __init__(self, entries: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],
                  synonyms: Mapping[str, Iterable[tuple[str, float]]] = SYNONYMS,
                  threshold: float = 1.5, default_weight: float = 2.0,
-                 rules: Iterable[Rule] = RULES, place_names: Iterable[str] = ()):
+                 rules: Iterable[Rule] = RULES, place_names: Iterable[str] = (),
+                 learn: bool = True, examples: Iterable[tuple[str, str]] | None = None):
         pairs = entries.items() if isinstance(entries, Mapping) else entries
         self.order: dict[str, int] = {}
         weights: dict[tuple[str, str], float] = {}
@@ -538,6 +554,19 @@ class Classifier:
                     if (len(spelling) >= 4 and spelling not in self._weights
                             and spelling not in _ENGLISH_SPELLINGS):
                         self._pinyin.setdefault(spelling, phrase)
+        # The learnt model (``model.py``), from the shipped examples and every phrase that
+        # names a problem here (the catalogue's keywords and the synonyms' strong words).
+        self.model = None
+        if learn:
+            from workflows.sms.model import train
+
+            strong: dict[str, list[str]] = {code: [] for code in self.order}
+            for phrase, codes in self._weights.items():
+                for code, weight in codes:
+                    if weight >= self.threshold and phrase not in self._places:
+                        strong[code].append(phrase)
+            self.model = train(sorted((c, sorted(p)) for c, p in strong.items()),
+                               place_names=self._places, labelled=examples)
 
     def classify(self, text: str) -> Classification:
         norm = normalize(text)
@@ -578,10 +607,35 @@ class Classifier:
             first.setdefault(code, start)
         ranked = sorted(scores, key=lambda c: (-scores[c], first[c], self.order[c]))
         matched = tuple(p for _s, p, _c, w in hits if w > 0)
-        if not ranked or scores[ranked[0]] < self.threshold:
+        clear = bool(ranked) and scores[ranked[0]] >= self.threshold
+        if self.model is not None:
+            return self._blended(norm, scores, first, matched, clear)
+        if not clear:
             return Classification(None, scores[ranked[0]] if ranked else 0.0, matched,
                                   ranked[0] if ranked else None, scores)
         return Classification(ranked[0], scores[ranked[0]], matched,
+                              ranked[1] if len(ranked) > 1 else None, scores)
+
+    def _blended(self, norm: str, scores: Mapping[str, float], first: Mapping[str, int],
+                 matched: tuple[str, ...], clear: bool) -> Classification:
+        """The rules' scores as shares (a softmax, so one strong word does not drown the
+        model) and the model's probabilities, half each. The model alone makes an unclear
+        message clear only when it is sure of it: a location or a "thank you" is not a
+        report."""
+        assert self.model is not None
+        learnt = self.model.probabilities(norm)
+        positive = {c: v for c, v in scores.items() if v > 0}
+        top = max(positive.values(), default=0.0)
+        shares = {c: math.exp((v - top) / _BLEND_TEMPERATURE) for c, v in positive.items()}
+        total = sum(shares.values()) or 1.0
+        blend = {c: _RULE_SHARE * shares.get(c, 0.0) / total
+                 + (1 - _RULE_SHARE) * learnt.get(c, 0.0) for c in self.order}
+        ranked = sorted(blend, key=lambda c: (-blend[c], first.get(c, len(norm)),
+                                               self.order[c]))
+        if not clear and learnt.get(ranked[0], 0.0) < _MODEL_ALONE:
+            return Classification(None, scores.get(ranked[0], 0.0), matched, ranked[0],
+                                  scores)
+        return Classification(ranked[0], blend[ranked[0]], matched,
                               ranked[1] if len(ranked) > 1 else None, scores)
 
     def _sound_hits(self, norm: str, covered: list[bool]) -> list[tuple[int, str, str, float]]:
