@@ -391,6 +391,11 @@ def test_a_house_number_a_landmark_or_a_cross_street_names_the_stretch():
     gazetteer = Gazetteer.from_data(areas, demo_landmarks(areas))
     assert gazetteer.locate("中山大道").ambiguous  # seven sections in three districts
     assert gazetteer.locate("中山大道850号").area_code == "JH01-04"
+    # The same number in Chinese numerals, simplified or traditional.
+    assert gazetteer.locate("中山大道八百五十号门口").area_code == "JH01-04"
+    assert gazetteer.locate("中山大道捌佰伍拾號").ambiguous  # banker's numerals: asked, no crash
+    assert gazetteer.locate("中山大道八百五十號").area_code == "JH01-04"
+    assert gazetteer.locate("中山大道十百号").ambiguous  # not a numeral: still asked
     assert gazetteer.locate("中山大道江汉路口").area_code in ("JH01-01", "JH01-04")
     assert gazetteer.locate("江汉路步行街").area_code == "JH01-05"
     assert gazetteer.locate("near Optics Valley Square").area_code == "HS03-01"

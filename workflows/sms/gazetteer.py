@@ -41,6 +41,8 @@ _EN_ROAD = re.compile(r"\b([a-z]{4,})\s+(ave|avenue|rd|road|st|street)\b\.?")
 
 
 _NUMBER = re.compile(r"^\s*(\d{1,5})\s*(?:号|#|號|栋|附近|门口|好(?!几|多|像|久))")
+# The same number written in Chinese numerals ("中山大道一百二十号"): only before 号/栋.
+_NUMBER_ZH = re.compile(r"^\s*([零〇一二两三四五六七八九十百千]{1,8})\s*(?:号|#|栋)")
 _NUMBER_EN = re.compile(r"(?:no\.?\s*)?(\d{1,5})\s*,?\s*$")
 
 
@@ -430,12 +432,22 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def _house_number(norm: str, start: int, end: int) -> int | None:
-    """A house number right after a road's name ("中山大道88号", "中山大道 88号门口"), or
-    before an English one ("No. 88 Zhongshan Ave")."""
+    """A house number right after a road's name ("中山大道88号", "中山大道 88号门口",
+    "中山大道八十八号"), or before an English one ("No. 88 Zhongshan Ave")."""
     match = _NUMBER.match(norm[end:end + 12])
     if match is None and norm[start:start + 1].isascii():
         match = _NUMBER_EN.search(norm[max(0, start - 10):start])
-    return int(match.group(1)) if match else None
+    if match is not None:
+        return int(match.group(1))
+    match = _NUMBER_ZH.match(norm[end:end + 12])
+    if match is None:
+        return None
+    import cn2an  # Chinese numerals by a maintained converter ("两百零八" = 208)
+
+    try:
+        return int(cn2an.cn2an(match.group(1), "smart"))
+    except (ValueError, KeyError):  # not a well-formed numeral ("十百", "〇十")
+        return None
 
 
 def _whole_word(text: str, name: str, start: int, end: int) -> bool:
