@@ -467,6 +467,7 @@ _SOUND_WEIGHT = 2.5
 _RULE_SHARE = 0.5
 _BLEND_TEMPERATURE = 2.0
 _MODEL_ALONE = 0.6
+_MODEL_AGREES = 0.4  # ... or, where the rules lean the same way without reaching threshold
 _PINYIN_WEIGHT = 2
 _LATIN_WORD = re.compile(r"[a-z]+")
 # A phrase with a particle spells English words in pinyin ("码得" made, "撒了" sale);
@@ -619,9 +620,9 @@ class Classifier:
     def _blended(self, norm: str, scores: Mapping[str, float], first: Mapping[str, int],
                  matched: tuple[str, ...], clear: bool) -> Classification:
         """The rules' scores as shares (a softmax, so one strong word does not drown the
-        model) and the model's probabilities, half each. The model alone makes an unclear
-        message clear only when it is sure of it: a location or a "thank you" is not a
-        report."""
+        model) and the model's probabilities, half each. A message the rules found unclear
+        becomes clear when the model is sure of it, or fairly sure of the entry the rules
+        leant to: a location or a "thank you" is not a report."""
         assert self.model is not None
         learnt = self.model.probabilities(norm)
         positive = {c: v for c, v in scores.items() if v > 0}
@@ -632,7 +633,10 @@ class Classifier:
                  + (1 - _RULE_SHARE) * learnt.get(c, 0.0) for c in self.order}
         ranked = sorted(blend, key=lambda c: (-blend[c], first.get(c, len(norm)),
                                                self.order[c]))
-        if not clear and learnt.get(ranked[0], 0.0) < _MODEL_ALONE:
+        sure = learnt.get(ranked[0], 0.0)
+        agreed = bool(positive) and ranked[0] == max(positive, key=positive.__getitem__) \
+            and sure >= _MODEL_AGREES
+        if not clear and sure < _MODEL_ALONE and not agreed:
             return Classification(None, scores.get(ranked[0], 0.0), matched, ranked[0],
                                   scores)
         return Classification(ranked[0], blend[ranked[0]], matched,
