@@ -29,6 +29,9 @@ class Actor:
     role: Role
     user: User | None = None
     contact: Contact | None = None
+    #: Facts about the way the action came in, kept on each event it writes (a partner
+    #: system's key and its own update id), as (name, value) pairs.
+    via: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def system(cls) -> Actor:

@@ -223,7 +223,7 @@ def _begin(
         actor_contact_id=actor.contact.id if actor.contact else None,
         reason=reason,
         note=note,
-        data={},
+        data=dict(actor.via),
     )
     return _Change(case, actor, transition, event)  # type: ignore[arg-type]
 
@@ -956,7 +956,8 @@ def add_note(ref: CaseRef, actor: Actor, *, note: str, photos: Sequence[media.Ph
     prepared = _photos(photos)
     change = _begin(ref, actor, Action.ADD_NOTE, _given(note=note), expected_version, note=note)
     change.photos = prepared
-    change.event.data = {**(source or {}), **({"public": True} if public else {})}
+    change.event.data = {**change.event.data, **(source or {}),
+                         **({"public": True} if public else {})}
     return _commit(change)
 
 

@@ -29,6 +29,7 @@ Anything else is refused (400) and changes nothing; a case outside the key's sco
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -163,6 +164,9 @@ def submit(form, key: ApiKey) -> int:
               **({"update_id_ext": given(form, "update_id_ext")[:64]}
                  if given(form, "update_id_ext") else {}),
               **({"media_url": media_url} if media_url else {})}
+    # Every event the update writes carries the key and the partner's update id.
+    actor = dataclasses.replace(actor, via=tuple((k, v) for k, v in source.items()
+                                                 if k in ("api_key", "update_id_ext")))
     try:
         case = cases.get_case(code)
         if not can_see(actor, case):  # outside the key's scope: as if it did not exist
@@ -187,15 +191,17 @@ def submit(form, key: ApiKey) -> int:
 
 
 def _already_posted(case: Case, key: ApiKey, update_id_ext: str | None) -> int | None:
-    """The event an earlier post of this update (same key, same ``update_id_ext``) wrote."""
+    """The last event an earlier post of this update (same key, same ``update_id_ext``)
+    wrote: a note or a change of status."""
     if not update_id_ext:
         return None
+    found = None
     for event_id, data in db.session.execute(select(CaseEvent.id, CaseEvent.data).where(
-            CaseEvent.case_id == case.id, CaseEvent.action == Action.ADD_NOTE.value)):
+            CaseEvent.case_id == case.id).order_by(CaseEvent.id)):
         if (data or {}).get("api_key") == key.prefix \
                 and data.get("update_id_ext") == update_id_ext:
-            return event_id
-    return None
+            found = event_id
+    return found
 
 
 def _change(case: Case, actor: Actor, state: State, status: str, description: str) -> None:

@@ -264,6 +264,24 @@ def test_a_partner_marks_its_case_in_progress_through_the_door(city, client):
     assert signed.actor_user_id == city.traffic_staff.id
 
 
+def test_a_status_change_posted_again_after_a_lost_answer_happens_once(city, client):
+    case = submitted(city, client)
+    cases.dispatch(case, city.actor(city.dispatcher))
+    token = partner_token(city, city.traffic_staff)
+    first = post_update(client, token, service_request_id=case.code, status="IN_PROGRESS",
+                        description="已派人", update_id_ext="fms-90")
+    assert first.status_code == 200, first.data
+    before = counts()
+    again = post_update(client, token, service_request_id=case.code, status="IN_PROGRESS",
+                        description="已派人", update_id_ext="fms-90")
+    assert again.status_code == 200, again.data
+    assert again.get_json()[0]["update_id"] == first.get_json()[0]["update_id"]
+    assert counts() == before  # no second note, no second event
+    signed = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                       CaseEvent.action == "sign_for"))
+    assert signed.data["update_id_ext"] == "fms-90"
+
+
 def test_the_12345_platform_closes_a_rectified_case_with_its_reason(city, client):
     case = submitted(city, client)
     cases.dispatch(case, city.actor(city.dispatcher))
