@@ -7,7 +7,11 @@
    var base = baseMap(element);       // an L.map with the tiles and their attribution
    base.shown(lat, lng)               // a stored position → an L.LatLng to draw
    base.stored(latlng)                // a clicked or dragged L.LatLng → {lat, lng} to store
-   base.geojson(gj), base.bounds(b)   // outlines, and [minLng, minLat, maxLng, maxLat] */
+   base.geojson(gj), base.bounds(b)   // outlines, and [minLng, minLat, maxLng, maxLat]
+   var pin = base.pin(moved);         // the one draggable pin of a form; moved({lat, lng})
+                                      // is called with the stored position after a drag
+   pin.put(lat, lng, zoom)            // place or move it (zoom: bring it into street view)
+   pin.remove(), pin.placed()         // take it away; whether there is one */
 (function () {
   "use strict";
 
@@ -46,7 +50,24 @@
     function bounds(b) {
       return L.latLngBounds(shown(b[1], b[0]), shown(b[3], b[2]));
     }
+    function pin(moved) {
+      var marker = null;
+      function put(lat, lng, zoom) {
+        var here = shown(lat, lng);
+        if (!marker) {
+          marker = L.marker(here, { draggable: true, keyboard: true }).addTo(map);
+          marker.on("dragend", function (ev) { moved(stored(ev.target.getLatLng())); });
+        } else {
+          marker.setLatLng(here);
+        }
+        if (zoom) map.setView(here, Math.max(map.getZoom(), 16));
+      }
+      function remove() {
+        if (marker) { map.removeLayer(marker); marker = null; }
+      }
+      return { put: put, remove: remove, placed: function () { return marker !== null; } };
+    }
     return { map: map, crs: gcj ? "GCJ02" : "WGS84", shown: shown, stored: stored,
-             geojson: geojson, bounds: bounds };
+             geojson: geojson, bounds: bounds, pin: pin };
   };
 })();

@@ -4,34 +4,23 @@
 (function () {
   "use strict";
   window.intakeMap = function (mapEl, lat, lng, moved) {
-    var base = null, map = null, marker = null;
+    var base = null, map = null, pin = null;
     // (a, o): a stored WGS-84 position; the map shows it where its tiles have that place.
     function place(a, o, zoom) {
       lat.value = (+a).toFixed(6);
       lng.value = (+o).toFixed(6);
-      if (map) {
-        var here = base.shown(a, o);
-        if (!marker) {
-          marker = L.marker(here, { draggable: true, keyboard: true }).addTo(map);
-          marker.on("dragend", function (ev) {
-            var p = base.stored(ev.target.getLatLng());
-            place(p.lat, p.lng);
-          });
-        } else {
-          marker.setLatLng(here);
-        }
-        if (zoom) map.setView(here, Math.max(map.getZoom(), 16));
-      }
+      if (pin) pin.put(+a, +o, zoom);
       if (moved) moved(+lat.value, +lng.value);
     }
     function clear() {
       lat.value = ""; lng.value = "";
-      if (marker && map) { map.removeLayer(marker); marker = null; }
+      if (pin) pin.remove();
     }
     if (mapEl && window.L && window.baseMap) {
       mapEl.hidden = false;
       base = window.baseMap(mapEl);
       map = base.map;
+      pin = base.pin(function (p) { place(p.lat, p.lng); });
       var b = JSON.parse(mapEl.dataset.bounds || "null");
       if (b) map.fitBounds(base.bounds(b), { padding: [16, 16] });
       else map.setView(base.shown(30.593, 114.305), 12);

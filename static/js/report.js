@@ -11,25 +11,13 @@
   var words = document.getElementById("place-words");
   var live = document.getElementById("nearby-live");
   var mapEl = document.getElementById("map");
-  var base = null, map = null, marker = null, timer = null;
+  var base = null, map = null, pin = null, timer = null;
 
   // (a, o): a stored WGS-84 position; the map shows it where its tiles have that place.
   function setPoint(a, o, zoom) {
     lat.value = a.toFixed(6);
     lng.value = o.toFixed(6);
-    if (map) {
-      var here = base.shown(a, o);
-      if (!marker) {
-        marker = L.marker(here, { draggable: true, keyboard: true }).addTo(map);
-        marker.on("dragend", function (ev) {
-          var p = base.stored(ev.target.getLatLng());
-          setPoint(p.lat, p.lng);
-        });
-      } else {
-        marker.setLatLng(here);
-      }
-      if (zoom) map.setView(here, Math.max(map.getZoom(), 16));
-    }
+    if (pin) pin.put(a, o, zoom);
     areaSelect.value = "";
     check();
   }
@@ -39,6 +27,7 @@
     document.getElementById("map-hint").hidden = false;
     base = window.baseMap(mapEl);
     map = base.map;
+    pin = base.pin(function (p) { setPoint(p.lat, p.lng); });
     // Street level from the start: around the resident when the browser may tell where
     // they are, else around the city centre (a whole-city view is too far out to tap).
     var b = JSON.parse(mapEl.dataset.bounds || "null");
@@ -53,7 +42,7 @@
     mapEl.dataset.view = "centre";
     if (navigator.geolocation && !(lat.value && lng.value)) {
       navigator.geolocation.getCurrentPosition(function (pos) {
-        if (marker) return;  // the resident has already put a pin
+        if (pin.placed()) return;  // the resident has already put a pin
         map.setView(base.shown(pos.coords.latitude, pos.coords.longitude), streetZoom);
         mapEl.dataset.view = "position";
       }, function () {}, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
@@ -72,10 +61,8 @@
       .catch(function () {});
     map.on("click", function (ev) { var p = base.stored(ev.latlng); setPoint(p.lat, p.lng); });
     if (lat.value && lng.value) {
-      var kept = base.shown(+lat.value, +lng.value);
-      marker = L.marker(kept, { draggable: true }).addTo(map);
-      marker.on("dragend", function (ev) { var p = base.stored(ev.target.getLatLng()); setPoint(p.lat, p.lng); });
-      map.setView(kept, 16);
+      pin.put(+lat.value, +lng.value);
+      map.setView(base.shown(+lat.value, +lng.value), 16);
     }
   }
 
@@ -95,7 +82,7 @@
   areaSelect.addEventListener("change", function () {
     if (areaSelect.value) {
       lat.value = ""; lng.value = "";
-      if (marker) { map.removeLayer(marker); marker = null; }
+      if (pin) pin.remove();
       var opt = areaSelect.options[areaSelect.selectedIndex];
       words.textContent = opt.dataset.words || opt.textContent;
     }

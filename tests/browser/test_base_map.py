@@ -167,6 +167,28 @@ def test_a_tap_on_a_gcj02_map_stores_the_wgs84_place_within_10_m(
 
 
 @pytest.mark.browser
+def test_a_dragged_pin_stores_the_wgs84_place_where_it_was_dropped(live_server, page, city, app):
+    with map_settings(app, MAP_PROVIDER="amap", MAP_APPROVAL="审图号：GS(2025)1234号"):
+        open_report_map(page, live_server, "amap", CROSSING)
+        tap_and_send(page, "amap", wgs84_to_gcj02(*ON_JIEFANG))
+        icon = page.locator("#map .leaflet-marker-icon").bounding_box()
+        grab = (icon["x"] + icon["width"] / 2, icon["y"] + icon["height"] / 2)
+        anchor = (icon["x"] + icon["width"] / 2, icon["y"] + icon["height"])
+        drop = on_tiles(page, "amap", *wgs84_to_gcj02(*CROSSING))
+        page.mouse.move(*grab)
+        page.mouse.down()
+        for step in range(1, 11):  # Leaflet follows a drag move by move
+            page.mouse.move(grab[0] + (drop[0] - anchor[0]) * step / 10,
+                            grab[1] + (drop[1] - anchor[1]) * step / 10)
+        page.mouse.up()
+        page.wait_for_function(f"Math.abs(+document.getElementById('lat').value - "
+                               f"{ON_JIEFANG[1]}) > 0.0005")
+        sent = (float(page.input_value("#lng")), float(page.input_value("#lat")))
+        assert metres(sent, CROSSING) < 10, f"{metres(sent, CROSSING):.1f} m off"
+        assert page.locator("#map .leaflet-marker-icon").count() == 1  # moved, not added
+
+
+@pytest.mark.browser
 def test_on_openstreetmap_a_tap_stores_the_place_as_drawn(live_server, page, city, app):
     with map_settings(app, MAP_PROVIDER="", MAP_APPROVAL="",
                       MAP_TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png"):
