@@ -30,12 +30,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, DateTime, Integer, any_, cast, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import selectinload
 
 from app import labels
@@ -397,10 +410,6 @@ LINE_COLUMNS_AWARE = tuple(
     if isinstance(column.type, UTCDateTime) else column for column in LINE_COLUMNS)
 
 
-def _line_columns() -> tuple:
-    return LINE_COLUMNS_AWARE if db.engine.dialect.name == "postgresql" else LINE_COLUMNS
-
-
 class CaseLine:
     """A case as a list of service requests sees it: its columns and its category from the
     kept catalogue (a thousand full ORM objects per answer were most of a GET's cost)."""
@@ -418,43 +427,68 @@ def find(q: Query) -> list[CaseLine]:
     the order they last changed (oldest first, then by id: the order a partner syncs in);
     otherwise those requested in the window, newest first. Paged by ``page`` and
     ``page_size`` (at most PAGE_SIZE_MAX); the order is total, so pages never overlap."""
-    base = select(*_line_columns())
+    dialect = db.engine.dialect.name
     if q.ids:
-        return _lines(base.where(Case.code.in_(q.ids)).order_by(Case.created_at.desc(),
-                                                                 Case.id.desc()))
-    query = base
+        return _lines(_statement(dialect, True, False, False, False, False, None),
+                      {"ids": q.ids})
+    values: dict[str, Any] = {"limit": q.page_size, "offset": (q.page - 1) * q.page_size}
     if q.window is not None:
-        query = query.where(Case.created_at >= q.window.start, Case.created_at <= q.window.end)
-    if q.changed is not None:
-        after, before = q.changed
-        if after is not None:
-            query = query.where(Case.updated_at > after)
-        if before is not None:
-            query = query.where(Case.updated_at <= before)
+        values.update(start=q.window.start, end=q.window.end)
+    after, before = q.changed or (None, None)
+    if after is not None:
+        values["after"] = after
+    if before is not None:
+        values["before"] = before
+    if q.service_codes:
+        values["codes"] = q.service_codes
+    status = q.statuses[0] if q.statuses in (["open"], ["closed"]) else None
+    return _lines(_statement(dialect, False, q.window is not None, after is not None,
+                             before is not None, bool(q.service_codes), status), values)
+
+
+@lru_cache(maxsize=64)
+def _statement(dialect: str, ids: bool, window: bool, after: bool, before: bool,
+               codes: bool, status: str | None):
+    """The statement of one shape of query, built once per process with its values as
+    bound parameters: building and adapting a new statement object cost a single-record
+    read more than running it."""
+    query = select(*(LINE_COLUMNS_AWARE if dialect == "postgresql" else LINE_COLUMNS))
+    if ids:
+        return query.where(Case.code.in_(bindparam("ids", expanding=True))).order_by(
+            Case.created_at.desc(), Case.id.desc())
+    if window:
+        query = query.where(Case.created_at >= bindparam("start"),
+                            Case.created_at <= bindparam("end"))
+    if after:
+        query = query.where(Case.updated_at > bindparam("after"))
+    if before:
+        query = query.where(Case.updated_at <= bindparam("before"))
+    if after or before:
         order = (Case.updated_at.asc(), Case.id.asc())
     else:
         order = (Case.created_at.desc(), Case.id.desc())
-    if q.service_codes:
+    if codes:
         query = query.join(Category, Category.id == Case.category_id).where(
-            Category.code.in_(q.service_codes))
+            Category.code.in_(bindparam("codes", expanding=True)))
     closed = [s.value for s in CLOSED_STATES]
-    if q.statuses == ["open"]:
+    if status == "open":
         query = query.where(Case.state.not_in(closed))
-    elif q.statuses == ["closed"]:
+    elif status == "closed":
         query = query.where(Case.state.in_(closed))
-    return _lines(query.order_by(*order).limit(q.page_size)
-                  .offset((q.page - 1) * q.page_size))
+    return query.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
-def _lines(query) -> list[CaseLine]:
+def _lines(statement, values: dict) -> list[CaseLine]:
     """Rows of plain columns: run by the session's connection (the request's transaction,
     the replica when the request reads it) without the ORM's loading of each row."""
     categories: dict = {}
-    return [CaseLine(row, categories) for row in db.session.connection().execute(query)]
+    return [CaseLine(row, categories)
+            for row in db.session.connection().execute(statement, values)]
 
 
 def one(code: str) -> CaseLine:
-    found = _lines(select(*_line_columns()).where(Case.code == cases.normalize_code(code)))
+    found = _lines(_statement(db.engine.dialect.name, True, False, False, False, False, None),
+                   {"ids": [cases.normalize_code(code)]})
     if not found:
         raise Open311Error(404, _l("service_request_id not found."))
     return found[0]
