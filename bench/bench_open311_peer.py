@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from importlib.metadata import version
 from pathlib import Path
 
 import psutil
@@ -49,6 +50,8 @@ def start(name: str, port: int, workers: int, env: dict, args: list[str], cwd: P
           log: Path) -> subprocess.Popen:
     cmd = [str(PYTHON_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--worker-class", "sync", *args]
+    if int(version("gunicorn").split(".")[0]) >= 27:  # no shared ~/.gunicorn control socket
+        cmd.append("--no-control-socket")
     out = open(log, "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)
