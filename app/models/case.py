@@ -163,6 +163,10 @@ class CaseEvent(Base):
         CheckConstraint(_in("action", Action), name="action"),
         Index("ix_case_event_case", "case_id", "id"),
         Index("ix_case_event_at", "at", "id"),  # Open311's updates feed, by time
+        # A case's last change of status (Open311's updated_datetime, read per record of a
+        # list) from the index alone: its latest events, with their states, in one page.
+        Index("ix_case_event_case_at", "case_id", "at",
+              postgresql_include=["from_state", "to_state"]),
         # A member of staff's own reports (a patrolling inspector's today, their usual
         # categories).
         Index("ix_case_event_actor_user", "actor_user_id", "at",

@@ -30,18 +30,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, Integer, any_, cast, func, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import selectinload
 
 from app import labels
 from app.extensions import db
 from app.models import Area, Attachment, Case, CaseEvent, Category, District
 from app.models.admin import ApiKey
+from app.models.base import UTCDateTime
 from app.models.case import DESCRIPTION_MAX
 from app.services import cases, catalogue_cache, clock, contacts, plain_text, public_view
 from app.services.actors import Actor
@@ -388,6 +402,12 @@ LINE_COLUMNS = (Case.id, Case.code, Case.category_id, Case.state, Case.urgency, 
                 Case.district_id, Case.area_id, Case.lat, Case.lng, STATUS_CHANGED_AT,
                 PHOTO_KEY)
 LINE_NAMES = tuple(column.key for column in LINE_COLUMNS)
+#: The same on PostgreSQL, its timestamps as the driver gives them (aware, in the session's
+#: zone) rather than converted once more to UTC by UTCDateTime: a list reads five per record
+#: and words each in the city's zone anyway. SQLite's are naive: they keep UTCDateTime.
+LINE_COLUMNS_AWARE = tuple(
+    type_coerce(column, DateTime(timezone=True)).label(column.key)
+    if isinstance(column.type, UTCDateTime) else column for column in LINE_COLUMNS)
 
 
 class CaseLine:
@@ -407,41 +427,68 @@ def find(q: Query) -> list[CaseLine]:
     the order they last changed (oldest first, then by id: the order a partner syncs in);
     otherwise those requested in the window, newest first. Paged by ``page`` and
     ``page_size`` (at most PAGE_SIZE_MAX); the order is total, so pages never overlap."""
-    base = select(*LINE_COLUMNS)
+    dialect = db.engine.dialect.name
     if q.ids:
-        return _lines(base.where(Case.code.in_(q.ids)).order_by(Case.created_at.desc(),
-                                                                 Case.id.desc()))
-    query = base
+        return _lines(_statement(dialect, True, False, False, False, False, None),
+                      {"ids": q.ids})
+    values: dict[str, Any] = {"limit": q.page_size, "offset": (q.page - 1) * q.page_size}
     if q.window is not None:
-        query = query.where(Case.created_at >= q.window.start, Case.created_at <= q.window.end)
-    if q.changed is not None:
-        after, before = q.changed
-        if after is not None:
-            query = query.where(Case.updated_at > after)
-        if before is not None:
-            query = query.where(Case.updated_at <= before)
+        values.update(start=q.window.start, end=q.window.end)
+    after, before = q.changed or (None, None)
+    if after is not None:
+        values["after"] = after
+    if before is not None:
+        values["before"] = before
+    if q.service_codes:
+        values["codes"] = q.service_codes
+    status = q.statuses[0] if q.statuses in (["open"], ["closed"]) else None
+    return _lines(_statement(dialect, False, q.window is not None, after is not None,
+                             before is not None, bool(q.service_codes), status), values)
+
+
+@lru_cache(maxsize=64)
+def _statement(dialect: str, ids: bool, window: bool, after: bool, before: bool,
+               codes: bool, status: str | None):
+    """The statement of one shape of query, built once per process with its values as
+    bound parameters: building and adapting a new statement object cost a single-record
+    read more than running it."""
+    query = select(*(LINE_COLUMNS_AWARE if dialect == "postgresql" else LINE_COLUMNS))
+    if ids:
+        return query.where(Case.code.in_(bindparam("ids", expanding=True))).order_by(
+            Case.created_at.desc(), Case.id.desc())
+    if window:
+        query = query.where(Case.created_at >= bindparam("start"),
+                            Case.created_at <= bindparam("end"))
+    if after:
+        query = query.where(Case.updated_at > bindparam("after"))
+    if before:
+        query = query.where(Case.updated_at <= bindparam("before"))
+    if after or before:
         order = (Case.updated_at.asc(), Case.id.asc())
     else:
         order = (Case.created_at.desc(), Case.id.desc())
-    if q.service_codes:
+    if codes:
         query = query.join(Category, Category.id == Case.category_id).where(
-            Category.code.in_(q.service_codes))
+            Category.code.in_(bindparam("codes", expanding=True)))
     closed = [s.value for s in CLOSED_STATES]
-    if q.statuses == ["open"]:
+    if status == "open":
         query = query.where(Case.state.not_in(closed))
-    elif q.statuses == ["closed"]:
+    elif status == "closed":
         query = query.where(Case.state.in_(closed))
-    return _lines(query.order_by(*order).limit(q.page_size)
-                  .offset((q.page - 1) * q.page_size))
+    return query.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
-def _lines(query) -> list[CaseLine]:
+def _lines(statement, values: dict) -> list[CaseLine]:
+    """Rows of plain columns: run by the session's connection (the request's transaction,
+    the replica when the request reads it) without the ORM's loading of each row."""
     categories: dict = {}
-    return [CaseLine(row, categories) for row in db.session.execute(query)]
+    return [CaseLine(row, categories)
+            for row in db.session.connection().execute(statement, values)]
 
 
 def one(code: str) -> CaseLine:
-    found = _lines(select(*LINE_COLUMNS).where(Case.code == cases.normalize_code(code)))
+    found = _lines(_statement(db.engine.dialect.name, True, False, False, False, False, None),
+                   {"ids": [cases.normalize_code(code)]})
     if not found:
         raise Open311Error(404, _l("service_request_id not found."))
     return found[0]
@@ -561,8 +608,9 @@ def records(found: list) -> list[dict[str, Any]]:
     kept = _load_units(found)  # noqa: F841 - held until the records are worded
     zh, now, zone = _zh(), clock.now(), clock.zone()
     reader = str(get_locale())
-    states: dict[State, str] = {}  # each state's name, translated when first needed
-    states_by_value = {s.value: s for s in State}
+    # Each state as a record words it, worked out when first met: the state, its name in
+    # the reader's language, the GeoReport status, whether an ending event words its notes.
+    states: dict[str, tuple[State, str, str, bool]] = {}
     # Worked out once per answer: a unit's words, a time limit, a place's words and code.
     units: dict[tuple, str] = {}
     limits: dict[tuple, str] = {}
@@ -575,12 +623,16 @@ def records(found: list) -> list[dict[str, Any]]:
 
     out = []
     for case in found:
-        state = states_by_value[case.state]
-        if state not in states:
-            states[state] = str(labels.STATE[state])
+        words = states.get(case.state)
+        if words is None:
+            state = State(case.state)
+            words = states[case.state] = (
+                state, str(labels.STATE[state]),
+                "closed" if state in CLOSED_STATES else "open",
+                state in (State.REJECTED, State.MERGED))
+        state, state_name, status, ended = words
         ending = endings.get(case.id)
-        notes = ending_words(state, ending) if state in (State.REJECTED, State.MERGED) \
-            else states[state]
+        notes = ending_words(state, ending) if ended else state_name
         merged_into = (ending.data or {}).get("into") if ending is not None else None
         category = case.category
         unit_key = (case.assignee_user_id, case.assignee_agency_id, case.district_id,
@@ -598,7 +650,7 @@ def records(found: list) -> list[dict[str, Any]]:
         place, area_code = places[area_id]
         out.append({
             "service_request_id": f"{case.code[:4]}-{case.code[4:]}",  # display_code
-            "status": "closed" if state in CLOSED_STATES else "open",
+            "status": status,
             "status_notes": notes,
             "service_name": category.name_zh if zh else category.name_en,
             "service_code": category.code,
@@ -618,7 +670,7 @@ def records(found: list) -> list[dict[str, Any]]:
             "media_url": base + url_for("public.photo", key=case.photo_key)
             if case.photo_key else media.get(case.id),
             "extended_attributes": {
-                "state": state.value, "state_name": states[state],
+                "state": case.state, "state_name": state_name,
                 "merged_into": display_code(merged_into) if merged_into else None,
             },
         })

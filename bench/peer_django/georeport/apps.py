@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeoreportConfig(AppConfig):
+    name = "peer_django.georeport"
+    label = "georeport"

@@ -1,0 +1,30 @@
+"""An index of each case's events by time, holding their states (PostgreSQL: INCLUDE), so
+that a case's last change of status (Open311's updated_datetime, read for every record of a
+list) is found in the index alone, without reading the events themselves.
+
+Built CONCURRENTLY on PostgreSQL: case_event is the largest table, and reports and staff
+actions keep writing to it while the index is built.
+
+Revision ID: list21_event_status_index
+Revises: fix25_reply_kind
+"""
+from alembic import op
+
+revision = 'list21_event_status_index'
+down_revision = 'fix25_reply_kind'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        with op.get_context().autocommit_block():
+            op.create_index('ix_case_event_case_at', 'case_event', ['case_id', 'at'],
+                            unique=False, postgresql_include=['from_state', 'to_state'],
+                            postgresql_concurrently=True, if_not_exists=True)
+    else:
+        op.create_index('ix_case_event_case_at', 'case_event', ['case_id', 'at'], unique=False)
+
+
+def downgrade():
+    op.drop_index('ix_case_event_case_at', table_name='case_event')
