@@ -29,14 +29,13 @@ Anything else is refused (400) and changes nothing; a case outside the key's sco
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attachment, Case, CaseEvent
-from app.models.admin import ApiKey
 from app.services import cases, public_view
 from app.services.actors import Actor, can_see
 from app.services.errors import ServiceError
@@ -56,6 +55,9 @@ from app.services.open311 import (
     window,
 )
 from workflows.lifecycle import Action, Role, State
+
+if TYPE_CHECKING:
+    from app.services.admin.api_keys import KeyRow
 
 STATUS = {
     State.SUBMITTED: "OPEN", State.DISPATCHED: "OPEN", State.RETURNED: "OPEN",
@@ -137,7 +139,7 @@ def _words(event: CaseEvent) -> str:
 # -- POST --------------------------------------------------------------------------------------
 
 
-def partner(key: ApiKey) -> Actor:
+def partner(key: KeyRow) -> Actor:
     from app.models import User
 
     user = db.session.get(User, key.partner_user_id) if key.partner_user_id else None
@@ -146,7 +148,7 @@ def partner(key: ApiKey) -> Actor:
     return Actor.staff(user)
 
 
-def submit(form, key: ApiKey) -> int:
+def submit(form, key: KeyRow) -> int:
     """A partner's update through the one door; the id of the event it wrote."""
     check_jurisdiction(form.get("jurisdiction_id"))
     actor = partner(key)
@@ -186,7 +188,7 @@ def submit(form, key: ApiKey) -> int:
                              .order_by(CaseEvent.id.desc()).limit(1))
 
 
-def _already_posted(case: Case, key: ApiKey, update_id_ext: str | None) -> int | None:
+def _already_posted(case: Case, key: KeyRow, update_id_ext: str | None) -> int | None:
     """The event an earlier post of this update (same key, same ``update_id_ext``) wrote."""
     if not update_id_ext:
         return None
