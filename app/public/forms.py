@@ -29,6 +29,13 @@ class _Form(FlaskForm):
 
 
 class ReportForm(_Form):
+    """The report form. Its CSRF token is checked once, by CSRFProtect before the view
+    (as for every POST); the form itself neither makes nor checks one again (the page
+    renders ``csrf_token()``)."""
+
+    class Meta:
+        csrf = False
+
     category = RadioField(_l("What is the problem?"), choices=[], validate_choice=False,
                           validators=[InputRequired(_l("Choose what kind of problem it is."))])
     lat = HiddenField()

@@ -298,7 +298,7 @@ def _support(form: ReportForm, code: str):
 
 def form_again(message, status: int):
     """The report form as the resident sent it (photos kept), with one message on top."""
-    form = ReportForm(meta={"csrf": True})
+    form = ReportForm()
     draft = Draft(form)
     draft.check()
     draft.hold_photos()

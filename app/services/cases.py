@@ -243,19 +243,16 @@ def _write(change: _Change) -> list[OutboxMessage]:
     if case.updated_at != event.at:
         case.updated_at = event.at  # every action bumps the version, even a note
     timers.refresh_next_check(case, event.at)
-    if change.new:
-        event.case = case  # one flush writes the case, its follower and this event
-    else:
-        db.session.flush()  # the case UPDATE ... WHERE version = ? happens here
-        event.case_id = case.id
-    event.version = case.version
-    db.session.add(event)
     try:
-        db.session.flush()  # the event's id goes into the outbox rows
+        db.session.flush()  # the case's INSERT, or its UPDATE ... WHERE version = ?
     except IntegrityError:
         if change.new:  # its place was removed meanwhile
             _unknown_area()
         raise
+    event.case_id = case.id
+    event.version = case.version
+    db.session.add(event)
+    db.session.flush()  # the event's id goes into the outbox rows
     # The daily SLA figures move with the case, in this transaction.
     metrics_booking.book(case, first=change.new, record=change.record,
                          breaches=change.breaches)
@@ -412,14 +409,18 @@ def submit(
                          "category_id": category.id, "urgency": urgency,
                          "unrouted": values["unrouted_reason"],
                          **(source or {})}
+    # The figures read the new case's record from the action's effect, as for every
+    # other action, not back from the row just made.
+    change.record = effects.apply(Action.SUBMIT, effects.CaseRecord(state=""), now,
+                                  change.event.data)
     change.replied = contact if receipt_in_reply else None
     case = Case(**values, code=_free_code())
     set_committed_value(case, "category", category)  # the kept one: no query, nothing to write
     db.session.add(case)
-    if contact is not None:  # written with the case and its event (_write)
-        db.session.add(CaseFollower(case=case, contact_id=contact.id, kind="reporter",
-                                    since=now))
     change.case = case
+    if contact is not None:  # written with the outbox rows, once the case has its id
+        change.after_event.append(lambda event: db.session.add(CaseFollower(
+            case_id=case.id, contact_id=contact.id, kind="reporter", since=now)))
     if link is not None:  # once the case has its id
         change.after_event.append(lambda event: link(case))
     return _commit(change)

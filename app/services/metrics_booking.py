@@ -118,7 +118,7 @@ def book(case: Case, *, first: bool = False, record: CaseRecord | None = None,
     new = policy.facts(rec, zone)
     old = _facts_of_row(row)
     missed = [(b, f) for b, f in zip(breaches, policy.breach_facts(
-        replace(rec, breaches=tuple(breaches)), zone), strict=True)]
+        replace(rec, breaches=tuple(breaches)), zone), strict=True)] if breaches else []
     if (old == new or (old is None and not new.counts)) and not missed:
         return
     deltas: dict[tuple, Totals] = defaultdict(Totals)

@@ -273,10 +273,10 @@ def for_event(case: Case, event: CaseEvent, extra_contacts: list[Contact] = (),
         if body:
             rows.append(_add(resident_key(event.id, contact.id), contact.phone, contact.language,
                              body, case, event, contact=contact, in_reply=in_reply))
-    assignee = case.assignee_user
-    phone = assignee.phone if assignee else (
-        case.assignee_agency.duty_phone if case.assignee_agency else None
-    )
+    # Read through the ids first: a case with no assignee (a new report) loads nothing.
+    assignee = case.assignee_user if case.assignee_user_id is not None else None
+    agency = case.assignee_agency if case.assignee_agency_id is not None else None
+    phone = assignee.phone if assignee else (agency.duty_phone if agency else None)
     if phone and not opted_out([phone]):
         language = assignee.language if assignee else "zh_Hans_CN"
         with force_locale(language):

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 from flask_babel import get_locale
@@ -54,7 +54,6 @@ from sqlalchemy.orm import selectinload
 from app import labels
 from app.extensions import db
 from app.models import Area, Attachment, Case, CaseEvent, Category, District
-from app.models.admin import ApiKey
 from app.models.base import UTCDateTime
 from app.models.case import DESCRIPTION_MAX
 from app.services import cases, catalogue_cache, clock, contacts, plain_text, public_view
@@ -63,6 +62,9 @@ from app.services.errors import ServiceError
 from app.services.notifications import display_code
 from workflows.lifecycle import Action, State
 from workflows.routing import Urgency
+
+if TYPE_CHECKING:
+    from app.services.admin.api_keys import KeyRow
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MEDIA_URL_MAX = 500
@@ -106,7 +108,7 @@ def check_jurisdiction(value: str | None) -> None:
         raise Open311Error(404, _l("jurisdiction_id not found."))
 
 
-def api_key(token: str | None) -> ApiKey:
+def api_key(token: str | None) -> KeyRow:
     from app.services.admin import api_keys
 
     if not (token or "").strip():
@@ -229,7 +231,7 @@ def usable_phone(raw: str) -> str | None:
         return None
 
 
-def submit(form, key: ApiKey) -> Case:
+def submit(form, key: KeyRow) -> Case:
     """A GeoReport POST as a new case through the one door. Every check that can fail
     is made before the door is called; the door itself is all-or-nothing."""
     check_jurisdiction(form.get("jurisdiction_id"))

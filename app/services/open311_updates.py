@@ -30,14 +30,13 @@ Anything else is refused (400) and changes nothing; a case outside the key's sco
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attachment, Case, CaseEvent
-from app.models.admin import ApiKey
 from app.services import cases, public_view
 from app.services.actors import Actor, can_see
 from app.services.errors import ServiceError
@@ -57,6 +56,9 @@ from app.services.open311 import (
     window,
 )
 from workflows.lifecycle import Action, Role, State
+
+if TYPE_CHECKING:
+    from app.services.admin.api_keys import KeyRow
 
 STATUS = {
     State.SUBMITTED: "OPEN", State.DISPATCHED: "OPEN", State.RETURNED: "OPEN",
@@ -138,7 +140,7 @@ def _words(event: CaseEvent) -> str:
 # -- POST --------------------------------------------------------------------------------------
 
 
-def partner(key: ApiKey) -> Actor:
+def partner(key: KeyRow) -> Actor:
     from app.models import User
 
     user = db.session.get(User, key.partner_user_id) if key.partner_user_id else None
@@ -147,7 +149,7 @@ def partner(key: ApiKey) -> Actor:
     return Actor.staff(user)
 
 
-def submit(form, key: ApiKey) -> int:
+def submit(form, key: KeyRow) -> int:
     """A partner's update through the one door; the id of the event it wrote."""
     check_jurisdiction(form.get("jurisdiction_id"))
     actor = partner(key)
@@ -190,7 +192,7 @@ def submit(form, key: ApiKey) -> int:
                              .order_by(CaseEvent.id.desc()).limit(1))
 
 
-def _already_posted(case: Case, key: ApiKey, update_id_ext: str | None) -> int | None:
+def _already_posted(case: Case, key: KeyRow, update_id_ext: str | None) -> int | None:
     """The last event an earlier post of this update (same key, same ``update_id_ext``)
     wrote: a note or a change of status."""
     if not update_id_ext:

@@ -11,6 +11,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Row
 
 from app.extensions import db
 from app.models import ApiKey, User
@@ -75,16 +76,20 @@ def set_partner(admin: User, key: ApiKey, username: str | None) -> None:
     audit.record(admin, "api_key", key.prefix, "update", before, audit.snapshot(key, FIELDS))
 
 
+#: A key as a request reads it: its columns by name (``key.prefix``, ``key.rate_per_minute``,
+#: ``key.partner_user_id`` ...), not a mapped object, since no request changes its key.
+KeyRow = Row
+
 #: Built once: every Open311 request with a key asks it.
-_BY_PREFIX = select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
+_BY_PREFIX = select(ApiKey.__table__).where(ApiKey.__table__.c.prefix == bindparam("prefix"))
 
 
-def authenticate(token: str | None) -> ApiKey | None:
+def authenticate(token: str | None) -> KeyRow | None:
     """The active key for a presented token, or None. Constant-time on the secret."""
     parts = (token or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != "rc":
         return None
-    key = db.session.scalar(_BY_PREFIX, {"prefix": parts[1]})
+    key = db.session.execute(_BY_PREFIX, {"prefix": parts[1]}).first()
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.secret_hash, _digest(token.strip())):
@@ -92,7 +97,7 @@ def authenticate(token: str | None) -> ApiKey | None:
     return key
 
 
-def rate_limit(key: ApiKey) -> str:
+def rate_limit(key: KeyRow) -> str:
     """The key's limit in Flask-Limiter's notation."""
     return f"{key.rate_per_minute} per minute"
 
