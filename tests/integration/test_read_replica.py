@@ -68,7 +68,8 @@ class Pair:
     def make_replica(self) -> None:
         _as_postgres([str(self.pg / "pg_basebackup"), "-h", "127.0.0.1", "-p",
                       str(self.primary_port), "-U", "postgres", "-D",
-                      str(self.root / "replica"), "-R", "-X", "stream"])
+                      str(self.root / "replica"), "-R", "-X", "stream",
+                      "--checkpoint=fast"])  # a spread checkpoint waits minutes for nothing
         with open(self.root / "replica" / "postgresql.auto.conf", "a") as conf:
             conf.write(f"port = {self.replica_port}\n")
         self.ctl("replica", "start")
