@@ -37,7 +37,8 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Attachment, Case, CaseEvent
-from app.services import cases, public_view
+from app.models.case import DESCRIPTION_MAX
+from app.services import cases, plain_text, public_view
 from app.services.actors import Actor, can_see
 from app.services.errors import ServiceError
 from app.services.notifications import display_code
@@ -160,7 +161,12 @@ def submit(form, key: KeyRow) -> int:
     status = given(form, "status").upper() or None
     if status is not None and status not in POSTED:
         raise Open311Error(400, _l("Unknown status: %(status)s.", status=status[:40]))
-    description = given(form, "description")
+    # Cleaned and checked before anything is written: a status change and its note are two
+    # steps of the door, and a note refused after the change would leave half an update.
+    description = plain_text.without_controls(given(form, "description")).strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise Open311Error(400, _l("That text is too long (at most %(n)s characters).",
+                                   n=DESCRIPTION_MAX))
     media_url = media_url_of(form)
     source = {"api_key": key.prefix, "channel": "open311",
               **({"update_id_ext": given(form, "update_id_ext")[:64]}
@@ -173,9 +179,13 @@ def submit(form, key: KeyRow) -> int:
         case = cases.get_case(code)
         if not can_see(actor, case):  # outside the key's scope: as if it did not exist
             raise Open311Error(404, _l("service_request_id not found."))
-        repeated = _already_posted(case, key, source.get("update_id_ext"))
-        if repeated is not None:  # a retry after a lost answer: the same update, once
-            return repeated
+        posted = _already_posted(case, key, source.get("update_id_ext"))
+        # A retry after a lost answer: the same update, once. A status change whose note
+        # was not written (a refused note, a worker stopped between the two) is completed:
+        # the state now matches, so the note is written below.
+        if posted and not (status == "IN_PROGRESS" and description
+                           and Action.ADD_NOTE.value not in {a for _i, a in posted}):
+            return posted[-1][0]
         state = State(case.state)
         if status is None or status == STATUS[state]:
             if not description:
@@ -192,18 +202,17 @@ def submit(form, key: KeyRow) -> int:
                              .order_by(CaseEvent.id.desc()).limit(1))
 
 
-def _already_posted(case: Case, key: KeyRow, update_id_ext: str | None) -> int | None:
-    """The last event an earlier post of this update (same key, same ``update_id_ext``)
-    wrote: a note or a change of status."""
+def _already_posted(case: Case, key: KeyRow, update_id_ext: str | None
+                    ) -> list[tuple[int, str]]:
+    """The events (id, action) an earlier post of this update (same key, same
+    ``update_id_ext``) wrote, oldest first: a note, a change of status, or both."""
     if not update_id_ext:
-        return None
-    found = None
-    for event_id, data in db.session.execute(select(CaseEvent.id, CaseEvent.data).where(
-            CaseEvent.case_id == case.id).order_by(CaseEvent.id)):
-        if (data or {}).get("api_key") == key.prefix \
-                and data.get("update_id_ext") == update_id_ext:
-            found = event_id
-    return found
+        return []
+    return [(event_id, action) for event_id, action, data in db.session.execute(
+        select(CaseEvent.id, CaseEvent.action, CaseEvent.data)
+        .where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        if (data or {}).get("api_key") == key.prefix
+        and data.get("update_id_ext") == update_id_ext]
 
 
 def _change(case: Case, actor: Actor, state: State, status: str, description: str) -> None:

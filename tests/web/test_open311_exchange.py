@@ -4,6 +4,7 @@ both ways (a partner system's key acting within its account's place)."""
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -280,6 +281,29 @@ def test_a_status_change_posted_again_after_a_lost_answer_happens_once(city, cli
     signed = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
                                                        CaseEvent.action == "sign_for"))
     assert signed.data["update_id_ext"] == "fms-90"
+
+
+def test_a_status_change_whose_note_was_not_written_is_completed_by_the_retry(city, client):
+    case = submitted(city, client)
+    cases.dispatch(case, city.actor(city.dispatcher))
+    token = partner_token(city, city.traffic_staff)
+    before = counts()
+    refused(post_update(client, token, service_request_id=case.code, status="IN_PROGRESS",
+                        description="长" * 4001, update_id_ext="fms-91"), 400)
+    assert counts() == before and the_case(case.code).state == "dispatched"  # nothing half
+    # The status change went through and the worker stopped before its note was written:
+    staff = city.actor(city.traffic_staff)
+    cases.sign_for(case, dataclasses.replace(staff, via=(
+        ("api_key", token.split("_")[1]), ("update_id_ext", "fms-91"))))
+    again = post_update(client, token, service_request_id=case.code, status="IN_PROGRESS",
+                        description="已派人前往", update_id_ext="fms-91")
+    assert again.status_code == 200, again.data
+    notes = db.session.scalars(select(CaseEvent.note).where(
+        CaseEvent.case_id == case.id, CaseEvent.action == "add_note")).all()
+    assert notes == ["已派人前往"]
+    third = post_update(client, token, service_request_id=case.code, status="IN_PROGRESS",
+                        description="已派人前往", update_id_ext="fms-91")
+    assert third.get_json()[0]["update_id"] == again.get_json()[0]["update_id"]
 
 
 def test_the_12345_platform_closes_a_rectified_case_with_its_reason(city, client):
