@@ -686,9 +686,13 @@ def test_the_model_learns_wording_no_keyword_names_from_labelled_examples():
                 ("水果摊摆到路中间", "A3"), ("墙面喷了一大片", "A4"), ("栏杆上挂着标语", "A5")]
     rules_only = Classifier(entries, synonyms={}, rules=(), learn=False)
     learnt = Classifier(entries, synonyms={}, rules=(), examples=examples)
-    message = "小区门口一个黑窟窿 好危险"
-    assert rules_only.classify(message).code is None  # no keyword in it
+    # Both keywords weigh the same for the rules, which then take the first named; the
+    # wording learnt from the examples ("黑窟窿") tells which one the message is about.
+    message = "停车场门口一个黑窟窿 井盖不知道哪去了 好危险"
+    assert rules_only.classify(message).code == "A2"
     assert learnt.classify(message).code == "A1"
+    # With no problem word at all the model does not decide alone.
+    assert learnt.classify("小区门口一个黑窟窿").code is None
 
 
 @pytest.mark.parametrize("message", [

@@ -24,9 +24,9 @@ it, 1 for an object that often comes with it ("货车", "电线杆"). Scoring:
 * **the learnt model** — word lists only know the words someone thought of. A model learnt
   from labelled messages (``model.py``: character n-grams, logistic regression) reads the
   same message; its probabilities count 45 %, the rules' scores (as softmax shares)
-  55 %. The model alone makes a message the rules found unclear into a report only when
-  it is sure (a place or an acknowledgement is not a report). ``learn=False`` reads with
-  the rules alone.
+  55 %. A message the rules found unclear becomes a report only when it names some
+  problem word and the model is sure (a place or an acknowledgement is never a report).
+  ``learn=False`` reads with the rules alone.
 * the entry with the highest total wins; on a tie, the one mentioned first. Below
   ``threshold`` the message is unclear and the resident is asked.
 """
@@ -621,8 +621,9 @@ class Classifier:
                  matched: tuple[str, ...], clear: bool) -> Classification:
         """The rules' scores as shares (a softmax, so one strong word does not drown the
         model) and the model's probabilities, blended by ``_RULE_SHARE``. A message the
-        rules found unclear becomes clear when the model is sure of it, or fairly sure of
-        the entry the rules leant to: a location or a "thank you" is not a report."""
+        rules found unclear (but which names some problem word) becomes clear when the model
+        is sure of it, or fairly sure of the entry the rules leant to: a location or a
+        "thank you" is not a report."""
         assert self.model is not None
         learnt = self.model.probabilities(norm)
         positive = {c: v for c, v in scores.items() if v > 0}
@@ -636,7 +637,10 @@ class Classifier:
         sure = learnt.get(ranked[0], 0.0)
         agreed = bool(positive) and ranked[0] == max(positive, key=positive.__getitem__) \
             and sure >= _MODEL_AGREES
-        if not clear and sure < _MODEL_ALONE and not agreed:
+        # With no problem word at all the model never decides: its probabilities always add
+        # up to one, so a place or a question ("上次那个修了没") would get a category too, and
+        # a reply in a conversation would become a second report.
+        if not clear and (not positive or sure < _MODEL_ALONE) and not agreed:
             return Classification(None, scores.get(ranked[0], 0.0), matched, ranked[0],
                                   scores)
         return Classification(ranked[0], blend[ranked[0]], matched,
