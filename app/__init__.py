@@ -23,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app import input_guard, models  # noqa: F401 - models: register them with the metadata
 
     input_guard.register(app)  # first: no extension's before_request sees a NUL byte
+    from app import static_version
+
+    static_version.register(app)
     from app.database import custom_plans, ping_after_idle
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 

@@ -434,3 +434,19 @@ def test_the_confirmation_page_is_only_for_the_browser_that_reported(city, clien
     assert stranger.status_code == 302 and stranger.headers["Location"].endswith(
         f"/track/{code}")
     assert csrf(client)  # and the reporter's own browser still has a working form
+
+
+def test_scripts_are_linked_with_a_version_of_their_content(client):
+    # nginx lets browsers keep static files a week: a new release's page must not run with
+    # an old release's scripts, so each link names its file's content.
+    import hashlib
+    import re
+    from pathlib import Path
+
+    page = client.get("/report").get_data(as_text=True)
+    links = dict(re.findall(r'src="/static/(js/[\w.-]+\.js)\?v=(\w+)"', page))
+    assert "js/basemap.js" in links and "js/report.js" in links
+    static = Path(__file__).resolve().parents[2] / "static"
+    for name, version in links.items():
+        assert version == hashlib.sha256((static / name).read_bytes()).hexdigest()[:12]
+    assert client.get(f"/static/js/basemap.js?v={links['js/basemap.js']}").status_code == 200
