@@ -19,6 +19,15 @@ depends_on = None
 def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         with op.get_context().autocommit_block():
+            # A concurrent build that failed or was cancelled leaves an INVALID index behind,
+            # which IF NOT EXISTS would then keep: drop it so that this run builds it.
+            op.execute("""
+                DO $$ BEGIN
+                  IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                             WHERE c.relname = 'ix_case_event_case_at' AND NOT i.indisvalid)
+                  THEN DROP INDEX ix_case_event_case_at;
+                  END IF;
+                END $$""")
             op.create_index('ix_case_event_case_at', 'case_event', ['case_id', 'at'],
                             unique=False, postgresql_include=['from_state', 'to_state'],
                             postgresql_concurrently=True, if_not_exists=True)

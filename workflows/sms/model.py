@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,6 +30,7 @@ _DIGITS = re.compile(r"\d+")
 _PLACE = "\u25a1"  # □ stands for any place name
 _NUMBER = "0"
 _FEWEST_CATEGORIES = 5
+_TRAINING = threading.Lock()
 
 
 def examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
@@ -63,9 +65,10 @@ def train(entries: Iterable[tuple[str, Iterable[str]]], place_names: Iterable[st
     shipped examples. Examples of codes the city does not have (switched off) are left
     out. None when the examples know too few of the city's categories to learn from: a
     model that knows two categories is sure of everything."""
-    return _trained(tuple((code, tuple(words)) for code, words in entries),
-                    tuple(sorted(set(place_names))),
-                    tuple(labelled) if labelled is not None else None)
+    with _TRAINING:  # one at a time: the thread limit while fitting is process-wide
+        return _trained(tuple((code, tuple(words)) for code, words in entries),
+                        tuple(sorted(set(place_names))),
+                        tuple(labelled) if labelled is not None else None)
 
 
 @functools.lru_cache(maxsize=4)
